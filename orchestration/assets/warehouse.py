@@ -1,0 +1,94 @@
+"""Warehouse: the dbt project as assets, and the publish step that swaps the new file in.
+
+dbt builds into a private copy of the published warehouse (see `carteira.publish`); its
+tests run as Dagster asset checks; an error-severity failure fails the dbt step, so the
+publish step never runs and readers keep the previous warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from carteira.publish import discard_build, prepare_build, publish
+from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
+from orchestration.resources import CarteiraResource
+
+ensure_manifest()
+
+
+class CarteiraDbtTranslator(DagsterDbtTranslator):
+    """dbt sources are the raw-layer assets; models are keyed and grouped by layer."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            identifier = dbt_resource_props.get("identifier") or dbt_resource_props["name"]
+            return AssetKey(["raw", identifier])
+        return AssetKey([self._layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return self._layer(dbt_resource_props)
+
+    @staticmethod
+    def _layer(props: Mapping[str, Any]) -> str:
+        fqn = props.get("fqn") or []
+        return fqn[1] if len(fqn) > 2 else "warehouse"
+
+
+translator = CarteiraDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+)
+
+
+@dbt_assets(
+    manifest=carteira_dbt_project.manifest_path,
+    project=carteira_dbt_project,
+    dagster_dbt_translator=translator,
+)
+def warehouse_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, carteira: CarteiraResource
+) -> Iterator[Any]:
+    settings = carteira.settings()
+    prepare_build(settings)
+    # profiles.yml reads these; the in-process executor makes setting them here safe.
+    os.environ.update(settings.dbt_env())
+    context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
+    try:
+        yield from dbt.cli(
+            ["build", "--vars", json.dumps(settings.dbt_vars())], context=context
+        ).stream()
+    except Exception:
+        discard_build(settings)
+        raise
+
+
+@asset(
+    key=AssetKey(["published_warehouse"]),
+    deps=list(warehouse_models.keys),
+    group_name="publish",
+    kinds={"duckdb"},
+    description=(
+        "The warehouse file BI tools read. Replaced atomically, and only after every dbt "
+        "model and error-severity test of the run succeeded."
+    ),
+)
+def published_warehouse(
+    context: AssetExecutionContext, carteira: CarteiraResource
+) -> MaterializeResult:
+    settings = carteira.settings()
+    path = publish(settings)
+    context.log.info(f"published {path}")
+    return MaterializeResult(
+        metadata={"path": str(path), "as_of": settings.effective_as_of().isoformat(),
+                  "size_bytes": path.stat().st_size}
+    )

@@ -1,0 +1,61 @@
+"""Dagster resources, configured from the environment with local defaults."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from dagster import ConfigurableResource, EnvVar
+from dagster_dbt import DbtCliResource
+
+from carteira.settings import DEFAULT_HOME, Settings
+from orchestration.dbt_project import carteira_dbt_project
+
+
+class CarteiraResource(ConfigurableResource):
+    """Where the landing zone and warehouse are, and which date the warehouse describes.
+
+    `as_of` empty means "today in the business time zone", resolved at run time so that a
+    daily schedule always describes its own day.
+    """
+
+    landing_dir: str = str(DEFAULT_HOME / "landing")
+    warehouse_path: str = str(DEFAULT_HOME / "warehouse.duckdb")
+    as_of: str = ""
+    business_timezone: str = "America/Sao_Paulo"
+    cancellation_cutoff_hours: int = 2
+    duckdb_memory_limit: str = "8GB"
+    duckdb_threads: int = 2
+
+    def settings(self) -> Settings:
+        return Settings.for_warehouse(
+            Path(self.landing_dir),
+            Path(self.warehouse_path),
+            as_of=date.fromisoformat(self.as_of) if self.as_of else None,
+            business_timezone=self.business_timezone,
+            cancellation_cutoff_hours=self.cancellation_cutoff_hours,
+            duckdb_memory_limit=self.duckdb_memory_limit,
+            duckdb_threads=self.duckdb_threads,
+        )
+
+
+def _env(name: str, default: str) -> str | EnvVar:
+    import os
+
+    return EnvVar(name) if os.environ.get(name) else default
+
+
+def resources_from_env() -> dict[str, object]:
+    return {
+        "carteira": CarteiraResource(
+            landing_dir=_env("CARTEIRA_LANDING", str(DEFAULT_HOME / "landing")),
+            warehouse_path=_env("CARTEIRA_WAREHOUSE", str(DEFAULT_HOME / "warehouse.duckdb")),
+            as_of=_env("CARTEIRA_AS_OF", ""),
+            business_timezone=_env("CARTEIRA_TIMEZONE", "America/Sao_Paulo"),
+            duckdb_memory_limit=_env("CARTEIRA_DUCKDB_MEMORY_LIMIT", "8GB"),
+        ),
+        "dbt": DbtCliResource(
+            project_dir=carteira_dbt_project,
+            profiles_dir=str(carteira_dbt_project.profiles_dir),
+        ),
+    }
