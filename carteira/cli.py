@@ -30,10 +30,18 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--landing", type=click.Path(path_type=Path), required=True,
-              help="Landing-zone folder to write.")
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True,
-              help="Extraction date of day 1 (the full export).")
+@click.option(
+    "--landing",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Landing-zone folder to write.",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="Extraction date of day 1 (the full export).",
+)
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
@@ -41,10 +49,18 @@ def generate(landing: Path, start: object, days: int, scale: str, seed: int) -> 
     """Write a synthetic landing zone that follows the source contract exactly."""
     from carteira.generator import generate as run_generate
 
-    stats = run_generate(landing, start.date(), days, scale, seed,  # type: ignore[attr-defined]
-                         progress=progress.emit)
-    click.echo(f"wrote {stats.files_written} files, {stats.total_rows:,} rows to {landing} "
-               f"in {stats.seconds:.1f}s")
+    stats = run_generate(
+        landing,
+        start.date(),
+        days,
+        scale,
+        seed,  # type: ignore[attr-defined]
+        progress=progress.emit,
+    )
+    click.echo(
+        f"wrote {stats.files_written} files, {stats.total_rows:,} rows to {landing} "
+        f"in {stats.seconds:.1f}s"
+    )
 
 
 def _refresh(settings: Settings, raw_only: bool) -> int:
@@ -59,13 +75,26 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
 
 
 @main.command()
-@click.option("--landing", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              required=True, help="Landing zone with <system>/<table>/<table>_<YYYYMMDD>.<ext>.")
-@click.option("--warehouse", type=click.Path(path_type=Path), required=True,
-              help="Published warehouse file; the raw layer is kept beside it (*.raw.duckdb).")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Date the warehouse describes, and the last extract date read "
-                   "(default: today in the business time zone).")
+@click.option(
+    "--landing",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    required=True,
+    help="Landing zone with <system>/<table>/<table>_<YYYYMMDD>.<ext>.",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Published warehouse file; the raw layer is kept beside it (*.raw.duckdb).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date the warehouse describes, and the last extract date read "
+    "(default: today in the business time zone).",
+)
 @click.option("--raw-only", is_flag=True, help="Only ingest into the raw layer; skip dbt.")
 def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> None:
     """Ingest what is new, build and test the warehouse, publish it.
@@ -74,14 +103,21 @@ def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> No
     2 not published (a step or an error-severity check failed).
     """
     settings = Settings.for_warehouse(
-        landing, warehouse, as_of=as_of.date() if as_of else None  # type: ignore[attr-defined]
+        landing,
+        warehouse,
+        as_of=as_of.date() if as_of else None,  # type: ignore[attr-defined]
     )
     sys.exit(_refresh(settings, raw_only))
 
 
 @main.command()
-@click.option("--home", type=click.Path(path_type=Path), default=DEFAULT_HOME / "demo",
-              show_default=True, help="Folder for the demo landing zone and warehouse.")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_HOME / "demo",
+    show_default=True,
+    help="Folder for the demo landing zone and warehouse.",
+)
 @click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
@@ -99,14 +135,15 @@ def demo(home: Path, scale: str, days: int, seed: int) -> None:
         shutil.rmtree(home)
     click.echo(f"generating a {scale} landing zone ({days} days up to {as_of}) in {landing}")
     stats = run_generate(landing, start, days, scale, seed, progress=progress.emit)
-    click.echo(f"wrote {stats.files_written} files, {stats.total_rows:,} rows "
-               f"in {stats.seconds:.1f}s")
+    click.echo(
+        f"wrote {stats.files_written} files, {stats.total_rows:,} rows in {stats.seconds:.1f}s"
+    )
     settings = Settings.for_warehouse(landing, home / "warehouse.duckdb", as_of=as_of)
     code = _refresh(settings, raw_only=False)
     click.echo(
         "\nThe warehouse is " + str(settings.warehouse_path) + "\nLook at it with:\n"
         f"  carteira sql --warehouse {settings.warehouse_path} "
-        "\"select * from marts.dim_client limit 10\"\n"
+        '"select * from marts.dim_client limit 10"\n'
         "  or any DuckDB client / BI tool opening that file read-only "
         "(schemas: staging, intermediate, marts).\n"
         f"Raw history: {settings.raw_path}  Quarantine: {settings.quarantine_dir}"
@@ -115,8 +152,12 @@ def demo(home: Path, scale: str, days: int, seed: int) -> None:
 
 
 @main.command()
-@click.option("--warehouse", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              default=DEFAULT_HOME / "demo" / "warehouse.duckdb", show_default=True)
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=DEFAULT_HOME / "demo" / "warehouse.duckdb",
+    show_default=True,
+)
 @click.argument("query")
 def sql(warehouse: Path, query: str) -> None:
     """Run a read-only SQL query against a published warehouse and print the result."""
@@ -127,7 +168,6 @@ def sql(warehouse: Path, query: str) -> None:
         con.sql(query).show(max_rows=200)
     finally:
         con.close()
-
 
 
 if __name__ == "__main__":

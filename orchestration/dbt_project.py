@@ -11,8 +11,12 @@ from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 carteira_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
-_SOURCES = (REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros",
-            DBT_PROJECT_DIR / "tests")
+_SOURCES = (
+    REPO_ROOT / "models",
+    REPO_ROOT / "seeds",
+    DBT_PROJECT_DIR / "macros",
+    DBT_PROJECT_DIR / "tests",
+)
 
 
 def _newest_source_mtime() -> float:
@@ -39,8 +43,14 @@ def ensure_manifest() -> Path:
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     result = dbtRunner().invoke(
-        ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--quiet"]
+        [
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--quiet",
+        ]
     )
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")

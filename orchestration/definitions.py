@@ -35,7 +35,6 @@ daily_refresh = ScheduleDefinition(
 )
 
 
-
 def build_definitions(resources: dict[str, object] | None = None) -> Definitions:
     """Definitions with the given resources (the CLI passes explicit paths and `as_of`)."""
     return Definitions(

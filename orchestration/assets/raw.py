@@ -23,6 +23,7 @@ from dagster import (
     asset,
 )
 
+from carteira import progress
 from carteira.contract import TABLES, Table
 from orchestration.resources import CarteiraResource
 
@@ -61,6 +62,11 @@ def _raw_asset(table: Table) -> AssetsDefinition:
         context: AssetExecutionContext, carteira: CarteiraResource
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = carteira.settings()
+
+        def report(message: str) -> None:
+            context.log.info(message)
+            progress.emit(message)
+
         settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(settings.raw_path))
         try:
@@ -72,7 +78,7 @@ def _raw_asset(table: Table) -> AssetsDefinition:
                 quarantine_dir=settings.quarantine_dir,
                 load_id=context.run_id,
                 as_of=settings.as_of,
-                progress=context.log.info,
+                progress=report,
             )
             total_rows = con.execute(f"select count(*) from raw.{table.fqn}").fetchone()[0]
         finally:
@@ -105,8 +111,9 @@ def _raw_asset(table: Table) -> AssetsDefinition:
                 "files_failed": len(failed),
                 "rows_quarantined": result.rows_quarantined,
                 "problems": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
-                **({"first_failure": MetadataValue.json(failed[0].to_metadata())}
-                   if failed else {}),
+                **(
+                    {"first_failure": MetadataValue.json(failed[0].to_metadata())} if failed else {}
+                ),
             },
         )
 

@@ -12,7 +12,14 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    MaterializeResult,
+    Output,
+    asset,
+)
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -20,6 +27,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from carteira import progress
 from carteira.publish import discard_build, prepare_build, publish
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
 from orchestration.resources import CarteiraResource
@@ -45,9 +53,7 @@ class CarteiraDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "warehouse"
 
 
-translator = CarteiraDbtTranslator(
-    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-)
+translator = CarteiraDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
 @dbt_assets(
@@ -63,10 +69,17 @@ def warehouse_models(
     # profiles.yml reads these; the in-process executor makes setting them here safe.
     os.environ.update(settings.dbt_env())
     context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
+    progress.emit(f"dbt build into {settings.build_path.name} (as_of {settings.effective_as_of()})")
     try:
-        yield from dbt.cli(
+        done = 0
+        for event in dbt.cli(
             ["build", "--vars", json.dumps(settings.dbt_vars())], context=context
-        ).stream()
+        ).stream():
+            if isinstance(event, Output | AssetMaterialization):
+                done += 1
+                name = getattr(event, "output_name", None) or event.asset_key.to_user_string()
+                progress.emit(f"dbt: {done} models built, last {name}")
+            yield event
     except Exception:
         discard_build(settings)
         raise
@@ -89,6 +102,9 @@ def published_warehouse(
     path = publish(settings)
     context.log.info(f"published {path}")
     return MaterializeResult(
-        metadata={"path": str(path), "as_of": settings.effective_as_of().isoformat(),
-                  "size_bytes": path.stat().st_size}
+        metadata={
+            "path": str(path),
+            "as_of": settings.effective_as_of().isoformat(),
+            "size_bytes": path.stat().st_size,
+        }
     )
