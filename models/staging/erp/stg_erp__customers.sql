@@ -1,0 +1,54 @@
+-- Staging for erp.customers: one row per customer_code, current version, cleaned.
+-- Current version: greatest updated_at, then later file, then later row
+-- (macro stg_current_version).
+-- erp timestamps are already business-local: cast only.
+
+with source as (
+
+    select * from {{ source('erp', 'customers') }}
+
+),
+
+renamed as (
+
+    select
+        {{ stg_clean_string('customer_code') }} as customer_code,
+        {{ stg_clean_string('full_name') }} as full_name,
+        {{ stg_clean_string('document_number') }} as document_number,
+        {{ stg_clean_email('email') }} as email,
+        {{ stg_clean_string('phone') }} as phone,
+        {{ stg_clean_string('city') }} as city,
+        {{ stg_to_business_time('updated_at') }} as updated_at,
+        {{ stg_to_business_time('deleted_at') }} as deleted_at,
+        (deleted_at is not null) as is_deleted,
+        cast(_extract_date as date) as _extract_date,
+        cast(_delivery_seq as integer) as _delivery_seq,
+        cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
+        cast(_file_name as {{ dbt.type_string() }}) as _file_name,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at
+    from source
+
+),
+
+current_version as (
+
+    {{ stg_current_version('renamed', 'customer_code') }}
+
+)
+
+select
+    customer_code,
+    full_name,
+    document_number,
+    email,
+    phone,
+    city,
+    updated_at,
+    deleted_at,
+    is_deleted,
+    _extract_date,
+    _delivery_seq,
+    _row_number,
+    _file_name,
+    _loaded_at
+from current_version

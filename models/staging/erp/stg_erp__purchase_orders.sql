@@ -1,0 +1,52 @@
+-- Staging for erp.purchase_orders: one row per purchase_order_id, current version, cleaned.
+-- Current version: greatest updated_at, then later file, then later row
+-- (macro stg_current_version).
+-- erp timestamps are already business-local: cast only.
+
+with source as (
+
+    select * from {{ source('erp', 'purchase_orders') }}
+
+),
+
+renamed as (
+
+    select
+        cast(purchase_order_id as {{ dbt.type_bigint() }}) as purchase_order_id,
+        cast(contract_id as {{ dbt.type_bigint() }}) as contract_id,
+        {{ stg_clean_string('supplier_name') }} as supplier_name,
+        cast(ordered_on as date) as ordered_on,
+        cast(amount as decimal(18, 2)) as amount,
+        {{ stg_clean_string('status') }} as status,
+        {{ stg_to_business_time('updated_at') }} as updated_at,
+        cast(false as {{ dbt.type_boolean() }}) as is_deleted,
+        cast(_extract_date as date) as _extract_date,
+        cast(_delivery_seq as integer) as _delivery_seq,
+        cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
+        cast(_file_name as {{ dbt.type_string() }}) as _file_name,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at
+    from source
+
+),
+
+current_version as (
+
+    {{ stg_current_version('renamed', 'purchase_order_id') }}
+
+)
+
+select
+    purchase_order_id,
+    contract_id,
+    supplier_name,
+    ordered_on,
+    amount,
+    status,
+    updated_at,
+    is_deleted,
+    _extract_date,
+    _delivery_seq,
+    _row_number,
+    _file_name,
+    _loaded_at
+from current_version

@@ -1,0 +1,179 @@
+"""Build hand-written raw layers and run dbt against them, for tests.
+
+The raw layer (docs/architecture.md, "Raw layer") is normally written by the
+ingestion. Tests of the dbt layers must not depend on it being finished or on
+landing files, so this module creates the same schema straight from
+`carteira.contract` and inserts rows given as dicts, filling the metadata
+columns (`_file_name`, `_extract_date`, ...) with defaults that follow the
+ingestion's conventions. The DDL lives in `raw_table_ddl` only, so pointing
+the helper at the ingestion's own `ensure_raw_schema` is a one-line change in
+`create_raw_db`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from carteira.contract import DUCKDB_TYPES, TABLES, TABLES_BY_FQN, Table
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+# Metadata columns of every raw table, in order, after the contract columns.
+RAW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_extras", "JSON"),
+    ("_file_name", "VARCHAR"),
+    ("_file_hash", "VARCHAR"),
+    ("_extract_date", "DATE"),
+    ("_delivery_seq", "INTEGER"),
+    ("_row_number", "BIGINT"),
+    ("_loaded_at", "TIMESTAMP"),
+    ("_load_id", "VARCHAR"),
+)
+
+DEFAULT_EXTRACT_DATE = dt.date(2026, 1, 1)
+
+
+def raw_table_ddl(table: Table, catalog: str | None = None) -> str:
+    """CREATE TABLE statement of one raw table: contract columns, then metadata.
+
+    `catalog` qualifies the name: a file called `raw.duckdb` opens as catalog
+    `raw`, which makes the bare `raw.<table>` ambiguous (catalog vs schema).
+    """
+    cols = [f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in table.columns]
+    cols += [f'"{name}" {typ}' for name, typ in RAW_METADATA_COLUMNS]
+    prefix = f'"{catalog}".' if catalog else ""
+    body = ",\n    ".join(cols)
+    return f"CREATE TABLE IF NOT EXISTS {prefix}raw.{table.fqn} (\n    {body}\n)"
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema `raw` and the 31 raw tables (idempotent)."""
+    catalog = _current_catalog(con)
+    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{catalog}".raw')
+    for table in TABLES:
+        con.execute(raw_table_ddl(table, catalog))
+
+
+def _current_catalog(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT current_database()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def create_raw_db(path: Path) -> Path:
+    """Create (or complete) a raw DuckDB file with the full raw-layer schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        ensure_raw_schema(con)
+    return path
+
+
+def default_file_name(table: Table, extract_date: dt.date, delivery_seq: int) -> str:
+    """Landing-relative file name the ingestion would record for a delivery."""
+    suffix = "" if delivery_seq == 1 else f"_{delivery_seq}"
+    return (f"{table.system}/{table.name}/{table.name}_{extract_date:%Y%m%d}{suffix}."
+            f"{table.format.extension}")
+
+
+def insert_rows(
+    raw_path: Path,
+    fqn: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    extract_date: dt.date = DEFAULT_EXTRACT_DATE,
+    delivery_seq: int = 1,
+    loaded_at: dt.datetime | None = None,
+    load_id: str = "test-load",
+) -> int:
+    """Append rows (contract column -> value) to `raw.<fqn>` as one delivered file.
+
+    Missing contract columns are NULL. Metadata defaults describe a single file
+    `<table>_<extract_date>[_<seq>]`: `_row_number` counts 1.. in the given
+    order, `_loaded_at` defaults to the extract date at 06:00 (UTC) plus the
+    delivery sequence in minutes, so later deliveries load later. A row may
+    override any metadata column by carrying it as a key (e.g. `_row_number`),
+    and unknown keys land in `_extras` as strings, as the ingestion does.
+    Returns the number of rows inserted.
+    """
+    table = TABLES_BY_FQN[fqn]
+    meta_names = [name for name, _ in RAW_METADATA_COLUMNS]
+    all_cols = table.column_names + meta_names
+    if loaded_at is None:
+        loaded_at = dt.datetime.combine(extract_date, dt.time(6, 0)) + dt.timedelta(
+            minutes=delivery_seq
+        )
+    file_name = default_file_name(table, extract_date, delivery_seq)
+    records: list[list[Any]] = []
+    for i, row in enumerate(rows, start=1):
+        extras = {k: str(v) for k, v in row.items() if k not in all_cols}
+        defaults: dict[str, Any] = {
+            "_extras": json.dumps(extras) if extras else None,
+            "_file_name": file_name,
+            "_file_hash": f"hash-{file_name}",
+            "_extract_date": extract_date,
+            "_delivery_seq": delivery_seq,
+            "_row_number": i,
+            "_loaded_at": loaded_at,
+            "_load_id": load_id,
+        }
+        records.append(
+            [row.get(c) for c in table.column_names]
+            + [row.get(m, defaults[m]) for m in meta_names]
+        )
+    if not records:
+        return 0
+    placeholders = ", ".join("?" for _ in all_cols)
+    column_list = ", ".join(f'"{c}"' for c in all_cols)
+    with duckdb.connect(str(raw_path)) as con:
+        ensure_raw_schema(con)
+        catalog = _current_catalog(con)
+        con.executemany(
+            f'INSERT INTO "{catalog}".raw.{fqn} ({column_list}) VALUES ({placeholders})',
+            records,
+        )
+    return len(records)
+
+
+def run_dbt(
+    args: list[str],
+    build_path: Path,
+    raw_path: Path,
+    vars: dict[str, Any] | None = None,  # noqa: A002 - the name dbt users know
+) -> None:
+    """Run one dbt command against `build_path`, with `raw_path` attached as raw_db.
+
+    Runs the `dbt` executable of this interpreter's environment in a
+    subprocess: dbtRunner keeps adapter and manifest state in the process
+    between invocations, and tests switch warehouse files between calls.
+    dbt's target and log directories go next to `build_path` (not the shared
+    `dbt_project/target`), so parallel runs never overwrite each other's
+    manifests. Raises RuntimeError carrying dbt's output when the command fails.
+    """
+    work_dir = build_path.parent
+    cmd = [str(Path(sys.executable).with_name("dbt")), *args,
+           "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR)]
+    if vars:
+        cmd += ["--vars", json.dumps(vars, default=str)]
+    env = {
+        **os.environ,
+        "CARTEIRA_BUILD_PATH": str(build_path),
+        "CARTEIRA_RAW_PATH": str(raw_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
+        "DBT_LOG_PATH": str(work_dir / "dbt_logs"),
+    }
+    proc = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
+                          check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
