@@ -408,3 +408,28 @@ def test_incremental_keeps_the_right_versions(incremental_pair: tuple[Path, Path
         assert rows[key(1)][mark] == _mark(table, "b1-1")
         assert rows[key(1)]["_extract_date"] == D1
         assert rows[key(5)][mark] == _mark(table, "new-key")
+
+
+# --------------------------------------------------------------------------- freshness
+
+
+def test_source_freshness_follows_the_extract_date(tmp_path: Path) -> None:
+    """Today's extract passes; an extract three days old (or none at all) is an error."""
+    raw = create_raw_db(tmp_path / "raw.duckdb")
+    today = dt.datetime.now(dt.UTC).date()
+    insert_rows(raw, "erp__companies", [{"company_id": 1, "name": "Loja",
+                                         "updated_at": ts("2026-01-01 10:00:00")}],
+                extract_date=today)
+    # Loaded just now, but the extract itself is old: freshness must look at the extract.
+    insert_rows(raw, "erp__products", [{"product_id": 1, "product_code": "P1", "name": "Mesa",
+                                        "category": "moveis",
+                                        "updated_at": ts("2026-01-01 10:00:00")}],
+                extract_date=today - dt.timedelta(days=3),
+                loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    with pytest.raises(RuntimeError, match="freshness"):
+        run_dbt(["source", "freshness", "--select", "source:erp.companies",
+                 "source:erp.products", "source:erp.quotes"],
+                tmp_path / "warehouse.duckdb", raw)
+    sources = json.loads((tmp_path / "dbt_target" / "sources.json").read_text())
+    status = {r["unique_id"].rsplit(".", 1)[-1]: r["status"] for r in sources["results"]}
+    assert status == {"companies": "pass", "products": "error", "quotes": "error"}
