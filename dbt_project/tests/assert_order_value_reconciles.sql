@@ -1,6 +1,6 @@
 -- Sum of order values = sum over staged items of their line value
--- (quantity * unit_price - discount_amount, to the cent; items of unknown
--- items excluded).
+-- (quantity * unit_price - discount_amount, to the cent); items of unknown
+-- orders excluded.
 with facts as (
     select sum(order_value) as total from {{ ref('fct_orders') }}
 ),

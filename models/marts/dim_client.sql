@@ -5,8 +5,28 @@
   is_deleted = true, so facts keep their client; current-state reports
   filter them out.
 -#}
-with identity as (
+with identity_all as (
     select * from {{ ref('int_client_identity') }}
+),
+
+clients as (
+    select
+        client_key,
+        max(document_number) as document_number,
+        sum(case when source_system = 'crm' then 1 else 0 end) as crm_record_count,
+        sum(case when source_system = 'studio' then 1 else 0 end) as studio_record_count,
+        sum(case when source_system = 'erp' then 1 else 0 end) as erp_record_count,
+        min(case when is_deleted then 1 else 0 end) = 1 as is_deleted
+    from identity_all
+    group by client_key
+),
+
+identity as (
+    select identity_all.*
+    from identity_all
+    inner join clients on clients.client_key = identity_all.client_key
+    where identity_all.is_primary
+      and (not identity_all.is_deleted or clients.is_deleted)
 ),
 
 crm as (
@@ -23,7 +43,6 @@ crm as (
     from identity
     inner join {{ ref('stg_crm__clients') }} as clients
         on identity.source_system = 'crm' and identity.source_id = clients.client_id
-    where identity.is_primary
 ),
 
 studio as (
@@ -39,7 +58,6 @@ studio as (
     inner join {{ ref('stg_studio__members') }} as members
         on identity.source_system = 'studio'
         and identity.source_id = cast(members.member_id as {{ dbt.type_string() }})
-    where identity.is_primary
 ),
 
 erp as (
@@ -53,19 +71,6 @@ erp as (
     from identity
     inner join {{ ref('stg_erp__customers') }} as customers
         on identity.source_system = 'erp' and identity.source_id = customers.customer_code
-    where identity.is_primary
-),
-
-clients as (
-    select
-        client_key,
-        max(document_number) as document_number,
-        sum(case when source_system = 'crm' then 1 else 0 end) as crm_record_count,
-        sum(case when source_system = 'studio' then 1 else 0 end) as studio_record_count,
-        sum(case when source_system = 'erp' then 1 else 0 end) as erp_record_count,
-        min(case when is_deleted then 1 else 0 end) = 1 as is_deleted
-    from identity
-    group by client_key
 )
 
 select
