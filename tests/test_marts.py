@@ -88,8 +88,9 @@ RAW: dict[str, list[dict[str, Any]]] = {
          "due_at": ts("2026-03-03 13:00:00"), "status": "done",
          "completed_at": ts("2026-03-03 14:00:00"), "created_at": ts("2026-03-01 13:00:00"),
          "updated_at": UPD},
-        {"task_id": "t2", "client_id": "c1", "task_type": "call", "due_at": ts("2026-03-04 13:00:00"),
-         "status": "open", "created_at": ts("2026-03-01 13:00:00"), "updated_at": UPD,
+        {"task_id": "t2", "client_id": "c1", "task_type": "call",
+         "due_at": ts("2026-03-04 13:00:00"), "status": "open",
+         "created_at": ts("2026-03-01 13:00:00"), "updated_at": UPD,
          "deleted_at": ts("2026-03-02 13:00:00")},
     ],
     "crm__interactions": [
@@ -147,8 +148,9 @@ RAW: dict[str, list[dict[str, Any]]] = {
     "erp__customers": [
         {"customer_code": "C001", "full_name": "ANA SOUZA", "document_number": "529 982 247 25",
          "updated_at": UPD},
-        {"customer_code": "C002", "full_name": "Empresa X Ltda", "document_number": "11222333000181",
-         "email": "financeiro@empresa.example", "updated_at": UPD},
+        {"customer_code": "C002", "full_name": "Empresa X Ltda",
+         "document_number": "11222333000181", "email": "financeiro@empresa.example",
+         "updated_at": UPD},
         {"customer_code": "C003", "full_name": "Sem Documento", "updated_at": UPD},
     ],
     "erp__products": [
@@ -187,16 +189,15 @@ RAW: dict[str, list[dict[str, Any]]] = {
          "updated_at": UPD},
     ],
     "erp__payments": [
-        {"payment_id": 1, "receivable_id": 1, "paid_on": d("2026-02-20"), "amount": Decimal("100.00"),
-         "method": "pix", "updated_at": UPD},
-        {"payment_id": 2, "receivable_id": 1, "paid_on": d("2026-02-25"), "amount": Decimal("140.50"),
-         "method": "card", "updated_at": UPD, "deleted_at": ts("2026-02-26 10:00:00")},
-        {"payment_id": 3, "receivable_id": 1, "paid_on": d("2026-03-05"), "amount": Decimal("40.50"),
-         "method": "cash", "updated_at": UPD},
-        {"payment_id": 4, "receivable_id": 1, "paid_on": d("2026-03-11"), "amount": Decimal("100.00"),
-         "method": "pix", "updated_at": UPD},
-        {"payment_id": 5, "receivable_id": 3, "paid_on": d("2026-02-10"), "amount": Decimal("300.00"),
-         "method": "boleto", "updated_at": UPD},
+        {"payment_id": pid, "receivable_id": rid, "paid_on": d(paid), "amount": Decimal(amount),
+         "method": method, "updated_at": UPD, "deleted_at": reversed_at}
+        for pid, rid, paid, amount, method, reversed_at in [
+            (1, 1, "2026-02-20", "100.00", "pix", None),
+            (2, 1, "2026-02-25", "140.50", "card", ts("2026-02-26 10:00:00")),  # reversed
+            (3, 1, "2026-03-05", "40.50", "cash", None),
+            (4, 1, "2026-03-11", "100.00", "pix", None),  # after as_of
+            (5, 3, "2026-02-10", "300.00", "boleto", None),
+        ]
     ],
 }
 
