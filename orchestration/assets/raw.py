@@ -5,7 +5,6 @@ single writer, so the job runs these steps one at a time (in-process executor); 
 opens and closes its own connection so that one table's failure leaves the others intact.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 

@@ -5,7 +5,6 @@ tests run as Dagster asset checks; an error-severity failure fails the dbt step,
 publish step never runs and readers keep the previous warehouse.
 """
 
-from __future__ import annotations
 
 import json
 import os
