@@ -27,6 +27,9 @@ STAGING_DIR = REPO / "models" / "staging"
 METADATA_COLUMNS = ["is_deleted", "_extract_date", "_delivery_seq", "_row_number", "_file_name",
                     "_loaded_at"]
 INCREMENTAL_TABLES = [t for t in TABLES if t.large]
+# Only staging and the tests on staging alone: "cautious" keeps out singular tests that
+# also read marts, which are not built here.
+SELECT_STAGING = ["--select", "staging", "--indirect-selection", "cautious"]
 
 D1 = dt.date(2026, 1, 1)
 D2 = dt.date(2026, 1, 2)
@@ -89,10 +92,11 @@ def test_staging_model_and_yml_follow_the_contract(table: Table) -> None:
     columns = {c["name"]: c for c in model["columns"]}
     assert list(columns) == table.column_names + METADATA_COLUMNS
     pk_tests = columns[table.primary_key]["data_tests"]
-    assert "unique" in pk_tests and "not_null" in pk_tests
+    assert "unique" in pk_tests and "not_null" in pk_tests  # plain: severity error
     for col in table.columns:
         tests = columns[col.name].get("data_tests", [])
-        assert ("not_null" in tests) == (not col.nullable), col.name
+        names = [t if isinstance(t, str) else next(iter(t)) for t in tests]
+        assert ("not_null" in names) == (not col.nullable), col.name
         accepted = [t["accepted_values"]["arguments"]["values"] for t in tests
                     if isinstance(t, dict) and "accepted_values" in t]
         assert accepted == ([list(col.enum)] if col.enum else []), col.name
@@ -143,6 +147,13 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
          "updated_at": ts("2026-01-01 01:00:00")},
     ], extract_date=D1)
 
+    # A value outside the contract's enum: reported as a warning, never blocks the build.
+    insert_rows(raw, "crm__tasks", [
+        {"task_id": "t_1", "client_id": "c_1", "task_type": "meeting", "status": "open",
+         "due_at": ts("2026-01-03 12:00:00"), "created_at": ts("2026-01-01 12:00:00"),
+         "updated_at": ts("2026-01-01 12:00:00")},
+    ], extract_date=D1)
+
     insert_rows(raw, "erp__payments", [
         {"payment_id": 1, "receivable_id": 10, "paid_on": dt.date(2026, 1, 1),
          "amount": Decimal("1234.56"), "method": "pix", "updated_at": ts("2026-01-02 02:30:00")},
@@ -168,7 +179,7 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     insert_rows(raw, "pbx__calls", [call(42)], extract_date=D1)
     insert_rows(raw, "pbx__calls", [call(99)], extract_date=D2)
 
-    run_dbt(["build", "--select", "staging"], work / "warehouse.duckdb", raw)
+    run_dbt(["build", *SELECT_STAGING], work / "warehouse.duckdb", raw)
     yield work / "warehouse.duckdb"
 
 
@@ -186,6 +197,15 @@ def test_updated_at_ties_go_to_later_file_then_later_row(staged: Path) -> None:
     assert clients["c_2"]["_file_name"] == "crm/clients/clients_20260102_2.jsonl"
     assert clients["c_3"]["full_name"] == "tie-row-2"  # later row of the same file
     assert clients["c_3"]["_row_number"] == 3
+
+
+def test_contract_violations_in_source_values_warn(staged: Path) -> None:
+    results = json.loads((staged.parent / "dbt_target" / "run_results.json").read_text())
+    status = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
+    assert status["accepted_values_stg_crm__tasks_task_type__appointment__call__email__visit__other"
+                  ] == "warn"
+    assert status["unique_stg_crm__clients_client_id"] == "pass"
+    assert rows_by_key(staged, "stg_crm__tasks", "task_id")["t_1"]["task_type"] == "meeting"
 
 
 def test_one_row_per_primary_key(staged: Path) -> None:
@@ -353,7 +373,8 @@ def incremental_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     raw = create_raw_db(inc_dir / "raw.duckdb")
     inc_db = inc_dir / "warehouse.duckdb"
     full_db = full_dir / "warehouse.duckdb"
-    select = ["--select", "staging,config.materialized:incremental"]
+    select = ["--select", "staging,config.materialized:incremental",
+              "--indirect-selection", "cautious"]
     # Lookback 0 so the second run reads ONLY batch 2: the stored current version must
     # then defend itself against the late older version.
     no_lookback = {"staging_lookback_hours": 0}

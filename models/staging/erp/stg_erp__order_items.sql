@@ -3,7 +3,7 @@
         materialized='incremental',
         unique_key='order_item_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='fail'
     )
 }}
 
@@ -16,7 +16,9 @@
 -- macro stg_incremental_lower_bound), and lets the stored current version of
 -- every touched key compete with the new rows under the same ranking, so a
 -- late-arriving older version never replaces a newer one. The result equals a
--- full refresh. delete+insert on order_item_id works on DuckDB and PostgreSQL.
+-- full refresh. A contract change to the columns needs `--full-refresh`
+-- (on_schema_change='fail': raw keeps all history, so a rebuild is always
+-- safe). delete+insert on order_item_id works on DuckDB and PostgreSQL.
 
 with source as (
 
