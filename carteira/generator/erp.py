@@ -89,6 +89,7 @@ class _Erp:
         self.org = org
         self.ids = _Ids()
         self.products: list[_Product] = []
+        self.scripted_fates = list(FATES)
         self.technicians = [person_name(sim.rnd) for _ in range(4)]
         self.project_staff = [i for i, s in enumerate(org.staff)
                               if s.department_id == "d_07"] or org.sellers
@@ -194,7 +195,7 @@ class _Erp:
             items.append((item_id, prod.pid, qty, price, disc))
         amount = sum(q * p // 100 - d for _, _, q, p, d in items)
         quote_id = None
-        if contract_id is None and rnd.random() < 0.35:
+        if contract_id is None and (rnd.random() < 0.35 or order_id <= 2):
             quote_id = self.ids.next("quote")
             tq = t0 - rnd.randint(1, 15) * DAY - rnd.randint(0, 300) * MINUTE
             tq = max(tq, lo + MINUTE)
@@ -238,7 +239,9 @@ class _Erp:
                        if deliver_day else None, cancel_at=t_cancel, lo=t0)
         if deliver_day is not None:
             for item_id, _pid, qty, price, disc in items:
-                if rnd.random() < 0.03 or self.ids.peek("return") == 0:
+                first = self.ids.peek("return") == 0 and \
+                    deliver_day * DAY < self.tl.start_t - 40 * DAY
+                if rnd.random() < 0.03 or first:
                     self.item_return(item_id, deliver_day, qty, price, disc)
 
     def titles(self, code: str, company: int, order_id: int | None, doc: str, t_issue: int,
@@ -254,11 +257,11 @@ class _Erp:
         for i in range(1, n + 1):
             amt = each if i < n else amount - each * (n - 1)
             due = issue_day + 30 * i
-            k = self.ids.peek("receivable")
             if t_cancel is not None:
                 fate = "cancelled"
-            elif k < len(FATES) and negotiation_id is None:
-                fate = FATES[k]
+            elif self.scripted_fates and negotiation_id is None and \
+                    due * DAY < self.tl.start_t - 150 * DAY:
+                fate = self.scripted_fates.pop(0)  # every story at least once, in history
             else:
                 fate = rnd.choices(FATES, _FATE_W[profile])[0]
                 if negotiation_id is not None and fate == "renegotiate":
@@ -378,7 +381,7 @@ class _Erp:
             doc = f"AC-{nid:06d}"
             base = (nid, company, code, doc, agreed_day, debt, agreed, n)
             versions = [(t_agree, (*base, "active", t_agree))]
-            if rnd.random() < 0.05:
+            if rnd.random() < 0.05 and nid > 1:
                 tc = t_agree + rnd.randint(1, 5) * DAY
                 versions.append((tc, (*base, "cancelled", tc)))
             else:
@@ -436,15 +439,15 @@ class _Erp:
         base = (sid, 3, code, equipment, serial, t0)
         versions = [(t0, (*base, None, "open", None, t0))]
         t1 = t0 + rnd.randint(60, 3 * 24 * 60) * MINUTE
-        if rnd.random() < 0.06:
+        if rnd.random() < 0.06 and sid > 1:
             versions.append((t1, (*base, None, "cancelled", tech, t1)))
         else:
             versions.append((t1, (*base, None, "in_progress", tech, t1)))
             t2 = t1 + rnd.randint(1, 10) * DAY
             versions.append((t2, (*base, t2, "done", tech, t2)))
-            for _ in range(rnd.randint(1, 3)):
+            for j in range(2 if sid == 1 else rnd.randint(1, 3)):
                 lid = self.ids.next("so_line")
-                if rnd.random() < 0.55:
+                if (rnd.random() < 0.55) if sid > 1 else j == 0:
                     prod = self.products[rnd.randrange(len(self.products))].pid \
                         if rnd.random() < 0.8 else None
                     line = (lid, sid, "part", prod, PART_DESCRIPTIONS[
@@ -475,6 +478,8 @@ class _Erp:
         versions = [(t0, (*base, "open", t0))]
         r = rnd.random()
         outcome = "won" if forced or r < 0.5 else "lost" if r < 0.75 else "open"
+        if self.ids.peek("project") == 2 and not forced:
+            outcome = "open"  # the business always has a project still waiting for a contract
         if outcome != "open":
             tc = t0 + rnd.randint(5, 90) * DAY
             versions.append((tc, (*base, outcome, tc)))

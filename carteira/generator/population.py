@@ -68,6 +68,7 @@ def build_population(tl: Timeline, rnd: random.Random, n: int, org: Org) -> Popu
     systems = np.array(_COMBOS, dtype=np.int8)[combos]
     systems[: len(_COMBOS)] = _COMBOS[: min(n, len(_COMBOS))]  # every combination at least once
     is_company = np_rng.random(n) < 0.12
+    is_company[: min(n, 6)] = (False, False, True, False, False, True)[: min(n, 6)]
     city = np_rng.integers(0, len(CITIES), size=n)
     names: list[str] = []
     documents: list[str] = []

@@ -19,6 +19,7 @@ class Sim:
         self.tl = tl
         self.rnd = rnd
         self.scale = scale
+        self._docs = 0
 
     def poisson(self, lam: float) -> int:
         """Poisson draw (Knuth for small means, normal approximation above)."""
@@ -78,7 +79,10 @@ class Sim:
 
     def doc_text(self, doc: str) -> str | None:
         """How one system spells a person's document: mostly valid, varied; some invalid."""
+        self._docs += 1
         r = self.rnd.random()
+        # the 3rd, 5th and 7th records of each system carry each kind of invalid document
+        r = {3: 0.03, 5: 0.045, 7: 0.01}.get(self._docs, r)
         if r < 0.02:
             return None
         if r < 0.04:
