@@ -3,29 +3,12 @@
   An active, non-deleted viewer sees
     - themself;
     - when head of a department: every staff member of that department and of
-      its sub-departments at any depth (recursive walk of the tree);
+      its sub-departments at any depth (int_department_tree);
     - when can_view_all: every staff member.
   An inactive or deleted viewer sees nothing. Visible staff are the
   non-deleted staff members (inactive ones included: they keep history).
-  UNION (not UNION ALL) in the recursion keeps a cyclic tree finite.
 -#}
-with recursive department_tree as (
-    select
-        department_id as root_department_id,
-        department_id
-    from {{ ref('stg_crm__departments') }}
-
-    union
-
-    select
-        department_tree.root_department_id,
-        child.department_id
-    from department_tree
-    inner join {{ ref('stg_crm__departments') }} as child
-        on child.parent_department_id = department_tree.department_id
-),
-
-staff as (
+with staff as (
     select staff_id, department_id, can_view_all, active, is_deleted
     from {{ ref('stg_crm__staff') }}
 ),
@@ -51,8 +34,9 @@ pairs as (
     select departments.head_staff_id, visible.staff_id
     from {{ ref('stg_crm__departments') }} as departments
     inner join viewers on viewers.staff_id = departments.head_staff_id
-    inner join department_tree on department_tree.root_department_id = departments.department_id
-    inner join visible on visible.department_id = department_tree.department_id
+    inner join {{ ref('int_department_tree') }} as tree
+        on tree.ancestor_department_id = departments.department_id
+    inner join visible on visible.department_id = tree.department_id
 
     union
 
