@@ -6,7 +6,8 @@
     paid_amount   sum of those payments
     balance       amount - paid_amount
     paid_off_on   first day the cumulative payments reached the amount
-                  (the day the balance reached zero), null if not yet
+                  (the day the balance reached zero; issued_on for a title
+                  of no amount), null if not yet
     status        macro receivable_status
     days_late     days from due_on to paid_off_on (or to as_of while
                   unpaid), never negative
@@ -67,7 +68,10 @@ balances as (
         cast(paid.paid_amount as decimal(18, 2)) as paid_amount,
         cast(receivables.amount - paid.paid_amount as decimal(18, 2)) as balance,
         paid.last_paid_on,
-        paid_off.paid_off_on
+        coalesce(
+            paid_off.paid_off_on,
+            case when receivables.amount <= 0 then receivables.issued_on end
+        ) as paid_off_on
     from receivables
     inner join paid on paid.receivable_id = receivables.receivable_id
     left join paid_off on paid_off.receivable_id = receivables.receivable_id
