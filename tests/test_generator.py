@@ -241,7 +241,7 @@ def _digits(s: str | None) -> str:
 
 
 def test_clients_shared_across_systems_by_document(data: dict[str, Any]) -> None:
-    docs = {fqn: [r["document_number"] for r in current(data, fqn).values()]
+    docs = {fqn: [r.get("document_number") for r in current(data, fqn).values()]
             for fqn in ("crm__clients", "studio__members", "erp__customers")}
     valid = {fqn: {_digits(d) for d in v if d and is_valid(_digits(d))}
              for fqn, v in docs.items()}

@@ -91,6 +91,8 @@ def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmSta
     rnd = sim.rnd
     cid = f"c_{num:06d}"
     style = phone_style(sim)
+    if style == 4 and f"{int(pop.phone[p]):011d}" in pop.ambiguous_numbers:
+        style = 0  # keep the shared numbers matchable, so calls to them are ambiguous
     state.phone_styles[p] = style
     phones = [format_phone(f"{int(pop.phone[p]):011d}", style)]
     if pop.phone2[p]:
