@@ -391,3 +391,24 @@ def test_tasks_interactions_and_calendar(warehouse: Path) -> None:
                              "from marts.dim_date")[0]
     assert bounds["lo"] == d("2021-01-01") and bounds["hi"] == d("2026-12-31")
     assert bounds["n"] == (d("2026-12-31") - d("2021-01-01")).days + 1
+
+
+# --------------------------------------------------------------------------- as_of
+
+
+def test_a_refresh_for_another_as_of_is_reproducible(
+    warehouse: Path, tmp_path: Path,
+) -> None:
+    """The state marts read var('as_of'), never the clock: an earlier as_of gives earlier states."""
+    raw = warehouse.parent / "raw.duckdb"
+    build = tmp_path / "warehouse_2026_02_22.duckdb"
+    run_dbt(["build", "--select", "+client_financial_status", "--indirect-selection", "cautious"],
+            build, raw, vars={"as_of": "2026-02-22"})
+    titles = by(build, "fct_receivables", "receivable_id")
+    # only the 20/02 payment counts yet; title 1 is not due yet, title 3 was paid on 10/02
+    assert (titles[1]["status"], titles[1]["balance"], titles[1]["days_late"]) == (
+        "open", Decimal("140.50"), 0)
+    assert (titles[3]["status"], titles[3]["days_late"]) == ("received", 9)
+    assert {t["as_of"] for t in titles.values()} == {d("2026-02-22")}
+    ana = by(build, "client_financial_status", "client_key")[ANA]
+    assert (ana["total_receivable"], ana["last_payment_on"]) == (Decimal("240.50"), d("2026-02-20"))
