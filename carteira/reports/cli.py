@@ -23,6 +23,9 @@ def _register() -> None:
 
 
 # Report modules, each owning its subcommands and the queries under queries/.
-REPORT_MODULES: list[str] = []
+REPORT_MODULES: list[str] = [
+    "carteira.reports.activity",
+    "carteira.reports.telesales",
+]
 
 _register()

@@ -1,0 +1,218 @@
+"""Telesales report (REPORTS.md section 3): `carteira report telesales`.
+
+Per owner, over the clients (mode `client_owner`) or opportunities (mode
+`opportunity_owner`) it owns: matched outbound calls from the owner's extension in the
+call period, appointments and orders from the start of that period up to the warehouse's
+as_of, and a row `unassigned` for the population without owner. All of it is
+`queries/telesales.sql` over the telesales marts; as_of is read from the marts
+(`queries/telesales_as_of.sql`), never from the wall clock, so a report on a warehouse
+refreshed for a given date is reproducible.
+
+Visibility: with `--viewer`, only the owners that viewer may see (`marts.staff_visibility`:
+themself, the staff of the departments they head and their sub-departments at any depth,
+everyone for can_view_all). The `unassigned` row belongs to no staff member: only a viewer
+who sees everyone sees it. The filter is in the SQL (parameter `$viewer`) so a BI tool
+applies the same rule; this module first asks `engine.visible_staff` so that an unknown
+viewer is an error rather than an empty answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import duckdb
+
+from carteira.reports import engine
+from carteira.reports.activity import (
+    DATE,
+    as_date,
+    as_optional_date,
+    emit,
+    split_summary,
+    viewer_option,
+)
+from carteira.reports.options import common_options
+
+MODES = ("client_owner", "opportunity_owner")
+
+METRICS = (
+    "clients",
+    "called_clients",
+    "not_called",
+    "calls",
+    "successful_calls",
+    "talk_minutes",
+    "clients_with_appointment",
+    "appointments",
+    "appointments_done",
+    "clients_without_appointment",
+    "orders",
+    "order_value",
+    "collected",
+    "debt",
+    "clients_without_orders",
+)
+ROW_COLUMNS = ("owner", "owner_name", *METRICS)
+
+
+def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The date the warehouse describes, as stored in the telesales marts."""
+    rows = engine.run_query(con, "telesales_as_of", {})
+    return rows[0]["as_of"] if rows else None
+
+
+def telesales(
+    con: duckdb.DuckDBPyConnection,
+    calls_from: date,
+    calls_to: date,
+    mode: str = "client_owner",
+    owners: Sequence[str] | None = None,
+    department: str | None = None,
+    campaign: str | None = None,
+    sources: Sequence[str] | None = None,
+    client_groups: Sequence[str] | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    viewer: str | None = None,
+) -> engine.ReportResult:
+    """Telesales report per owner; summary = the sum of the rows shown."""
+    if mode not in MODES:
+        raise engine.ReportError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
+    if campaign is not None and mode != "opportunity_owner":
+        raise engine.ReportError("--campaign applies to mode opportunity_owner only")
+    if calls_from > calls_to:
+        raise engine.ReportError(
+            f"empty call period: --calls-from {calls_from} is after --calls-to {calls_to}"
+        )
+    if created_from and created_to and created_from > created_to:
+        raise engine.ReportError(
+            f"empty creation period: --created-from {created_from} is after "
+            f"--created-to {created_to}"
+        )
+    # Raises for an unknown viewer; an inactive one gets no rows from the SQL itself.
+    engine.visible_staff(con, viewer)
+    params: dict[str, Any] = {
+        "mode": mode,
+        "owners": list(owners) if owners else None,
+        "department": department,
+        "campaign": campaign,
+        "sources": list(sources) if sources else None,
+        "client_groups": list(client_groups) if client_groups else None,
+        "created_from": created_from,
+        "created_to": created_to,
+        "calls_from": calls_from,
+        "calls_to": calls_to,
+        "viewer": viewer,
+    }
+    shown = dict(params, as_of=warehouse_as_of(con))
+    result = engine.run_query(con, "telesales", params)
+    summary, rows = split_summary(result, METRICS, ROW_COLUMNS)
+    return engine.ReportResult("telesales", shown, summary, rows, columns=ROW_COLUMNS)
+
+
+@click.command("telesales")
+@click.option(
+    "--calls-from",
+    type=DATE,
+    required=True,
+    help="First day of the call period (inclusive, YYYY-MM-DD).",
+)
+@click.option(
+    "--calls-to",
+    type=DATE,
+    required=True,
+    help="Last day of the call period (inclusive, YYYY-MM-DD).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="client_owner",
+    show_default=True,
+    help="Owner of the client (crm client) or of the opportunity.",
+)
+@click.option(
+    "--owner",
+    "owners",
+    multiple=True,
+    metavar="STAFF_ID",
+    help="Only these owners (repeatable); default all, with `unassigned`.",
+)
+@click.option(
+    "--department",
+    metavar="DEPARTMENT_ID",
+    default=None,
+    help="Only owners of this department and of its sub-departments.",
+)
+@click.option(
+    "--campaign",
+    metavar="CAMPAIGN_ID",
+    default=None,
+    help="Only opportunities of this campaign (mode opportunity_owner).",
+)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    help="Only clients of this acquisition source (repeatable).",
+)
+@click.option(
+    "--group",
+    "client_groups",
+    multiple=True,
+    help="Only clients of this client group (repeatable).",
+)
+@click.option(
+    "--created-from",
+    type=DATE,
+    default=None,
+    help="Client (or opportunity) created on or after this date.",
+)
+@click.option(
+    "--created-to",
+    type=DATE,
+    default=None,
+    help="Client (or opportunity) created on or before this date.",
+)
+@viewer_option
+@common_options
+def telesales_command(
+    calls_from: datetime,
+    calls_to: datetime,
+    mode: str,
+    owners: tuple[str, ...],
+    department: str | None,
+    campaign: str | None,
+    sources: tuple[str, ...],
+    client_groups: tuple[str, ...],
+    created_from: datetime | None,
+    created_to: datetime | None,
+    viewer: str | None,
+    warehouse: Path,
+    fmt: str,
+) -> None:
+    """Calls, appointments and orders per owner (REPORTS.md 3)."""
+    emit(
+        warehouse,
+        fmt,
+        lambda con: telesales(
+            con,
+            as_date(calls_from),
+            as_date(calls_to),
+            mode,
+            owners,
+            department,
+            campaign,
+            sources,
+            client_groups,
+            as_optional_date(created_from),
+            as_optional_date(created_to),
+            viewer,
+        ),
+    )
+
+
+COMMANDS = [telesales_command]

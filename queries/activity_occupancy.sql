@@ -1,0 +1,30 @@
+-- Activity report: occupancy, REPORTS.md section 2.
+--
+-- Reads marts.activity_sessions only (one row per session that is not cancelled). One row
+-- per session in the period, plus one total row (is_total = true) that is the summary:
+-- the counts summed and the rates recomputed from the sums (never averaged).
+--   booked          bookings with no cancelled_at
+--   occupancy_rate  booked / capacity
+--   attendance_rate attended / booked, null when booked = 0
+--
+-- Parameters: $from_date, $to_date (session dates, inclusive).
+select
+    grouping(session_id) = 1 as is_total,
+    session_id,
+    any_value(session_date) as session_date,
+    any_value(start_time) as start_time,
+    any_value(activity_name) as activity,
+    any_value(area_name) as area,
+    any_value(instructor_name) as instructor,
+    count(*) as sessions,
+    sum(capacity) as capacity,
+    sum(booked) as booked,
+    sum(attended) as attended,
+    cast(case when sum(capacity) > 0 then round(sum(booked) / sum(capacity), 4) end
+        as decimal(9, 4)) as occupancy_rate,
+    cast(case when sum(booked) > 0 then round(sum(attended) / sum(booked), 4) end
+        as decimal(9, 4)) as attendance_rate
+from marts.activity_sessions
+where session_date between $from_date and $to_date
+group by grouping sets ((session_id), ())
+order by is_total desc, session_date, start_time, session_id

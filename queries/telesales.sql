@@ -1,0 +1,192 @@
+-- Telesales report (per owner), REPORTS.md section 3.
+--
+-- Reads the telesales marts, dim_staff and staff_visibility only. One row per owner with a
+-- population in scope, a row `unassigned` (owner_staff_id null) for the population without
+-- owner, and one total row (is_total = true) that is the summary: the sum of the rows.
+--
+-- Population: mode client_owner = crm clients (marts.telesales_client_population, owner =
+-- clients.owner_staff_id); mode opportunity_owner = opportunities, optionally of one
+-- campaign (marts.telesales_opportunity_population, owner = opportunities.owner_staff_id).
+-- "clients" counts the population rows (opportunities in opportunity mode).
+--   called_clients   rows whose client got at least one matched outbound call in the call
+--                    period from the OWNER's extension (marts.telesales_client_calls)
+--   calls, successful_calls, talk_minutes   of those calls
+--   appointments / orders / collected / debt   from the start of the call period up to
+--                    as_of (marts.telesales_client_activity holds nothing after as_of)
+-- Calls, appointments and orders are per (owner, client): a client under two opportunities
+-- of the same owner is counted once in those sums, and once per opportunity in the
+-- client counts.
+--
+-- Parameters (null = no filter):
+--   $mode                        'client_owner' or 'opportunity_owner'
+--   $owners                      list of owner staff ids
+--   $department                  department id: its staff and that of its sub-departments
+--   $campaign                    campaign id (opportunity mode)
+--   $sources, $client_groups     lists of client sources / client groups
+--   $created_from, $created_to   creation period (client or opportunity created_at), inclusive
+--   $calls_from, $calls_to       call period, inclusive (required)
+--   $viewer                      staff id: only the owners that viewer may see
+--                                (marts.staff_visibility); `unassigned` only for a viewer
+--                                who sees everyone (active, can_view_all)
+-- The unassigned row is shown only when no owner and no department is asked for.
+with population as (
+    select client_key as unit_id, client_key, owner_staff_id
+    from marts.telesales_client_population
+    where $mode = 'client_owner'
+      and ($sources is null or list_contains($sources, source))
+      and ($client_groups is null or list_contains($client_groups, client_group))
+      and ($created_from is null or created_date >= $created_from)
+      and ($created_to is null or created_date <= $created_to)
+
+    union all
+
+    select opportunity_id as unit_id, client_key, owner_staff_id
+    from marts.telesales_opportunity_population
+    where $mode = 'opportunity_owner'
+      and ($campaign is null or campaign_id = $campaign)
+      and ($sources is null or list_contains($sources, source))
+      and ($client_groups is null or list_contains($client_groups, client_group))
+      and ($created_from is null or created_date >= $created_from)
+      and ($created_to is null or created_date <= $created_to)
+),
+
+scoped as (
+    select population.*
+    from population
+    where ($owners is null or list_contains($owners, owner_staff_id))
+      and ($department is null or owner_staff_id in (
+          select staff_id from marts.telesales_department_staff
+          where department_id = $department))
+      and ($viewer is null
+           or owner_staff_id in (
+               select visible_staff_id from marts.staff_visibility
+               where viewer_staff_id = $viewer)
+           or (owner_staff_id is null and exists (
+               select 1 from marts.dim_staff
+               where staff_id = $viewer and can_view_all and active and not is_deleted)))
+),
+
+pairs as (
+    select distinct owner_staff_id, client_key
+    from scoped
+),
+
+pair_calls as (
+    select
+        pairs.owner_staff_id,
+        pairs.client_key,
+        sum(calls.calls) as calls,
+        sum(calls.successful_calls) as successful_calls,
+        sum(calls.talk_seconds) as talk_seconds
+    from pairs
+    inner join marts.telesales_client_calls as calls
+        on calls.client_key = pairs.client_key
+        and calls.staff_id = pairs.owner_staff_id
+    where calls.call_date between $calls_from and $calls_to
+    group by pairs.owner_staff_id, pairs.client_key
+),
+
+pair_activity as (
+    select
+        pairs.owner_staff_id,
+        pairs.client_key,
+        sum(activity.appointments) as appointments,
+        sum(activity.appointments_done) as appointments_done,
+        sum(activity.orders) as orders,
+        sum(activity.order_value) as order_value,
+        sum(activity.collected) as collected,
+        sum(activity.debt) as debt
+    from pairs
+    inner join marts.telesales_client_activity as activity
+        on activity.client_key = pairs.client_key
+    where activity.activity_date >= $calls_from
+    group by pairs.owner_staff_id, pairs.client_key
+),
+
+pair_metrics as (
+    select
+        pairs.owner_staff_id,
+        pairs.client_key,
+        coalesce(pair_calls.calls, 0) as calls,
+        coalesce(pair_calls.successful_calls, 0) as successful_calls,
+        coalesce(pair_calls.talk_seconds, 0) as talk_seconds,
+        coalesce(pair_activity.appointments, 0) as appointments,
+        coalesce(pair_activity.appointments_done, 0) as appointments_done,
+        coalesce(pair_activity.orders, 0) as orders,
+        coalesce(pair_activity.order_value, 0) as order_value,
+        coalesce(pair_activity.collected, 0) as collected,
+        coalesce(pair_activity.debt, 0) as debt
+    from pairs
+    left join pair_calls
+        on pair_calls.owner_staff_id is not distinct from pairs.owner_staff_id
+        and pair_calls.client_key = pairs.client_key
+    left join pair_activity
+        on pair_activity.owner_staff_id is not distinct from pairs.owner_staff_id
+        and pair_activity.client_key = pairs.client_key
+),
+
+owner_counts as (
+    select
+        scoped.owner_staff_id,
+        count(*) as clients,
+        count(*) filter (where pair_metrics.calls > 0) as called_clients,
+        count(*) filter (where pair_metrics.appointments > 0) as clients_with_appointment,
+        count(*) filter (where pair_metrics.orders = 0) as clients_without_orders
+    from scoped
+    inner join pair_metrics
+        on pair_metrics.owner_staff_id is not distinct from scoped.owner_staff_id
+        and pair_metrics.client_key = scoped.client_key
+    group by scoped.owner_staff_id
+),
+
+owner_sums as (
+    select
+        owner_staff_id,
+        sum(calls) as calls,
+        sum(successful_calls) as successful_calls,
+        cast(round(sum(talk_seconds) / 60, 2) as decimal(18, 2)) as talk_minutes,
+        sum(appointments) as appointments,
+        sum(appointments_done) as appointments_done,
+        sum(orders) as orders,
+        sum(order_value) as order_value,
+        sum(collected) as collected,
+        sum(debt) as debt
+    from pair_metrics
+    group by owner_staff_id
+),
+
+owners as (
+    select
+        owner_counts.*,
+        owner_sums.* exclude (owner_staff_id),
+        coalesce(staff.full_name, owner_counts.owner_staff_id, 'unassigned') as owner_name
+    from owner_counts
+    inner join owner_sums
+        on owner_sums.owner_staff_id is not distinct from owner_counts.owner_staff_id
+    left join marts.dim_staff as staff on staff.staff_id = owner_counts.owner_staff_id
+)
+
+select
+    grouping(owner_staff_id) = 1 as is_total,
+    case when grouping(owner_staff_id) = 0 then coalesce(owner_staff_id, 'unassigned') end
+        as owner,
+    owner_staff_id,
+    case when grouping(owner_staff_id) = 0 then any_value(owner_name) end as owner_name,
+    cast(sum(clients) as bigint) as clients,
+    cast(sum(called_clients) as bigint) as called_clients,
+    cast(sum(clients) - sum(called_clients) as bigint) as not_called,
+    cast(sum(calls) as bigint) as calls,
+    cast(sum(successful_calls) as bigint) as successful_calls,
+    cast(sum(talk_minutes) as decimal(18, 2)) as talk_minutes,
+    cast(sum(clients_with_appointment) as bigint) as clients_with_appointment,
+    cast(sum(appointments) as bigint) as appointments,
+    cast(sum(appointments_done) as bigint) as appointments_done,
+    cast(sum(clients) - sum(clients_with_appointment) as bigint) as clients_without_appointment,
+    cast(sum(orders) as bigint) as orders,
+    cast(sum(order_value) as decimal(18, 2)) as order_value,
+    cast(sum(collected) as decimal(18, 2)) as collected,
+    cast(sum(debt) as decimal(18, 2)) as debt,
+    cast(sum(clients_without_orders) as bigint) as clients_without_orders
+from owners
+group by grouping sets ((owner_staff_id), ())
+order by is_total desc, owner_staff_id is null, owner_name, owner_staff_id
