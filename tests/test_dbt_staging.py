@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -369,27 +370,28 @@ def _snapshot(db: Path, table: Table) -> list[tuple[Any, ...]]:
 def incremental_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """(incremental warehouse after two batches, full-refresh warehouse, its work dir)."""
     inc_dir = tmp_path_factory.mktemp("incremental")
-    full_dir = tmp_path_factory.mktemp("full_refresh")
     raw = create_raw_db(inc_dir / "raw.duckdb")
     inc_db = inc_dir / "warehouse.duckdb"
-    full_db = full_dir / "warehouse.duckdb"
-    select = ["--select", "staging,config.materialized:incremental",
-              "--indirect-selection", "cautious"]
+    # Same folder (so the same dbt target dir and partial parse) but another database file.
+    full_db = inc_dir / "full_refresh.duckdb"
+    select = ["--select", "staging,config.materialized:incremental"]
     # Lookback 0 so the second run reads ONLY batch 2: the stored current version must
-    # then defend itself against the late older version.
+    # then defend itself against the late older version. Same vars everywhere: a change
+    # of vars forces dbt to re-parse the whole project.
     no_lookback = {"staging_lookback_hours": 0}
 
     _load_batches(raw, 1)
-    run_dbt(["build", *select], inc_db, raw, vars=no_lookback)
+    run_dbt(["run", *select], inc_db, raw, vars=no_lookback)
     _load_batches(raw, 2)
-    run_dbt(["build", *select], inc_db, raw, vars=no_lookback)
-    run_dbt(["build", *select, "--full-refresh"], full_db, raw)
+    run_dbt(["run", *select], inc_db, raw, vars=no_lookback)
+    shutil.copy(inc_dir / "dbt_target" / "run_results.json", inc_dir / "incremental_run.json")
+    run_dbt(["run", *select, "--full-refresh"], full_db, raw, vars=no_lookback)
     return inc_db, full_db, inc_dir
 
 
 def test_second_run_was_incremental(incremental_pair: tuple[Path, Path, Path]) -> None:
     _, _, inc_dir = incremental_pair
-    results = json.loads((inc_dir / "dbt_target" / "run_results.json").read_text())
+    results = json.loads((inc_dir / "incremental_run.json").read_text())
     compiled = {r["unique_id"].rsplit(".", 1)[-1]: r.get("compiled_code") or ""
                 for r in results["results"] if r["unique_id"].startswith("model.")}
     assert set(compiled) == {f"stg_{t.fqn}" for t in INCREMENTAL_TABLES}
