@@ -31,7 +31,7 @@ from typing import Any
 
 import duckdb
 
-from carteira.contract import DUCKDB_TYPES, TABLES, Table
+from carteira.contract import DUCKDB_TYPES, TABLES, Column, Table
 from carteira.ingestion.files import (
     BadlyNamedFile,
     LandingFile,
@@ -263,21 +263,31 @@ def _json_keys(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> list[str]:
-    """Read the file once into temp table ``_carteira_stage(_rn, c0, c1, ...)``, all VARCHAR.
+def _typed(col: Column) -> bool:
+    """Whether the column needs a conversion (free text is stored as delivered)."""
+    return col.type != "str"
 
-    Returns the file's column names; stage column ``c<i>`` holds file column ``i``.
-    Positional stage names keep odd or case-colliding headers out of SQL identifiers.
+
+def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> list[str]:
+    """Read and convert the file in one pass into temp table ``_carteira_stage``.
+
+    Stage columns: ``_rn`` (1-based record ordinal), ``c<i>`` (file column ``i`` as
+    text), ``t<i>`` (file column ``i`` converted to its contract type, for typed contract
+    columns) and ``_bad`` (the row has a problem and must be quarantined).  Converting
+    while reading means every value is parsed and converted exactly once; loading and
+    quarantining then only select from the stage.  Positional names keep odd or
+    case-colliding headers out of SQL identifiers.  Returns the file's column names.
     """
     fmt = table.format
     if fmt.extension == "jsonl":
         names = _json_keys(con, path)
         if not names:  # an empty delta (no records): nothing to read
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} (_rn BIGINT)")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} (_rn BIGINT, _bad BOOLEAN)")
             return []
         spec = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
         source = (f"read_json({sql_literal(str(path))}, format='newline_delimited', "
                   f"records=true, columns={spec})")
+        src_cols = ", ".join(f"{sql_ident(n)} AS c{i}" for i, n in enumerate(names))
     else:
         names = _csv_header(path, table)
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -290,18 +300,30 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> lis
             f"encoding={sql_literal(_duckdb_encoding(fmt.encoding))}, strict_mode=true, "
             f"null_padding=false, ignore_errors=false, columns={spec})"
         )
-    src_cols = (", ".join(f"{sql_ident(n)} AS c{i}" for i, n in enumerate(names))
-                if fmt.extension == "jsonl" else ", ".join(f"c{i}" for i in range(len(names))))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
-                f"SELECT row_number() OVER () AS _rn, {src_cols} FROM {source}")
+        src_cols = ", ".join(f"c{i}" for i in range(len(names)))
+    pos = {n: i for i, n in enumerate(names)}
+    texts = ", ".join(f"c{i}" for i in range(len(names)))
+    conversions = "".join(
+        f", {sql_convert(fmt, col, f'c{pos[col.name]}')} AS t{pos[col.name]}"
+        for col in table.columns if col.name in pos and _typed(col))
+    bad = " OR ".join(c for c, _, _ in _problem_exprs(table, pos)) or "false"
+    # row_number() OVER () numbers records in file order only while DuckDB preserves
+    # insertion order (the default); make sure a caller's connection did not turn it off
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS SELECT *, ({bad}) AS _bad FROM ("
+        f"SELECT _rn, {texts}{conversions} FROM ("
+        f"SELECT row_number() OVER () AS _rn, {src_cols} FROM {source}))"
+    )
     return names
 
 
 # ----------------------------------------------------------------------------- SQL building
 def _problem_exprs(table: Table, pos: dict[str, int]) -> list[tuple[str, str, str]]:
-    """(condition, column name, reason SQL) triples; a row is quarantined if any holds.
+    """(condition, column name, reason SQL) triples over stage columns ``c<i>``/``t<i>``.
 
-    Only columns present in the file are checked; free text (``str``) always converts.
+    A row is quarantined if any condition holds.  Only columns present in the file are
+    checked; free text (``str``) always converts.
     """
     fmt = table.format
     out: list[tuple[str, str, str]] = []
@@ -310,13 +332,13 @@ def _problem_exprs(table: Table, pos: dict[str, int]) -> list[tuple[str, str, st
         v = f"c{pos[pk]}"
         out.append((f"({v} IS NULL OR trim({v}) = '')", pk, "'empty primary key'"))
     for col in table.columns:
-        if col.name not in pos or col.type == "str":
+        if col.name not in pos or not _typed(col):
             continue
-        v = f"c{pos[col.name]}"
-        cond = f"({v} IS NOT NULL AND {sql_convert(fmt, col, v)} IS NULL)"
+        i = pos[col.name]
+        cond = f"(c{i} IS NOT NULL AND t{i} IS NULL)"
         if col.name == pk:  # an empty key is reported once, as an empty key
-            cond = f"(trim({v}) <> '' AND {cond})"
-        reason = (f"'cannot convert ' || to_json(left({v}, 80))::VARCHAR || "
+            cond = f"(trim(c{i}) <> '' AND {cond})"
+        reason = (f"'cannot convert ' || to_json(left(c{i}, 80))::VARCHAR || "
                   f"{sql_literal(f' to {col.type}: expected {expected_format(fmt, col)}')}")
         out.append((cond, col.name, reason))
     return out
@@ -330,13 +352,14 @@ def _record_json(names: list[str]) -> str:
 
 
 def _contract_select(table: Table, pos: dict[str, int]) -> list[str]:
-    fmt = table.format
     exprs = []
     for col in table.columns:
-        if col.name in pos:
-            exprs.append(sql_convert(fmt, col, f"c{pos[col.name]}"))
-        else:
+        if col.name not in pos:
             exprs.append(f"CAST(NULL AS {DUCKDB_TYPES[col.type]})")
+        elif _typed(col):
+            exprs.append(f"t{pos[col.name]}")
+        else:
+            exprs.append(f"c{pos[col.name]}")
     return exprs
 
 
@@ -464,7 +487,6 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
         return out
 
     problems = _problem_exprs(table, pos)
-    bad_pred = " OR ".join(c for c, _, _ in problems) or "false"
     extras = [n for n in names if n not in known]
     extras_sql = ("json_object(" + ", ".join(f"{sql_literal(n)}, c{pos[n]}" for n in extras)
                   + ")") if extras else "CAST(NULL AS JSON)"
@@ -479,7 +501,7 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
         con.execute(
             f"INSERT INTO {raw_table_name(table, con)} ({target_cols}) "
             f"SELECT {select_cols}, {extras_sql}, ?, ?, ?, ?, _rn, ?, ? "
-            f"FROM {_STAGE} WHERE NOT ({bad_pred}) ORDER BY _rn",
+            f"FROM {_STAGE} WHERE NOT _bad",
             params,
         )
         rows_quarantined = 0
@@ -492,7 +514,7 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
                 f"CREATE OR REPLACE TEMP TABLE _carteira_bad AS "
                 f"SELECT _rn, unnest(list_filter([{structs}], lambda p: p IS NOT NULL), "
                 f"recursive := true), {_record_json(names)} AS raw_record "
-                f"FROM {_STAGE} WHERE {bad_pred}"
+                f"FROM {_STAGE} WHERE _bad"
             )
             con.execute(
                 f"INSERT INTO {raw_schema(con)}._quarantine SELECT ?, ?, ?, ?, _rn, "

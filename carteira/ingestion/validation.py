@@ -17,18 +17,18 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from carteira.contract import Table
 from carteira.ingestion.formats import python_regex, value_pattern
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+if TYPE_CHECKING:
+    import great_expectations.expectations as gxe
 
-import great_expectations as gx  # noqa: E402  (env var must be set before import)
-import great_expectations.expectations as gxe  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+# great_expectations is imported lazily (it takes seconds): importing the ingestion
+# package, or loading with validate=False, must not pay for it.
 
 # how many offending values each failed expectation reports
 PARTIAL_UNEXPECTED = 5
@@ -80,6 +80,11 @@ class _Gx:
     _instance: _Gx | None = None
 
     def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before GX is imported
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
         # no tqdm bars on stderr for every file
         self.context.variables.progress_bars = ProgressBarsConfig(
@@ -87,7 +92,7 @@ class _Gx:
         source = self.context.data_sources.add_pandas("carteira_extracts")
         asset = source.add_dataframe_asset("extract")
         self.batch_definition = asset.add_batch_definition_whole_dataframe("whole_file")
-        self.suites: dict[str, list[gxe.Expectation]] = {}
+        self.suites: dict[str, Any] = {}
 
     @classmethod
     def get(cls) -> _Gx:
@@ -99,6 +104,9 @@ class _Gx:
 
 def build_expectations(table: Table) -> list[gxe.Expectation]:
     """The contract of ``table`` as GX expectations over the all-text file frame."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations.expectations as gxe
+
     fmt = table.format
     exps: list[gxe.Expectation] = []
     for col in table.columns:
@@ -125,10 +133,6 @@ def build_expectations(table: Table) -> list[gxe.Expectation]:
     return exps
 
 
-def _expectation_name(exp: gxe.Expectation) -> str:
-    return exp.expectation_type if hasattr(exp, "expectation_type") else type(exp).__name__
-
-
 def _plain(value: Any) -> Any:
     """NaN (pandas' null in object columns) -> None, so results serialise as JSON."""
     return None if isinstance(value, float) and value != value else value
@@ -145,10 +149,10 @@ def validate_extract(df: pd.DataFrame, table: Table, file_name: str) -> ExtractV
     suite_name = table.fqn
     with _Gx._lock:
         if suite_name not in g.suites:
-            suite = g.context.suites.add(gx.ExpectationSuite(name=suite_name))
+            suite = g.context.suites.add(g.gx.ExpectationSuite(name=suite_name))
             for exp in build_expectations(table):
                 suite.add_expectation(exp)
-            g.suites[suite_name] = suite  # type: ignore[assignment]
+            g.suites[suite_name] = suite
         suite = g.suites[suite_name]
     frame = df
     missing_nullable = [c.name for c in table.columns if c.nullable and c.name not in df.columns]
