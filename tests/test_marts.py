@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from tests.helpers.rawdb import create_raw_db, insert_rows, run_dbt
 
@@ -412,3 +414,37 @@ def test_a_refresh_for_another_as_of_is_reproducible(
     assert {t["as_of"] for t in titles.values()} == {d("2026-02-22")}
     ana = by(build, "client_financial_status", "client_key")[ANA]
     assert (ana["total_receivable"], ana["last_payment_on"]) == (Decimal("240.50"), d("2026-02-20"))
+
+
+# --------------------------------------------------------------------------- conventions
+
+REPO = Path(__file__).resolve().parents[1]
+RULE_SQL = sorted(
+    [*(REPO / "models" / "intermediate").glob("*.sql"), *(REPO / "models" / "marts").glob("*.sql"),
+     *(REPO / "dbt_project" / "macros" / "rules").glob("*.sql"),
+     *(REPO / "dbt_project" / "tests").glob("*.sql")]
+)
+# DuckDB-only syntax or wall-clock reads that would break portability or reproducibility
+FORBIDDEN = [r"\bqualify\b", r"::", r"\bcurrent_date\b", r"\bcurrent_timestamp\b", r"\bnow\s*\(",
+             r"\btoday\s*\(", r"\blist_\w+\s*\(", r"\bstruct_\w+\s*\(", r"\bstrftime\s*\(",
+             r"\bstrptime\s*\(", r"\bregexp_extract\w*\s*\(", r"\bgreatest\s*\(", r"\bleast\s*\(",
+             r"\bdouble\b", r"\bfloat\b", r"\breal\b"]
+
+
+@pytest.mark.parametrize("path", RULE_SQL, ids=lambda p: p.name)
+def test_sql_is_portable_and_never_reads_the_clock(path: Path) -> None:
+    text = re.sub(r"\{#.*?#\}|--[^\n]*", "", path.read_text(), flags=re.S).lower()
+    found = [pattern for pattern in FORBIDDEN if re.search(pattern, text)]
+    assert not found, f"{path.name}: {found}"
+
+
+def test_every_core_mart_has_an_enforced_contract() -> None:
+    doc = yaml.safe_load((REPO / "models" / "marts" / "_marts__models.yml").read_text())
+    declared = {m["name"]: m for m in doc["models"]}
+    assert set(declared) == {p.stem for p in (REPO / "models" / "marts").glob("*.sql")}
+    for name, model in declared.items():
+        assert model["config"]["contract"]["enforced"] is True, name
+        assert model["description"], name
+        for column in model["columns"]:
+            assert column.get("data_type") and column.get("description"), (name, column["name"])
+            assert column["data_type"] not in ("double", "float", "real"), (name, column["name"])
