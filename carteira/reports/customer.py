@@ -1,0 +1,335 @@
+"""Reports 4 and 5: `carteira report customer-history`, `client-card` and `negotiation`.
+
+Each section is one named query (`queries/customer_*.sql`, `queries/client_card*.sql`,
+`queries/negotiation*.sql`) over the marts; this module resolves the client the user
+named, runs the sections and renders them. It holds no business rule: statuses, balances,
+indicators and alerts are computed in the marts, so a BI tool gets the same numbers.
+
+Multi-section reports keep the JSON shape of every report ({"report", "params",
+"summary", "rows"}) with `rows` a mapping of section name -> list of rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import duckdb
+
+from carteira.reports.engine import ReportError, ReportResult, connect, run_query
+from carteira.reports.options import common_options
+
+TITLE_STATUSES: tuple[str, ...] = (
+    "open",
+    "overdue",
+    "credit_bureau",
+    "in_collection",
+    "received",
+    "cancelled",
+    "renegotiated",
+)
+
+# section name -> query, in display order
+HISTORY_SECTIONS: dict[str, str] = {
+    "titles": "customer_titles",
+    "sales": "customer_sales",
+    "negotiations": "customer_negotiations",
+    "negotiation_titles": "customer_negotiation_titles",
+    "schedule": "customer_schedule",
+}
+CARD_SECTIONS: dict[str, str] = {
+    "alerts": "client_card_alerts",
+    "installments": "client_card_installments",
+    "yearly": "client_card_yearly",
+    "notes": "client_card_notes",
+    "agenda": "client_card_agenda",
+    "sales": "customer_sales",
+    "service_orders": "client_card_service_orders",
+    "returns": "client_card_returns",
+    "pending_orders": "client_card_pending_orders",
+    "open_quotes": "client_card_open_quotes",
+}
+# Summary fields of the client card's "financial situation".
+CARD_FINANCIAL = (
+    "total_receivable",
+    "overdue_amount",
+    "on_time_payment_rate",
+    "avg_days_late",
+    "max_days_late",
+)
+
+
+@dataclass
+class SectionedResult(ReportResult):
+    """A report whose rows are named sections; JSON keeps the four top-level keys."""
+
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rows = self.sections  # type: ignore[assignment]
+
+    def render(self, fmt: str) -> str:
+        if fmt == "json":
+            return super().render("json")
+        if fmt not in ("table", "csv"):
+            raise ReportError(f"unknown format {fmt!r}")
+        parts: list[str] = []
+        if fmt == "table":
+            head = ReportResult(
+                report=self.report, params=self.params, summary=self.summary, rows=[], columns=[]
+            )
+            parts.append(head.render("table").rsplit("\n", 1)[0])
+        for name, rows in self.sections.items():
+            section = ReportResult(report=f"[{name}]", params={}, summary={}, rows=rows)
+            if fmt == "csv":
+                parts.append(f"# {name}\n" + section.render("csv").rstrip("\n"))
+            else:
+                parts.append("\n" + section.render("table"))
+        return "\n".join(parts) + ("\n" if fmt == "csv" else "")
+
+
+def digits_of(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def resolve_client(con: duckdb.DuckDBPyConnection, ident: str) -> str:
+    """client_key of the client named by a key, any source id or a document (any format)."""
+    ident = ident.strip()
+    if not ident:
+        raise ReportError("--client is empty")
+    found = run_query(con, "customer_resolve", {"client": ident, "digits": digits_of(ident)})
+    if not found:
+        raise ReportError(
+            f"no client named {ident!r} (tried client_key, crm client_id, "
+            "studio member_id, erp customer_code and document number)"
+        )
+    if len(found) > 1:
+        names = "; ".join(f"{r['client_key']} ({r['full_name']})" for r in found)
+        raise ReportError(f"{ident!r} names more than one client: {names}; use a client_key")
+    return str(found[0]["client_key"])
+
+
+def _summary(con: duckdb.DuckDBPyConnection, client_key: str) -> dict[str, Any]:
+    rows = run_query(con, "customer_summary", {"client_key": client_key})
+    if not rows:
+        raise ReportError(f"client {client_key} is not in marts.dim_client")
+    return rows[0]
+
+
+def _decode_json(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+    """JSON columns arrive as text from DuckDB: decode so JSON output nests them."""
+    for row in rows:
+        if isinstance(row.get(column), str):
+            row[column] = json.loads(row[column])
+    return rows
+
+
+def customer_history(
+    warehouse: Path, client: str, statuses: tuple[str, ...] | list[str] = ()
+) -> SectionedResult:
+    """Report 4: financial (titles), sales, negotiations and their titles, schedule."""
+    with connect(warehouse) as con:
+        client_key = resolve_client(con, client)
+        head = _summary(con, client_key)
+        sections: dict[str, list[dict[str, Any]]] = {}
+        for name, query in HISTORY_SECTIONS.items():
+            params: dict[str, Any] = {"client_key": client_key}
+            if name == "titles":
+                params["statuses"] = list(statuses) or None
+            sections[name] = run_query(con, query, params)
+    summary = {
+        "client_key": client_key,
+        "full_name": head["full_name"],
+        "document_number": head["document_number"],
+        "total_receivable": head["total_receivable"],
+        "overdue_amount": head["overdue_amount"],
+        "titles": len(sections["titles"]),
+        "items_bought": len(sections["sales"]),
+        "negotiations": len(sections["negotiations"]),
+        "schedule_events": len(sections["schedule"]),
+    }
+    params_out = {
+        "client": client,
+        "client_key": client_key,
+        "as_of": head["as_of"],
+        "statuses": list(statuses),
+    }
+    return SectionedResult(
+        report="customer-history", params=params_out, summary=summary, rows=[], sections=sections
+    )
+
+
+def client_card(warehouse: Path, client: str) -> SectionedResult:
+    """Report 5: the 360 view of one client, alerts first."""
+    with connect(warehouse) as con:
+        client_key = resolve_client(con, client)
+        head = _summary(con, client_key)
+        sections = {
+            name: run_query(con, query, {"client_key": client_key})
+            for name, query in CARD_SECTIONS.items()
+        }
+    _decode_json(sections["alerts"], "figures")
+    summary: dict[str, Any] = {
+        "client_key": client_key,
+        "full_name": head["full_name"],
+        "document_number": head["document_number"],
+        "crm_client_id": head["crm_client_id"],
+        "studio_member_id": head["studio_member_id"],
+        "erp_customer_code": head["erp_customer_code"],
+        **{k: head[k] for k in CARD_FINANCIAL},
+        "alerts": len(sections["alerts"]),
+    }
+    return SectionedResult(
+        report="client-card",
+        params={"client": client, "client_key": client_key, "as_of": head["as_of"]},
+        summary=summary,
+        rows=[],
+        sections=sections,
+    )
+
+
+def negotiation(
+    warehouse: Path, negotiation_id: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One agreement (with its parties) and the installments it issued."""
+    with connect(warehouse) as con:
+        found = run_query(con, "negotiation", {"negotiation_id": negotiation_id})
+        if not found:
+            raise ReportError(f"no negotiation with id {negotiation_id}")
+        titles = run_query(con, "negotiation_titles", {"negotiation_id": negotiation_id})
+    return found[0], titles
+
+
+def _status_choices() -> click.Choice:
+    return click.Choice(TITLE_STATUSES)
+
+
+def _emit(result: ReportResult, fmt: str, section: str | None, sections: Mapping[str, str]) -> None:
+    if section is not None and isinstance(result, SectionedResult):
+        if section not in sections:
+            raise click.BadParameter(f"unknown section {section!r}", param_hint="--section")
+        result = ReportResult(
+            report=f"{result.report}:{section}",
+            params=result.params,
+            summary=result.summary,
+            rows=result.sections[section],
+        )
+    click.echo(result.render(fmt), nl=fmt != "csv")
+
+
+@click.command("customer-history")
+@click.option(
+    "--client",
+    required=True,
+    help="client_key, crm client_id, studio member_id, erp customer_code or document.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=_status_choices(),
+    help="Only titles in this status (repeatable).",
+)
+@click.option(
+    "--section",
+    type=click.Choice(list(HISTORY_SECTIONS)),
+    default=None,
+    help="Only this section (plain CSV).",
+)
+@common_options
+def customer_history_command(
+    client: str, statuses: tuple[str, ...], section: str | None, warehouse: Path, fmt: str
+) -> None:
+    """Customer history: titles, items bought, negotiations, schedule."""
+    try:
+        result = customer_history(warehouse, client, statuses)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    _emit(result, fmt, section, HISTORY_SECTIONS)
+
+
+@click.command("client-card")
+@click.option(
+    "--client",
+    required=True,
+    help="client_key, crm client_id, studio member_id, erp customer_code or document.",
+)
+@click.option(
+    "--section",
+    type=click.Choice(list(CARD_SECTIONS)),
+    default=None,
+    help="Only this section (plain CSV).",
+)
+@common_options
+def client_card_command(client: str, section: str | None, warehouse: Path, fmt: str) -> None:
+    """Client card (360 view): finances, yearly indicators, CRM, sales, service, alerts."""
+    try:
+        result = client_card(warehouse, client)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    _emit(result, fmt, section, CARD_SECTIONS)
+
+
+@click.command("negotiation")
+@click.option("--id", "negotiation_id", type=int, required=True, help="negotiation_id.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "pdf"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Output file (required for pdf).",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=lambda: str(_default_warehouse()),
+    show_default="CARTEIRA_WAREHOUSE",
+    help="Published warehouse file.",
+)
+def negotiation_command(negotiation_id: int, fmt: str, out: Path | None, warehouse: Path) -> None:
+    """One renegotiation agreement and its installments; --format pdf writes a document."""
+    try:
+        head, titles = negotiation(warehouse, negotiation_id)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "pdf":
+        if out is None:
+            raise click.UsageError("--format pdf needs --out FILE")
+        from carteira.reports.negotiation_pdf import write_negotiation_pdf
+
+        write_negotiation_pdf(head, titles, out)
+        click.echo(f"wrote {out}")
+        return
+    result = SectionedResult(
+        report="negotiation",
+        params={"id": negotiation_id, "as_of": head["as_of"]},
+        summary={k: v for k, v in head.items() if k != "as_of"},
+        rows=[],
+        sections={"installments": titles},
+    )
+    text = result.render(fmt)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=fmt != "csv")
+
+
+def _default_warehouse() -> Path:
+    from carteira.settings import Settings
+
+    return Settings.from_env().warehouse_path
+
+
+COMMANDS = [customer_history_command, client_card_command, negotiation_command]

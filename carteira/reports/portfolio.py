@@ -1,0 +1,148 @@
+"""`carteira report portfolio`: the customer portfolio (projects and contracts), report 6.
+
+The numbers come from `queries/portfolio.sql` over `marts.portfolio_projects`; this module
+only merges a saved view (carteira.reports.views) with command-line filters, resolves
+relative periods against the warehouse's `as_of` and keeps the view's columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from carteira.reports.engine import ReportError, ReportResult, connect, run_query
+from carteira.reports.options import common_options
+from carteira.reports.views import (
+    PORTFOLIO_COLUMNS,
+    STAGE_CHOICES,
+    load_view,
+    merge_filters,
+    resolve_filters,
+    validate_columns,
+    validate_filters,
+)
+
+REPORT = "portfolio"
+
+
+def warehouse_as_of(con: Any) -> date:
+    """The date the warehouse describes, read from the marts (never the wall clock)."""
+    rows = run_query(con, "portfolio_as_of", {})
+    if not rows or rows[0]["as_of"] is None:
+        raise ReportError("the warehouse has no as_of (marts.dim_date is empty): refresh it")
+    return rows[0]["as_of"]
+
+
+def portfolio_report(
+    warehouse: Path,
+    *,
+    view_name: str | None = None,
+    filters: dict[str, Any] | None = None,
+    columns: Sequence[str] | None = None,
+) -> ReportResult:
+    """Run the portfolio with a view's filters, overridden by `filters` (same names)."""
+    view = load_view(view_name) if view_name else None
+    merged = merge_filters(view.filters if view else {}, filters or {})
+    checked = validate_filters(merged, view=view_name or "command line")
+    chosen = (
+        validate_columns(list(columns), view=view_name or "command line")
+        if columns
+        else (list(view.columns) if view and view.columns else list(PORTFOLIO_COLUMNS))
+    )
+    with connect(warehouse) as con:
+        as_of = warehouse_as_of(con)
+        params = resolve_filters(checked, as_of)
+        rows = run_query(con, REPORT, params)
+    projected = [{c: row[c] for c in chosen} for row in rows]
+    summary = {
+        "rows": len(rows),
+        "projects": len({r["project_id"] for r in rows}),
+        "contracts": len({r["contract_id"] for r in rows if r["contract_id"] is not None}),
+        "projects_without_contract": len(
+            {r["project_id"] for r in rows if r["contract_id"] is None}
+        ),
+        "environments_without_contract": sum(
+            {r["project_id"]: r["environments_without_contract"] or 0 for r in rows}.values()
+        ),
+    }
+    shown_params: dict[str, Any] = {
+        "view": view_name,
+        "as_of": as_of,
+        "filters": checked,
+        **{k: v for k, v in params.items() if v is not None},
+    }
+    return ReportResult(
+        report=REPORT, params=shown_params, summary=summary, rows=projected, columns=chosen
+    )
+
+
+@click.command("portfolio")
+@click.option("--view", "view_name", default=None, help="Saved view (carteira views list).")
+@click.option(
+    "--created-from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Project created on or after (inclusive).",
+)
+@click.option(
+    "--created-to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Project created on or before (inclusive).",
+)
+@click.option(
+    "--signed-from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Contract signed on or after (inclusive).",
+)
+@click.option(
+    "--signed-to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Contract signed on or before (inclusive).",
+)
+@click.option("--responsible", default=None, help="Responsible staff_id or e-mail; all if omitted.")
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    type=click.Choice(STAGE_CHOICES),
+    help="Contract stage, repeatable; 'none' = projects without contract.",
+)
+@click.option("--columns", default=None, help="Comma-separated columns to show, in order.")
+@common_options
+def portfolio(
+    view_name: str | None,
+    created_from: Any,
+    created_to: Any,
+    signed_from: Any,
+    signed_to: Any,
+    responsible: str | None,
+    stages: tuple[str, ...],
+    columns: str | None,
+    warehouse: Path,
+    fmt: str,
+) -> None:
+    """Customer portfolio: one row per project and contract."""
+    overrides: dict[str, Any] = {
+        "created_from": created_from.date() if created_from else None,
+        "created_to": created_to.date() if created_to else None,
+        "signed_from": signed_from.date() if signed_from else None,
+        "signed_to": signed_to.date() if signed_to else None,
+        "responsible": responsible,
+        "stage": list(stages) or None,
+    }
+    try:
+        chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+        result = portfolio_report(warehouse, view_name=view_name, filters=overrides, columns=chosen)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.render(fmt))
+
+
+COMMANDS = [portfolio]

@@ -1,0 +1,13 @@
+-- Client card, returns of items the client bought.
+select
+    return_id,
+    returned_on,
+    order_code,
+    product_code,
+    product_name,
+    quantity,
+    reason,
+    refund_amount
+from marts.fct_returns
+where client_key = $client_key
+order by returned_on, return_id

@@ -1,0 +1,15 @@
+-- Client card, yearly indicators: the 5 years ending with the year of as_of,
+-- years with nothing included (zeros).
+select
+    year,
+    orders,
+    sales_value,
+    items,
+    amount_due,
+    amount_paid,
+    on_time_rate,
+    service_orders,
+    returns
+from marts.client_yearly_indicators
+where client_key = $client_key
+order by year

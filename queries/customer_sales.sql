@@ -1,0 +1,19 @@
+-- Every item the client bought (non-cancelled orders): customer history
+-- "sales" and client card "sales history".
+select
+    order_date,
+    order_code,
+    company_id,
+    product_code,
+    product_name,
+    unit_price,
+    quantity,
+    discount_amount,
+    line_value,
+    lot_number,
+    size,
+    order_item_id
+from marts.fct_order_items
+where client_key = $client_key
+  and not is_cancelled
+order by order_date, order_code, order_item_id
