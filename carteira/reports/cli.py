@@ -26,6 +26,8 @@ def _register() -> None:
 REPORT_MODULES: list[str] = [
     "carteira.reports.activity",
     "carteira.reports.telesales",
+    "carteira.reports.customer",
+    "carteira.reports.portfolio",
 ]
 
 _register()
