@@ -11,9 +11,11 @@ import csv
 import io
 import json
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -236,151 +238,297 @@ def test_calls_are_immutable_and_sometimes_redelivered(data: dict[str, Any]) -> 
 
 
 # ---------------------------------------------------------------------- business behaviours
+# The warehouse's tests rely on ``tiny`` exercising every behaviour whatever the seed, the
+# start date and the number of days: each scripted case sits at fixed dates in the past
+# relative to ``start``, so it is in the first day's full export and still there at the end.
+BEHAVIOUR_SEEDS = (1, 2, 3, 7, 11, 99)
+BEHAVIOUR_STARTS = (START, date(2025, 2, 28))
+CASES = [(seed, start, days) for seed in BEHAVIOUR_SEEDS for start in BEHAVIOUR_STARTS
+         for days in (1, 3)]
+DELTA_CASES = [c for c in CASES if c[2] > 1] + [(7, START, DAYS)]
+TZ = ZoneInfo("America/Sao_Paulo")
+
+
+def latest(files: list[list[dict[str, Any]]], fqn: str) -> dict[Any, dict[str, Any]]:
+    """Latest image of each record over these files (later file wins, then later row)."""
+    pk = TABLES_BY_FQN[fqn].primary_key
+    return {r[pk]: r for rows in files for r in rows}
+
+
+@dataclass
+class Run:
+    """One generated landing zone, read back: fqn -> per day -> rows."""
+
+    seed: int
+    start: date
+    days: int
+    data: dict[str, list[list[dict[str, Any]]]]
+
+    @property
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=k) for k in range(self.days)]
+
+    def views(self) -> list[View]:
+        """The sources as known after day 1 (full export) and after the last day."""
+        return [View(self, k) for k in sorted({1, self.days})]
+
+
+@dataclass
+class View:
+    run: Run
+    k: int  # extraction days read
+    _cache: dict[str, dict[Any, dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> date:
+        return self.run.start + timedelta(days=self.k - 1)
+
+    def cur(self, fqn: str) -> dict[Any, dict[str, Any]]:
+        if fqn not in self._cache:
+            self._cache[fqn] = latest(self.run.data[fqn][: self.k], fqn)
+        return self._cache[fqn]
+
+    def live(self, fqn: str) -> list[dict[str, Any]]:
+        return [r for r in self.cur(fqn).values() if not r.get("deleted_at")]
+
+    def __str__(self) -> str:
+        r = self.run
+        return f"seed={r.seed} start={r.start} days={r.days} after day {self.k}"
+
+
+_RUNS: dict[tuple[int, date, int], Run] = {}
+
+
+def load_run(factory: pytest.TempPathFactory, seed: int, start: date, days: int) -> Run:
+    key = (seed, start, days)
+    if key not in _RUNS:
+        root = factory.mktemp(f"tiny_{seed}_{start:%Y%m%d}_{days}")
+        generate(root, start, days, "tiny", seed)
+        dates = [start + timedelta(days=k) for k in range(days)]
+        _RUNS[key] = Run(seed, start, days,
+                         {t.fqn: [read_rows(root, t, d) for d in dates] for t in TABLES})
+    return _RUNS[key]
+
+
+def _case_id(case: tuple[int, date, int]) -> str:
+    return f"seed{case[0]}-{case[1]:%Y%m%d}-{case[2]}d"
+
+
+@pytest.fixture(scope="module", params=CASES, ids=_case_id)
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return load_run(tmp_path_factory, *request.param)
+
+
+@pytest.fixture(scope="module", params=DELTA_CASES, ids=_case_id)
+def delta_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return load_run(tmp_path_factory, *request.param)
+
+
 def _digits(s: str | None) -> str:
     return "".join(c for c in s or "" if c.isdigit())
 
 
-def test_clients_shared_across_systems_by_document(data: dict[str, Any]) -> None:
-    docs = {fqn: [r.get("document_number") for r in current(data, fqn).values()]
-            for fqn in ("crm__clients", "studio__members", "erp__customers")}
-    valid = {fqn: {_digits(d) for d in v if d and is_valid(_digits(d))}
-             for fqn, v in docs.items()}
-    everything = [d for v in docs.values() for d in v]
-    assert valid["crm__clients"] & valid["studio__members"] & valid["erp__customers"]
-    assert any(d and "." in d and "-" in d for d in everything)  # punctuated CPF
-    assert any(d and d.isdigit() for d in everything)
-    assert any(d and "/" in d for d in everything) or any(
-        len(_digits(d)) == 14 for d in everything if d)
-    assert any(d is None or not is_valid(_digits(d)) for d in everything)  # some invalid
-    only_one = valid["crm__clients"] - valid["studio__members"] - valid["erp__customers"]
-    assert only_one
+def test_clients_shared_across_systems_by_document(run: Run) -> None:
+    for v in run.views():
+        docs = {fqn: [r.get("document_number") for r in v.live(fqn)]
+                for fqn in ("crm__clients", "studio__members", "erp__customers")}
+        valid = {fqn: {_digits(d) for d in ds if d and is_valid(_digits(d))}
+                 for fqn, ds in docs.items()}
+        everything = [d for ds in docs.values() for d in ds]
+        in_all = valid["crm__clients"] & valid["studio__members"] & valid["erp__customers"]
+        assert in_all, v
+        # the same person spelled differently by the systems
+        spellings = {doc: {d for ds in docs.values() for d in ds if d and _digits(d) == doc}
+                     for doc in in_all}
+        assert any(len(s) > 1 for s in spellings.values()), v
+        assert any(d and "." in d and "-" in d for d in everything), v  # punctuated CPF
+        assert any(d and d.isdigit() for d in everything), v
+        assert any(d and "/" in d for d in everything), v  # punctuated CNPJ
+        assert any(d is None for d in everything), v
+        assert any(d and len(_digits(d)) in (11, 14) and not is_valid(_digits(d))
+                   for d in everything), v  # bad check digits
+        assert any(d and len(_digits(d)) not in (11, 14) for d in everything), v  # bad length
+        assert valid["crm__clients"] - valid["studio__members"] - valid["erp__customers"], v
 
 
-def test_org_tree_heads_visibility_and_extensions(data: dict[str, Any]) -> None:
-    deps = current(data, "crm__departments")
-    parent = {k: v.get("parent_department_id") for k, v in deps.items()}
+def test_org_tree_heads_visibility_and_extensions(run: Run) -> None:
+    for v in run.views():
+        deps = v.cur("crm__departments")
+        parent = {k: d.get("parent_department_id") for k, d in deps.items()}
 
-    def depth(d: str) -> int:
-        return 1 + (depth(parent[d]) if parent[d] else 0)
+        def depth(d: str, parent: dict[str, str | None] = parent) -> int:
+            p = parent[d]
+            return 1 + (depth(p) if p else 0)
 
-    assert max(depth(d) for d in deps) >= 3
-    assert all(v.get("head_staff_id") for v in deps.values())
-    staff = current(data, "crm__staff")
-    assert any(s["can_view_all"] for s in staff.values())
-    assert any(not s["active"] for s in staff.values())
-    assert sum(1 for s in staff.values() if s.get("extension")) >= 3
-    emails = {s["email"] for s in staff.values()}
-    erp_emails = [r["salesperson_email"] for r in current(data, "erp__orders").values()
-                  if r["salesperson_email"]]
-    assert all(e.strip().lower() in emails for e in erp_emails)
-    assert any(e != e.strip().lower() for e in erp_emails)
-
-
-def test_calls_matched_unknown_ambiguous_and_dispositions(data: dict[str, Any]) -> None:
-    owners: dict[str, list[str]] = defaultdict(list)
-    for c in current(data, "crm__clients").values():
-        for p in c["phones"]:
-            n = normalise_phone(p)
-            if n:
-                owners[n].append(c["client_id"])
-    calls = list(current(data, "pbx__calls").values())
-    other = [normalise_phone(c["to_number"] if c["direction"] == "outbound"
-                             else c["from_number"]) for c in calls]
-    status = ["unmatched" if not n or n not in owners else
-              "ambiguous" if len(set(owners[n])) > 1 else "matched" for n in other]
-    assert {"matched", "unmatched", "ambiguous"} <= set(status)
-    assert {c["direction"] for c in calls} == {"outbound", "inbound"}
-    assert {"ANSWERED", "NO ANSWER"} <= {c["disposition"] for c in calls}
-    assert any(c["disposition"] == "ANSWERED" and c["talk_seconds"] == "0" for c in calls)
-    stored = {p for c in current(data, "crm__clients").values() for p in c["phones"]}
-    assert any(c["to_number"] not in stored for c in calls if c["direction"] == "outbound")
+        assert max(depth(d) for d in deps) >= 3, v
+        assert all(d.get("head_staff_id") for d in deps.values()), v
+        staff = v.cur("crm__staff")
+        assert any(s["can_view_all"] for s in staff.values()), v
+        assert any(not s["active"] for s in staff.values()), v
+        assert sum(1 for s in staff.values() if s.get("extension")) >= 3, v
+        emails = {s["email"] for s in staff.values()}
+        erp_emails = [r["salesperson_email"] for r in v.cur("erp__orders").values()
+                      if r["salesperson_email"]]
+        assert all(e.strip().lower() in emails for e in erp_emails), v
+        assert any(e != e.strip().lower() for e in erp_emails), v
 
 
-def test_every_booking_outcome_exists(data: dict[str, Any]) -> None:
-    sessions = current(data, "studio__sessions")
+def test_calls_matched_unknown_ambiguous_and_dispositions(run: Run) -> None:
+    for v in run.views():
+        clients = v.live("crm__clients")
+        owners: dict[str, set[str]] = defaultdict(set)
+        for c in clients:
+            for p in c["phones"]:
+                n = normalise_phone(p)
+                if n:
+                    owners[n].add(c["client_id"])
+        owner_of = {c["client_id"]: c.get("owner_staff_id") for c in clients}
+        ext_staff = {s["extension"]: s["staff_id"] for s in v.cur("crm__staff").values()
+                     if s.get("extension")}
+        calls = list(v.cur("pbx__calls").values())
+        kinds: set[str] = set()
+        for c in calls:
+            outbound = c["direction"] == "outbound"
+            n = normalise_phone(c["to_number"] if outbound else c["from_number"])
+            if not n or n not in owners:
+                kinds.add("unknown")
+            elif len(owners[n]) > 1:
+                kinds.add("ambiguous")
+            elif not outbound:
+                kinds.add("inbound_matched")
+            else:
+                (client,) = owners[n]
+                owner = owner_of[client]
+                by_owner = owner is not None and ext_staff.get(c["extension"]) == owner
+                kinds.add("matched_owner_ext" if by_owner else "matched_other_ext")
+            if c["disposition"] == "ANSWERED" and c["talk_seconds"] == "0":
+                kinds.add("answered_0s")
+        assert kinds == {"unknown", "ambiguous", "inbound_matched", "matched_owner_ext",
+                         "matched_other_ext", "answered_0s"}, (str(v), kinds)
+        assert {"ANSWERED", "NO ANSWER"} <= {c["disposition"] for c in calls}, v
+        stored = {p for c in clients for p in c["phones"]}
+        assert any(c["to_number"] not in stored for c in calls
+                   if c["direction"] == "outbound"), v
+
+
+def test_every_booking_outcome_exists(run: Run) -> None:
     fmt = "%Y-%m-%d %H:%M"
-    outcomes = set()
-    exactly_two_hours = False
-    for b in current(data, "studio__bookings").values():
-        s = sessions[b["session_id"]]
-        starts = datetime.strptime(s["starts_at"], fmt)
-        if s["cancelled"] == "true":
-            outcomes.add("session_cancelled")
-        elif s["finalized_at"] is None:
-            outcomes.add("scheduled_future" if starts.date() > DATES[-1] else "scheduled_past")
-        elif b["cancelled_at"] is not None:
-            gap = starts - datetime.strptime(b["cancelled_at"], fmt)
-            exactly_two_hours |= gap == timedelta(hours=2)
-            outcomes.add("excused_absence" if gap >= timedelta(hours=2) else "late_cancel")
-        elif b["attendance"] == "present":
-            outcomes.add("attended")
-        elif b["attendance"] == "absent":
-            outcomes.add("absent")
-        else:
-            outcomes.add("unmarked")
-    assert outcomes == {"session_cancelled", "scheduled_future", "scheduled_past",
-                        "excused_absence", "late_cancel", "attended", "absent", "unmarked"}
-    assert exactly_two_hours
+    for v in run.views():
+        sessions = v.cur("studio__sessions")
+        outcomes = set()
+        for b in v.cur("studio__bookings").values():
+            s = sessions[b["session_id"]]
+            starts = datetime.strptime(s["starts_at"], fmt)
+            if s["cancelled"] == "true":
+                outcomes.add("session_cancelled")
+            elif s["finalized_at"] is None:
+                outcomes.add("scheduled_future" if starts.date() > v.as_of else "scheduled_past")
+            elif b["cancelled_at"] is not None:
+                gap = starts - datetime.strptime(b["cancelled_at"], fmt)
+                outcomes.add("excused_exactly_2h" if gap == timedelta(hours=2) else
+                             "excused_earlier" if gap > timedelta(hours=2) else "late_cancel")
+            elif b["attendance"] == "present":
+                outcomes.add("attended")
+            elif b["attendance"] == "absent":
+                outcomes.add("absent")
+            else:
+                outcomes.add("unmarked")
+        assert outcomes == {"session_cancelled", "scheduled_future", "scheduled_past",
+                            "excused_exactly_2h", "excused_earlier", "late_cancel",
+                            "attended", "absent", "unmarked"}, (str(v), outcomes)
 
 
-def test_receivables_cover_every_collection_story(data: dict[str, Any]) -> None:
-    recs = current(data, "erp__receivables")
-    pays = current(data, "erp__payments")
-    assert any(r["renegotiated_on"] for r in recs.values())
-    assert any(r["negotiation_id"] for r in recs.values())
-    assert any(r["credit_bureau_on"] for r in recs.values())
-    assert any(r["collection_on"] for r in recs.values())
-    assert any(r["cancelled_on"] for r in recs.values())
-    assert any(r["installments_total"] != "1" for r in recs.values())
-    assert any(p["deleted_at"] for p in pays.values())  # reversed payment
-    by_title: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in pays.values():
-        if not p["deleted_at"]:
-            by_title[p["receivable_id"]].append(p)
-
-    def day(s: str) -> date:
-        return datetime.strptime(s, "%d/%m/%Y").date()
-
-    on_time = late = partial = 0
-    for rid, ps in by_title.items():
-        due = day(recs[rid]["due_on"])
-        on_time += any(day(p["paid_on"]) <= due for p in ps)
-        late += any(day(p["paid_on"]) > due for p in ps)
-        partial += len(ps) > 1
-    assert on_time and late and partial
-    negs = current(data, "erp__negotiations")
-    assert negs and all(n["customer_code"] for n in negs.values())
+def _day(s: str) -> date:
+    return datetime.strptime(s, "%d/%m/%Y").date()
 
 
-def test_projects_with_several_contracts_and_purchase_orders(data: dict[str, Any]) -> None:
-    contracts = current(data, "erp__contracts")
-    per_project: dict[str, list[str]] = defaultdict(list)
-    for c in contracts.values():
-        per_project[c["project_id"]].append(c["stage"])
-    assert any(len(v) >= 2 for v in per_project.values())
-    assert any("cancelled" in v for v in per_project.values())
-    projects = current(data, "erp__projects")
-    assert any(p not in per_project for p in projects)  # a project without contract
-    assert current(data, "erp__purchase_orders")
-    orders = current(data, "erp__orders").values()
-    assert any(o["contract_id"] for o in orders) and any(o["quote_id"] for o in orders)
-    assert any(o["status"] == "cancelled" for o in orders)
-    quotes = {q["status"] for q in current(data, "erp__quotes").values()}
-    assert "won" in quotes and len(quotes) >= 2
-    assert current(data, "erp__returns")
-    lines = {line["line_type"] for line in current(data, "erp__service_order_lines").values()}
-    assert lines == {"part", "service"}
+def test_receivables_cover_every_collection_story(run: Run) -> None:
+    for v in run.views():
+        recs = v.cur("erp__receivables")
+        pays = v.cur("erp__payments")
+        negs = v.cur("erp__negotiations")
+        assert negs and all(n["customer_code"] for n in negs.values()), v
+        issued_by_agreement = {r["negotiation_id"] for r in recs.values() if r["negotiation_id"]}
+        assert issued_by_agreement & set(negs), v  # renegotiation with new titles
+        assert any(r["renegotiated_on"] for r in recs.values()), v
+        assert any(r["credit_bureau_on"] for r in recs.values()), v
+        assert any(r["collection_on"] for r in recs.values()), v
+        assert any(r["cancelled_on"] for r in recs.values()), v
+        assert any(r["installments_total"] != "1" for r in recs.values()), v
+        assert any(p["deleted_at"] for p in pays.values()), v  # reversed payment
+        by_title: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for p in pays.values():
+            if not p["deleted_at"]:
+                by_title[p["receivable_id"]].append(p)
+        on_time = late = partial = 0
+        for rid, ps in by_title.items():
+            due = _day(recs[rid]["due_on"])
+            on_time += any(_day(p["paid_on"]) <= due for p in ps)
+            late += any(_day(p["paid_on"]) > due for p in ps)
+            partial += len(ps) > 1
+        assert on_time and late and partial, v
+        assert any(o["status"] == "cancelled" for o in v.cur("erp__orders").values()), v
 
 
-def test_tasks_and_interactions(data: dict[str, Any]) -> None:
-    tasks = current(data, "crm__tasks").values()
-    appts = {t["status"] for t in tasks if t["task_type"] == "appointment"}
-    assert appts == {"open", "done", "cancelled"}
-    channels = {i["channel"] for i in current(data, "crm__interactions").values()}
-    assert channels == set(TABLES_BY_FQN["crm__interactions"].column("channel").enum or ())
-    opps = current(data, "crm__opportunities").values()
-    assert any(o.get("owner_staff_id") is None for o in opps) or any(
-        c.get("owner_staff_id") is None for c in current(data, "crm__clients").values())
+def test_projects_contracts_returns_and_services(run: Run) -> None:
+    for v in run.views():
+        per_project: dict[str, list[str]] = defaultdict(list)
+        for c in v.cur("erp__contracts").values():
+            per_project[c["project_id"]].append(c["stage"])
+        assert any(len(s) >= 2 and "cancelled" in s for s in per_project.values()), v
+        assert any(p not in per_project for p in v.cur("erp__projects")), v  # no contract
+        assert v.cur("erp__purchase_orders"), v
+        orders = v.cur("erp__orders").values()
+        assert any(o["contract_id"] for o in orders) and any(o["quote_id"] for o in orders), v
+        quotes = {q["status"] for q in v.cur("erp__quotes").values()}
+        assert "won" in quotes and len(quotes) >= 2, v
+        assert v.cur("erp__returns"), v
+        lines: dict[str, set[str]] = defaultdict(set)
+        for line in v.cur("erp__service_order_lines").values():
+            lines[line["service_order_id"]].add(line["line_type"])
+        assert {"part", "service"} in lines.values(), v  # one order with both kinds
+        assert set(v.cur("erp__service_orders")) - set(lines), v  # one without lines
+
+
+def test_tasks_interactions_and_owners(run: Run) -> None:
+    channels = set(TABLES_BY_FQN["crm__interactions"].column("channel").enum or ())
+    for v in run.views():
+        appts = {t["status"] for t in v.live("crm__tasks") if t["task_type"] == "appointment"}
+        assert {"open", "done"} <= appts, v
+        assert {i["channel"] for i in v.cur("crm__interactions").values()} == channels, v
+        assert any(c.get("owner_staff_id") is None for c in v.live("crm__clients")), v
+    final = run.views()[-1]
+    appts = {t["status"] for t in final.cur("crm__tasks").values()
+             if t["task_type"] == "appointment"}
+    assert appts == {"open", "done", "cancelled"}, final
+
+
+def test_crm_clients_created_in_business_hours(run: Run) -> None:
+    table = TABLES_BY_FQN["crm__clients"]
+    for rows in run.data["crm__clients"]:
+        for r in rows:
+            utc = parse_ts(table, r["created_at"]).replace(tzinfo=UTC)
+            assert 8 <= utc.astimezone(TZ).hour < 20, (run.seed, r)
+
+
+def test_deltas_carry_changes_deletes_payments_and_new_records(delta_run: Run) -> None:
+    run = delta_run
+    first = {fqn: {r[TABLES_BY_FQN[fqn].primary_key] for r in run.data[fqn][0]}
+             for fqn in run.data}
+    later = {fqn: [r for rows in run.data[fqn][1:] for r in rows] for fqn in run.data}
+    for fqn in ("crm__clients", "studio__members", "erp__customers", "crm__client_notes",
+                "crm__tasks", "crm__opportunities"):
+        assert any(r.get("deleted_at") for r in later[fqn]), (fqn, run.seed)  # soft deletes
+    for fqn in ("crm__clients", "studio__members", "erp__customers", "pbx__calls",
+                "erp__payments"):
+        pk = TABLES_BY_FQN[fqn].primary_key
+        assert any(r[pk] not in first[fqn] for r in later[fqn]), (fqn, run.seed)  # new
+    for fqn, col in (("crm__tasks", "status"), ("studio__sessions", "finalized_at"),
+                     ("crm__clients", "owner_staff_id")):
+        pk = TABLES_BY_FQN[fqn].primary_key
+        before = latest(run.data[fqn][:1], fqn)
+        assert any(r[pk] in before and r.get(col) != before[r[pk]].get(col)
+                   for r in later[fqn]), (fqn, run.seed)  # status changes
 
 
 def test_schema_drift_values_present(data: dict[str, Any]) -> None:

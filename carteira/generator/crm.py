@@ -40,11 +40,12 @@ def generate_crm(w: LandingWriter, sim: Sim, pop: Population, org: Org) -> CrmSt
     _campaigns(w, sim, state)
     ids = {"note": 0, "opp": 0, "task": 0, "int": 0}
     tl = sim.tl
-    pre_run = 0
+    pre_run = 0  # clients created before the run that are free for the deltas' stories
     for rank, p in enumerate(pop.crm_order.tolist()):
         created = int(pop.crm_t[p])
-        forced_slot = pre_run if created < tl.start_t else -1
-        if created < tl.start_t:
+        forced_slot = -1
+        if created < tl.start_t and not pop.is_pinned(p):
+            forced_slot = pre_run
             pre_run += 1
         _client(w, sim, pop, org, state, p, rank + 1, created, forced_slot)
         cid = f"c_{rank + 1:06d}"
@@ -88,11 +89,15 @@ def _campaigns(w: LandingWriter, sim: Sim, state: CrmState) -> None:
 
 def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmState, p: int,
             num: int, created: int, forced: int) -> None:
+    """One client; ``forced`` (an index among the unpinned pre-run clients) picks the ones
+    changed during the run: 0 reassigned, 1 soft-deleted, 2 contact data updated. Pinned
+    clients never change at random (their scripted roles must hold on every day)."""
     rnd = sim.rnd
     cid = f"c_{num:06d}"
+    pinned = pop.is_pinned(p)
     style = phone_style(sim)
-    if style == 4 and f"{int(pop.phone[p]):011d}" in pop.ambiguous_numbers:
-        style = 0  # keep the shared numbers matchable, so calls to them are ambiguous
+    if style == 4 and (pinned or f"{int(pop.phone[p]):011d}" in pop.ambiguous_numbers):
+        style = 0  # keep scripted and shared numbers matchable (matched / ambiguous calls)
     state.phone_styles[p] = style
     phones = [format_phone(f"{int(pop.phone[p]):011d}", style)]
     if pop.phone2[p]:
@@ -101,7 +106,7 @@ def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmSta
     email = email_for(name, num) if rnd.random() < 0.85 else None
     owner_idx = int(pop.owner[p])
     owner = org.staff[owner_idx].staff_id if owner_idx >= 0 else None
-    doc = sim.doc_text(pop.documents[p])
+    doc = sim.doc_text(pop.documents[p], style=1)  # person 0 punctuated in the crm
     city = CITIES[int(pop.city[p])][0] if rnd.random() < 0.9 else None
     source = rnd.choice(SOURCES) if rnd.random() < 0.9 else None
     group = rnd.choice(GROUPS) if rnd.random() < 0.95 else None
@@ -112,7 +117,8 @@ def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmSta
 
     versions = [(created, row(created))]
     t = created
-    tr = sim.change_time(t, 0.08, forced=forced in (1, 5))
+    p_change = 0.0 if pinned else 1.0
+    tr = sim.change_time(t, 0.08 * p_change, forced=forced == 0)
     if tr is not None:  # reassigned to another seller
         new_owner = org.staff[org.sellers[rnd.randrange(len(org.sellers))]].staff_id
         if new_owner == owner:
@@ -121,12 +127,12 @@ def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmSta
         owner = new_owner
         versions.append((tr, row(tr)))
         t = tr
-    tu = sim.change_time(t, 0.10, forced=forced == 4)
+    tu = sim.change_time(t, 0.10 * p_change, forced=forced == 2)
     if tu is not None:  # contact data updated
         email = email_for(name, num, "gmail.com")
         versions.append((tu, row(tu)))
         t = tu
-    td = sim.change_time(t, 0.02, forced=forced == 2)
+    td = sim.change_time(t, 0.02 * p_change, forced=forced == 1)
     if td is not None:
         versions.append((td, row(td, td)))
     w.emit("crm__clients", versions)
@@ -135,6 +141,7 @@ def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmSta
 def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmState, p: int,
               cid: str, created: int, ids: dict[str, int]) -> None:
     rnd = sim.rnd
+    tl = sim.tl
     staff = org.staff
     owner_idx = int(pop.owner[p])
     n_staff = len(staff)
@@ -142,13 +149,19 @@ def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmS
     def any_staff() -> str:
         return staff[rnd.randrange(n_staff)].staff_id
 
+    # the first client (pinned person 0) carries the scripted children: they are settled
+    # history (in the first day's full export); their changes come in the deltas
     first_clients = ids["note"] == 0 and ids["task"] == 0
+
+    def when(lo: int, scripted: bool) -> int:
+        return sim.settled_time(lo) if scripted else sim.child_time(lo)
+
     # notes
     for _ in range(sim.count(created, 0.25) + (3 if first_clients else 0)):
         ids["note"] += 1
         n = ids["note"]
         nid = f"n_{n:07d}"
-        t0 = sim.child_time(created)
+        t0 = when(created, first_clients and n <= 3)
         kind = ("warning", "contact", "reference")[n % 3]
         body = NOTE_BODIES[rnd.randrange(len(NOTE_BODIES))]
         author = any_staff() if rnd.random() < 0.9 else None
@@ -167,7 +180,7 @@ def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmS
         ids["opp"] += 1
         n = ids["opp"]
         oid = f"o_{n:07d}"
-        t0 = sim.child_time(created)
+        t0 = when(created, first_clients and n <= 2)
         day0 = t0 // DAY
         camp = None
         if rnd.random() < 0.85:
@@ -205,7 +218,7 @@ def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmS
         tid = f"t_{n:07d}"
         opp = opps[j] if j < len(opps) else None
         lo = opp[1] if opp else created
-        t0 = sim.child_time(lo)
+        t0 = when(lo, first_clients and n <= 4)
         ttype = "appointment" if n <= 4 else TASK_TYPES[rnd.randrange(5)]
         assigned = (staff[owner_idx].staff_id if owner_idx >= 0 and rnd.random() < 0.7
                     else any_staff()) if rnd.random() < 0.95 else None
@@ -222,12 +235,15 @@ def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmS
         outcome = ("done", "cancelled", "open", "done")[n - 1] if n <= 4 else rnd.choices(
             ("done", "cancelled", "open"), (0.7, 0.12, 0.18))[0]
         if outcome != "open":
-            tc = sim.change_time(t0, 1.0, forced=n <= 2)
+            # appointment 4 was done long ago; 1 and 2 are done / cancelled in a delta
+            tc = tl.business_time(rnd, t0 // DAY + rnd.randint(1, 10)) if n == 4 else \
+                sim.change_time(t0, 1.0, forced=n <= 2)
             if tc is not None and outcome == "done":
                 versions.append((tc, trow(tc, tc, "done")))
             elif tc is not None:
                 versions.append((tc, trow(tc, None, "cancelled")))
-        tdel = sim.change_time(versions[-1][0], 0.02, forced=n == 5)
+        scripted = first_clients and n <= 4  # never deleted at random
+        tdel = sim.change_time(versions[-1][0], 0.0 if scripted else 0.02, forced=n == 5)
         if tdel is not None:
             last = versions[-1][1]
             versions.append((tdel, (*last[:10], tdel, tdel)))
@@ -236,7 +252,7 @@ def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmS
     for _ in range(sim.count(created, 3.0) + (6 if first_clients else 0)):
         ids["int"] += 1
         n = ids["int"]
-        t0 = sim.child_time(created)
+        t0 = when(created, first_clients and n <= 6)
         channel = CHANNELS[n % 6] if n <= 6 else CHANNELS[rnd.randrange(6)]
         sid = None if channel == "notification" else (
             staff[owner_idx].staff_id if owner_idx >= 0 and rnd.random() < 0.6 else any_staff())

@@ -57,6 +57,7 @@ class _Pending:
     due: int
     amount: int
     versions: list[tuple[int, tuple[object, ...]]]
+    scripted: bool = False  # the scripted story: its agreement is never cancelled
 
 
 @dataclass
@@ -121,7 +122,7 @@ class _Erp:
             code = f"C{rank + 1:06d}"
             created = int(pop.erp_t[p])
             name = pop.names[p]
-            doc = sim.doc_text(pop.documents[p])
+            doc = sim.doc_text(pop.documents[p], style=1)  # person 0 punctuated here
             email = email_for(name, rank + 1, "cliente.com.br") if rnd.random() < 0.7 else None
             phone = format_phone(f"{int(pop.phone[p]):011d}", rnd.choice((0, 1, 2, 3)))
             city = CITIES[int(pop.city[p])][0] if rnd.random() < 0.95 else None
@@ -130,40 +131,62 @@ class _Erp:
             if tu is not None:
                 phone = format_phone(f"{int(pop.phone[p]):011d}", 0)
                 versions.append((tu, (code, name, doc, email, phone, city, tu, None)))
-            td = sim.change_time(versions[-1][0], 0.02, forced=rank == 2)
+            p_del = 0.0 if pop.is_pinned(p) else 0.02
+            td = sim.change_time(versions[-1][0], p_del, forced=rank == 2)
             if td is not None:
                 versions.append((td, (code, name, doc, email, phone, city, td, td)))
             self.w.emit("erp__customers", versions)
             self.customer_life(code, created, rank)
 
     def customer_life(self, code: str, created: int, rank: int) -> None:
+        """One customer's whole life. The first customer (pinned person 0, five years old)
+        carries the scripted stories, all settled history before the run: sales whose
+        titles take every collection fate, a cancelled order, a return, service orders with
+        part and service lines and without lines, a project with three contracts (one
+        cancelled) and one without contract; and, when the run has deltas, a title paid
+        during the run."""
         sim, rnd, tl = self.sim, self.rnd, self.tl
         profile = rnd.choices(("good", "late", "bad"), (0.7, 0.2, 0.1))[0]
-        if rank == 0:
+        first = rank == 0
+        if first:
             profile = "bad"
         seller = self.org.sellers[rnd.randrange(len(self.org.sellers))]
         renegotiate: list[_Pending] = []
+        if first:
+            # orders 1-3: titles in 6 + 4 installments take the 10 scripted fates (FATES);
+            # order 3 is cancelled
+            for k, (n_inst, cancel) in enumerate(((6, False), (4, False), (None, True))):
+                t0 = tl.business_time(rnd, created // DAY + 20 * (k + 1))
+                self.sale(code, created, t0, seller, profile, renegotiate, None,
+                          n_inst=n_inst, cancel=cancel)
+            if tl.days > 1:  # a title due before the run, paid in the first delta
+                t0 = tl.business_time(rnd, tl.start_t // DAY - 40)
+                self.sale(code, created, t0, seller, profile, renegotiate, None, company=1,
+                          n_inst=1, cancel=False, fate="paid_in_run")
         # buying years: each calendar year active or not (gaps of empty years)
         y = created
         while y < tl.end:
             y_end = min(tl.end, y + YEAR)
-            active = (y - created) // YEAR != 1 if rank == 0 else rnd.random() < 0.7
+            active = (y - created) // YEAR != 1 if first else rnd.random() < 0.7
             if active:
-                n = sim.poisson(1.3 * sim.scale.activity) + (3 if rank == 0 and y == created
-                                                              else 0)
+                n = sim.poisson(1.3 * sim.scale.activity)
                 for _ in range(n):
                     t0 = tl.history_time(rnd, y, y_end)
                     if tl.days > 1 and rnd.random() < sim.scale.window_boost:
                         t0 = max(t0, tl.window_time(rnd))
                     self.sale(code, created, t0, seller, profile, renegotiate, None)
             y = y_end
-        for _ in range(sim.count(created, 0.4) + (2 if rank == 0 else 0)):
-            self.lost_quote(code, sim.child_time(created), seller)
-        for _ in range(sim.count(created, 0.15) + (1 if rank == 0 else 0)):
+        for k in range(sim.count(created, 0.4) + (2 if first else 0)):
+            t0 = sim.settled_time(created) if first and k == 0 else sim.child_time(created)
+            self.lost_quote(code, t0, seller)
+        if first:
+            self.service_order(code, sim.settled_time(created), script="lines")
+            self.service_order(code, sim.settled_time(created), script="cancelled")
+        for _ in range(sim.count(created, 0.15)):
             self.service_order(code, sim.child_time(created))
-        for k in range(sim.count(created, 0.12) + (2 if rank == 0 else 0)):
-            forced = rank == 0 and k == 0
-            t0 = sim.settled_time(created) if forced else sim.child_time(created)
+        for k in range(sim.count(created, 0.12) + (2 if first else 0)):
+            forced = first and k == 0
+            t0 = sim.settled_time(created) if first and k < 2 else sim.child_time(created)
             self.project(code, t0, profile, renegotiate, forced=forced)
         self.negotiation(code, renegotiate, profile)
 
@@ -173,8 +196,12 @@ class _Erp:
 
     def sale(self, code: str, lo: int, t0: int, seller: int, profile: str,
              renegotiate: list[_Pending], contract_id: int | None,
-             company: int | None = None) -> None:
-        """A quote (sometimes), an order with items, titles, payments, delivery and returns."""
+             company: int | None = None, n_inst: int | None = None,
+             cancel: bool | None = None, fate: str | None = None) -> None:
+        """A quote (sometimes), an order with items, titles, payments, delivery and returns.
+
+        ``n_inst``, ``cancel`` and ``fate`` (of every title) script what is otherwise drawn.
+        """
         rnd, w = self.rnd, self.w
         company = company or rnd.choice((1, 1, 1, 2))
         order_id = self.ids.next("order")
@@ -212,7 +239,9 @@ class _Erp:
             return (*base, status, promised, delivered, invoice, quote_id, contract_id, t)
 
         versions = [(t0, orow(t0, "open", None, None))]
-        cancelled = rnd.random() < 0.06 or self.ids.peek("order") == 3
+        cancelled = rnd.random() < 0.06
+        if cancel is not None:
+            cancelled = cancel
         t_inv = t0 + rnd.randint(30, 3 * 24 * 60) * MINUTE
         invoice = f"NF{company}{order_id:08d}"
         t_cancel = None
@@ -232,7 +261,7 @@ class _Erp:
             versions.append((td, orow(td, "delivered", deliver_day, invoice)))
         w.emit("erp__orders", versions)
         self.titles(code, company, order_id, invoice, t_inv, amount, profile, renegotiate,
-                    t_cancel)
+                    t_cancel, n_inst=n_inst, fate=fate)
         if promised is not None:
             self.event(code, company, "delivery", self.tl.business_time(rnd, promised),
                        seller, order_id, done_at=self.tl.business_time(rnd, deliver_day)
@@ -247,7 +276,7 @@ class _Erp:
     def titles(self, code: str, company: int, order_id: int | None, doc: str, t_issue: int,
                amount: int, profile: str, renegotiate: list[_Pending],
                t_cancel: int | None, negotiation_id: int | None = None,
-               n_inst: int | None = None) -> list[int]:
+               n_inst: int | None = None, fate: str | None = None) -> list[int]:
         """Split ``amount`` into installments and simulate each title's life."""
         rnd = self.rnd
         n = n_inst or rnd.choice((1, 1, 2, 3, 3, 4, 6))
@@ -257,24 +286,28 @@ class _Erp:
         for i in range(1, n + 1):
             amt = each if i < n else amount - each * (n - 1)
             due = issue_day + 30 * i
+            scripted = False
             if t_cancel is not None:
-                fate = "cancelled"
+                title_fate = "cancelled"
+            elif fate is not None:
+                title_fate = fate
             elif self.scripted_fates and negotiation_id is None and \
                     due * DAY < self.tl.start_t - 150 * DAY:
-                fate = self.scripted_fates.pop(0)  # every story at least once, in history
+                title_fate = self.scripted_fates.pop(0)  # every story at least once, in history
+                scripted = True
             else:
-                fate = rnd.choices(FATES, _FATE_W[profile])[0]
-                if negotiation_id is not None and fate == "renegotiate":
-                    fate = "late"
+                title_fate = rnd.choices(FATES, _FATE_W[profile])[0]
+                if negotiation_id is not None and title_fate == "renegotiate":
+                    title_fate = "late"
             paid_days.append(self.title(code, company, order_id, negotiation_id, f"{doc}-{i}",
-                                        i, n, issue_day, t_issue, due, amt, fate, renegotiate,
-                                        t_cancel))
+                                        i, n, issue_day, t_issue, due, amt, title_fate,
+                                        renegotiate, t_cancel, scripted))
         return paid_days
 
     def title(self, code: str, company: int, order_id: int | None, negotiation_id: int | None,
               doc: str, inst: int, n: int, issue_day: int, t_issue: int, due: int, amt: int,
               fate: str, renegotiate: list[_Pending],
-              t_cancel: int | None) -> int:
+              t_cancel: int | None, scripted: bool = False) -> int:
         """One receivable and its payments; returns the day its balance reached zero (or -1)."""
         rnd, tl, w = self.rnd, self.tl, self.w
         rid = self.ids.next("receivable")
@@ -292,6 +325,8 @@ class _Erp:
             events.append((max(t_cancel or 0, bt(day)), "cancelled_on", day))
         elif fate == "on_time":
             payments.append((max(issue_day, due - rnd.randint(0, 5)), amt, None))
+        elif fate == "paid_in_run":  # due before the run, paid (late) on its first delta day
+            payments.append((max(due, tl.start_t // DAY + 1), amt, None))
         elif fate == "late":
             day = due + rnd.randint(1, 60)
             if day > due + 30:
@@ -320,7 +355,7 @@ class _Erp:
             versions.append((max(t, versions[-1][0] + MINUTE), rrow(t)))
         versions = self._fix_times(versions, 15)
         if fate == "renegotiate":  # delivered once the agreement (if any) is known
-            renegotiate.append(_Pending(company, due, amt, versions))
+            renegotiate.append(_Pending(company, due, amt, versions, scripted))
         else:
             w.emit("erp__receivables", versions)
         balance = amt
@@ -381,7 +416,7 @@ class _Erp:
             doc = f"AC-{nid:06d}"
             base = (nid, company, code, doc, agreed_day, debt, agreed, n)
             versions = [(t_agree, (*base, "active", t_agree))]
-            if rnd.random() < 0.05 and nid > 1:
+            if rnd.random() < 0.05 and not any(t.scripted for t in group):
                 tc = t_agree + rnd.randint(1, 5) * DAY
                 versions.append((tc, (*base, "cancelled", tc)))
             else:
@@ -429,7 +464,9 @@ class _Erp:
         self.w.emit("erp__returns", [(t, (rid, item_id, day, rq, reason, refund, t))])
 
     # ---------------------------------------------------------------- services
-    def service_order(self, code: str, t0: int) -> None:
+    def service_order(self, code: str, t0: int, script: str | None = None) -> None:
+        """A service order; ``script`` ``"lines"`` (done, a part and a service line) or
+        ``"cancelled"`` (no lines) forces the outcome."""
         rnd, w = self.rnd, self.w
         sid = self.ids.next("service_order")
         equipment = EQUIPMENT[rnd.randrange(len(EQUIPMENT))]
@@ -439,15 +476,18 @@ class _Erp:
         base = (sid, 3, code, equipment, serial, t0)
         versions = [(t0, (*base, None, "open", None, t0))]
         t1 = t0 + rnd.randint(60, 3 * 24 * 60) * MINUTE
-        if rnd.random() < 0.06 and sid > 1:
+        cancelled = rnd.random() < 0.06
+        if script is not None:
+            cancelled = script == "cancelled"
+        if cancelled:
             versions.append((t1, (*base, None, "cancelled", tech, t1)))
         else:
             versions.append((t1, (*base, None, "in_progress", tech, t1)))
             t2 = t1 + rnd.randint(1, 10) * DAY
             versions.append((t2, (*base, t2, "done", tech, t2)))
-            for j in range(2 if sid == 1 else rnd.randint(1, 3)):
+            for j in range(2 if script else rnd.randint(1, 3)):
                 lid = self.ids.next("so_line")
-                if (rnd.random() < 0.55) if sid > 1 else j == 0:
+                if (j == 0) if script else rnd.random() < 0.55:
                     prod = self.products[rnd.randrange(len(self.products))].pid \
                         if rnd.random() < 0.8 else None
                     line = (lid, sid, "part", prod, PART_DESCRIPTIONS[

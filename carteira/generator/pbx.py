@@ -29,11 +29,16 @@ class _Calls:
         self.redelivered = 0
 
     def call(self, t: int, extension: str, direction: str, number: str) -> None:
-        """Write one call (and sometimes deliver it again the next day)."""
+        """Write one call (and sometimes deliver it again the next day).
+
+        Calls 1-3 (the first client's scripted calls) are answered, answered with 0
+        seconds of talk, and not answered.
+        """
         rnd = self.sim.rnd
         tl = self.sim.tl
         self.next_id += 1
         r = rnd.random()
+        r = {1: 0.1, 2: 0.1, 3: 0.7}.get(self.next_id, r)
         if r < 0.6:
             disp = "ANSWERED"
             talk = 0 if rnd.random() < 0.06 or self.next_id == 2 else rnd.randint(5, 900)
@@ -64,14 +69,17 @@ def generate_pbx(w: LandingWriter, sim: Sim, pop: Population, org: Org, crm: Crm
     staff = org.staff
     exts = [staff[i].extension for i in org.with_extension]
     calls = _Calls(w, sim)
+    tl = sim.tl
     for rank, p in enumerate(pop.crm_order.tolist()):
         created = int(pop.crm_t[p])
         owner = int(pop.owner[p])
         owner_ext = staff[owner].extension if owner >= 0 else None
         style = crm.phone_styles[p]
+        # the first client (pinned person 0, who has an owner) gets three scripted calls in
+        # settled history: from the owner's extension, from another one, and inbound
         for k in range(sim.count(created, 3.0) + (3 if rank == 0 else 0)):
-            t = sim.child_time(created)
-            second = pop.phone2[p] and rnd.random() < 0.2
+            t = sim.settled_time(created) if rank == 0 and k < 3 else sim.child_time(created)
+            second = pop.phone2[p] and rnd.random() < 0.2 and not (rank == 0 and k < 3)
             national = f"{int(pop.phone2[p] if second else pop.phone[p]):011d}"
             r = rnd.random() if k >= 3 else (0.5, 0.8, 0.95)[k]
             if r < 0.72 and owner_ext is not None:
@@ -83,17 +91,20 @@ def generate_pbx(w: LandingWriter, sim: Sim, pop: Population, org: Org, crm: Crm
             else:
                 ext = owner_ext or exts[rnd.randrange(len(exts))]
                 calls.call(t, ext, "inbound", _dial(sim, national, style))
+        if rank == 0 and owner_ext is not None and tl.days > 1:  # and one in a delta
+            national = f"{int(pop.phone[p]):011d}"
+            calls.call(tl.window_time(rnd), owner_ext, "outbound", _dial(sim, national, style))
     total = calls.next_id
     lo = int(pop.crm_t[pop.crm_order[0]]) if len(pop.crm_order) else 0
-    # numbers shared by two clients
+    # numbers shared by two clients (the first call to each is settled history)
     for number in pop.ambiguous_numbers:
-        for _ in range(1 + rnd.randrange(3)):
-            calls.call(sim.child_time(lo), exts[rnd.randrange(len(exts))], "outbound",
-                       _dial(sim, number, 3))
+        for j in range(1 + rnd.randrange(3)):
+            t = sim.settled_time(lo) if j == 0 else sim.child_time(lo)
+            calls.call(t, exts[rnd.randrange(len(exts))], "outbound", _dial(sim, number, 3))
     # numbers that belong to nobody (wrong numbers, prospects not in the crm)
-    for _ in range(max(3, total // 12)):
+    for j in range(max(3, total // 12)):
         national = f"{rnd.choice(_UNKNOWN_AREAS)}9{rnd.randint(10_000_000, 99_999_999)}"
         direction = "inbound" if rnd.random() < 0.3 else "outbound"
-        calls.call(sim.child_time(lo), exts[rnd.randrange(len(exts))], direction,
-                   _dial(sim, national, 3))
+        t = sim.settled_time(lo) if j == 0 else sim.child_time(lo)
+        calls.call(t, exts[rnd.randrange(len(exts))], direction, _dial(sim, national, 3))
     w.close_tables([TABLE])

@@ -55,13 +55,19 @@ class Sim:
         return tl.history_time(rnd, lo, tl.end)
 
     def settled_time(self, lo: int) -> int:
-        """A history time (before the run) old enough for a scripted story to play out."""
+        """A history time (before the run) old enough for a scripted story to play out.
+
+        Between 700 and 200 days before ``start`` when ``lo`` allows it, else as early as
+        possible before ``start``; only a ``lo`` inside the run gives a time in the run.
+        """
         tl = self.tl
         hi = tl.start_t - 200 * DAY
         lo2 = max(lo + MINUTE, tl.start_t - 700 * DAY)
-        if lo2 >= hi:
-            return self.child_time(lo)
-        return tl.history_time(self.rnd, lo2, hi)
+        if lo2 < hi:
+            return tl.history_time(self.rnd, lo2, hi)
+        if lo < tl.start_t - 2 * DAY:
+            return tl.history_time(self.rnd, lo, tl.start_t - DAY)
+        return self.child_time(lo)
 
     def later(self, t: int, min_minutes: int, max_minutes: int) -> int:
         """A time a random number of minutes after ``t``."""
@@ -77,12 +83,18 @@ class Sim:
             return None
         return self.child_time(lo + MINUTE)
 
-    def doc_text(self, doc: str) -> str | None:
-        """How one system spells a person's document: mostly valid, varied; some invalid."""
+    def doc_text(self, doc: str, style: int | None = None) -> str | None:
+        """How one system spells a person's document: mostly valid, varied; some invalid.
+
+        Called once per record in creation order. The first seven records of each system
+        (the pinned persons) are scripted: ``style`` for the 1st, then punctuated, null,
+        digits only, wrong check digit, punctuated, wrong length.
+        """
         self._docs += 1
         r = self.rnd.random()
-        # the 3rd, 5th and 7th records of each system carry each kind of invalid document
-        r = {3: 0.03, 5: 0.045, 7: 0.01}.get(self._docs, r)
+        if self._docs == 1 and style is not None:
+            return format_document(doc, style)
+        r = {2: 0.9, 3: 0.01, 4: 0.5, 5: 0.03, 6: 0.9, 7: 0.045}.get(self._docs, r)
         if r < 0.02:
             return None
         if r < 0.04:

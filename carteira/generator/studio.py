@@ -74,7 +74,7 @@ class _Studio:
             mid = rank + 1
             created = self.member_times[rank]
             name = pop.names[p]
-            doc = sim.doc_text(pop.documents[p])
+            doc = sim.doc_text(pop.documents[p], style=0)  # person 0 digits only here
             email = email_for(name, mid, "studio.com.br") if rnd.random() < 0.8 else None
             phone = format_phone(f"{int(pop.phone[p]):011d}", rnd.choice((0, 1, 3)))
             if rnd.random() < 0.1:
@@ -98,7 +98,8 @@ class _Studio:
                 tc = sim.change_time(created, 0.15, forced=rank == 1)
                 if tc is not None:
                     versions.append((tc, row(tc, "former_member")))
-            td = sim.change_time(versions[-1][0], 0.02, forced=rank == 2 and tl.days > 2)
+            p_del = 0.0 if pop.is_pinned(p) else 0.02
+            td = sim.change_time(versions[-1][0], p_del, forced=rank == 2 and tl.days > 2)
             if td is not None:
                 versions.append((td, row(td, versions[-1][1][5], td)))  # type: ignore[arg-type]
             self.w.emit("studio__members", versions)
@@ -111,6 +112,9 @@ class _Studio:
         start_day = tl.start_t // DAY
         last_day = tl.future_end // DAY - 1
         run_last = tl.end // DAY - 1
+        # scripted sessions, all created and booked before the run (so in the first day's
+        # full export): yesterday's classes give every outcome, one class after the run is
+        # still ahead, and one class during the run is finalized in a delta
         scripted = {
             start_day - 1: [SessionSpec(False, True, ("present", "absent", "unmarked", "exact2h",
                                                       "early", "late", "present")),
@@ -118,6 +122,8 @@ class _Studio:
                             SessionSpec(False, False, ("present", "absent"))],
             run_last + 2: [SessionSpec(False, False, ("present", "present", "early"))],
         }
+        if tl.days > 1:
+            scripted[start_day + 1] = [SessionSpec(False, True, ("present", "absent", "late"))]
         if n_members == 0:
             return
         # history is thin (members are few early on); the run's days always have classes
@@ -142,6 +148,8 @@ class _Studio:
         ends = starts + rnd.choice((45, 60, 60, 90)) * MINUTE
         capacity = rnd.randint(8, 20)
         created = starts - rnd.randint(3, 14) * DAY - rnd.randint(0, 120) * MINUTE
+        if spec is not None:
+            created = min(created, sim.tl.start_t - rnd.randint(4, 30) * HOUR)
         created = max(created, 30 * DAY)
 
         def row(t: int, fin: int | None, cancelled: bool) -> tuple[object, ...]:
@@ -161,24 +169,27 @@ class _Studio:
             fin = ends + rnd.randint(5, 300) * MINUTE
             versions.append((fin, row(fin, fin, False)))
         w.emit("studio__sessions", versions)
-        # bookings
-        k = bisect_right(self.member_times, starts - HOUR)
+        # bookings (a scripted class is booked before the run by members of long standing)
+        horizon = starts - HOUR if spec is None else min(starts, sim.tl.start_t) - 2 * DAY
+        k = bisect_right(self.member_times, horizon)
         if k == 0:
             return
         fill = 0.6 * min(1.0, 3 * sim.scale.activity)
         fates = spec.bookings if spec is not None else [None] * min(
             capacity, sim.poisson(capacity * fill))
         for fate in fates:
-            self.booking(sid, created, starts, fin, k, fate)
+            self.booking(sid, created, starts, fin, k, fate, scripted=spec is not None)
 
     def booking(self, sid: int, created: int, starts: int, fin: int | None, k: int,
-                fate: str | None) -> None:
+                fate: str | None, scripted: bool = False) -> None:
         rnd = self.sim.rnd
         self.booking_id += 1
         bid = self.booking_id
         member = rnd.randrange(k) + 1
         lo = max(created, self.member_times[member - 1]) + MINUTE
         hi = starts - 5 * HOUR
+        if scripted:
+            hi = min(hi, self.sim.tl.start_t - HOUR)
         booked = lo if hi <= lo else lo + rnd.randint(0, (hi - lo) // MINUTE) * MINUTE
         if fate is None:
             r = rnd.random()
