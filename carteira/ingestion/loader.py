@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from carteira.contract import DUCKDB_TYPES, TABLES, Column, Table
 from carteira.ingestion.files import (
@@ -469,10 +470,14 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
 
     validation: ExtractValidation | None = None
     if validate:
-        cols = ", ".join(f"c{i} AS {sql_ident(n)}" for i, n in enumerate(names) if n in known)
-        df = con.sql(f"SELECT {cols or 'NULL AS _empty'} FROM {_STAGE} ORDER BY _rn").df()
-        if not cols:
-            df = df.drop(columns=["_empty"])
+        if names:
+            cols = ", ".join(f"c{i} AS {sql_ident(n)}" for i, n in enumerate(names)
+                             if n in known)
+            df = con.sql(f"SELECT {cols or 'NULL AS _empty'} FROM {_STAGE} ORDER BY _rn").df()
+            if not cols:
+                df = df.drop(columns=["_empty"])
+        else:  # empty JSON Lines delta: no keys, no rows, nothing missing
+            df = pd.DataFrame({c: pd.Series([], dtype=object) for c in table.column_names})
         validation = validate_extract(df, table, lf.rel_name)
 
     missing = [c.name for c in table.columns if not c.nullable and c.name not in pos]
