@@ -7,7 +7,7 @@
 select
     booking_id,
     session_date,
-    start_time,
+    strftime(starts_at, '%H:%M') as start_time,
     activity_name as activity,
     instructor_name as instructor,
     area_name as area,

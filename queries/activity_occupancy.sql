@@ -12,14 +12,14 @@ select
     grouping(session_id) = 1 as is_total,
     session_id,
     any_value(session_date) as session_date,
-    any_value(start_time) as start_time,
+    any_value(strftime(starts_at, '%H:%M')) as start_time,
     any_value(activity_name) as activity,
     any_value(area_name) as area,
     any_value(instructor_name) as instructor,
     count(*) as sessions,
-    sum(capacity) as capacity,
-    sum(booked) as booked,
-    sum(attended) as attended,
+    coalesce(sum(capacity), 0) as capacity,
+    coalesce(sum(booked), 0) as booked,
+    coalesce(sum(attended), 0) as attended,
     cast(case when sum(capacity) > 0 then round(sum(booked) / sum(capacity), 4) end
         as decimal(9, 4)) as occupancy_rate,
     cast(case when sum(booked) > 0 then round(sum(attended) / sum(booked), 4) end

@@ -2,7 +2,8 @@
 --
 -- Reads the telesales marts, dim_staff and staff_visibility only. One row per owner with a
 -- population in scope, a row `unassigned` (owner_staff_id null) for the population without
--- owner, and one total row (is_total = true) that is the summary: the sum of the rows.
+-- owner, and one total row (is_total = true) that is the summary: the sum of the rows
+-- (zeros when no row is in scope).
 --
 -- Population: mode client_owner = crm clients (marts.telesales_client_population, owner =
 -- clients.owner_staff_id); mode opportunity_owner = opportunities, optionally of one
@@ -172,21 +173,22 @@ select
         as owner,
     owner_staff_id,
     case when grouping(owner_staff_id) = 0 then any_value(owner_name) end as owner_name,
-    cast(sum(clients) as bigint) as clients,
-    cast(sum(called_clients) as bigint) as called_clients,
-    cast(sum(clients) - sum(called_clients) as bigint) as not_called,
-    cast(sum(calls) as bigint) as calls,
-    cast(sum(successful_calls) as bigint) as successful_calls,
-    cast(sum(talk_minutes) as decimal(18, 2)) as talk_minutes,
-    cast(sum(clients_with_appointment) as bigint) as clients_with_appointment,
-    cast(sum(appointments) as bigint) as appointments,
-    cast(sum(appointments_done) as bigint) as appointments_done,
-    cast(sum(clients) - sum(clients_with_appointment) as bigint) as clients_without_appointment,
-    cast(sum(orders) as bigint) as orders,
-    cast(sum(order_value) as decimal(18, 2)) as order_value,
-    cast(sum(collected) as decimal(18, 2)) as collected,
-    cast(sum(debt) as decimal(18, 2)) as debt,
-    cast(sum(clients_without_orders) as bigint) as clients_without_orders
+    cast(coalesce(sum(clients), 0) as bigint) as clients,
+    cast(coalesce(sum(called_clients), 0) as bigint) as called_clients,
+    cast(coalesce(sum(clients) - sum(called_clients), 0) as bigint) as not_called,
+    cast(coalesce(sum(calls), 0) as bigint) as calls,
+    cast(coalesce(sum(successful_calls), 0) as bigint) as successful_calls,
+    cast(coalesce(sum(talk_minutes), 0) as decimal(18, 2)) as talk_minutes,
+    cast(coalesce(sum(clients_with_appointment), 0) as bigint) as clients_with_appointment,
+    cast(coalesce(sum(appointments), 0) as bigint) as appointments,
+    cast(coalesce(sum(appointments_done), 0) as bigint) as appointments_done,
+    cast(coalesce(sum(clients) - sum(clients_with_appointment), 0) as bigint)
+        as clients_without_appointment,
+    cast(coalesce(sum(orders), 0) as bigint) as orders,
+    cast(coalesce(sum(order_value), 0) as decimal(18, 2)) as order_value,
+    cast(coalesce(sum(collected), 0) as decimal(18, 2)) as collected,
+    cast(coalesce(sum(debt), 0) as decimal(18, 2)) as debt,
+    cast(coalesce(sum(clients_without_orders), 0) as bigint) as clients_without_orders
 from owners
 group by grouping sets ((owner_staff_id), ())
 order by is_total desc, owner_staff_id is null, owner_name, owner_staff_id

@@ -58,6 +58,7 @@ DRILLDOWN_COLUMNS = (
     "outcome",
 )
 OCCUPANCY_COLUMNS = (
+    "session_id",
     "session_date",
     "start_time",
     "activity",
@@ -192,7 +193,7 @@ def activity_occupancy(
             columns=OCCUPANCY_COLUMNS,
         )
     result = engine.run_query(con, "activity_occupancy", params)
-    summary, rows = split_summary(result, OCCUPANCY_SUMMARY, ("session_id", *OCCUPANCY_COLUMNS))
+    summary, rows = split_summary(result, OCCUPANCY_SUMMARY, OCCUPANCY_COLUMNS)
     return engine.ReportResult(
         "activity-occupancy", shown, summary, rows, columns=OCCUPANCY_COLUMNS
     )
