@@ -117,15 +117,15 @@ def test_some_delta_is_header_only(landing: tuple[Path, GenerationStats]) -> Non
 
 
 def test_erp_is_latin1_with_decimal_comma_and_br_dates(
-        landing: tuple[Path, GenerationStats], data: dict[str, Any]) -> None:
+    landing: tuple[Path, GenerationStats], data: dict[str, Any]
+) -> None:
     root, _ = landing
     raw = _path(root, TABLES_BY_FQN["erp__receivables"], START).read_bytes()
     text = raw.decode("latin-1")
     with pytest.raises(UnicodeDecodeError):
         _path(root, TABLES_BY_FQN["erp__customers"], START).read_bytes().decode("utf-8")
     rows = data["erp__receivables"][0]
-    assert all(r["amount"].count(",") == 1 and "." not in r["amount"].split(",")[1]
-               for r in rows)
+    assert all(r["amount"].count(",") == 1 and "." not in r["amount"].split(",")[1] for r in rows)
     assert any("." in r["amount"] for r in rows)  # thousands separator, e.g. 1.234,56
     for r in rows:
         datetime.strptime(r["due_on"], "%d/%m/%Y")
@@ -138,14 +138,16 @@ def test_erp_is_latin1_with_decimal_comma_and_br_dates(
     assert bools_ok
 
 
-def test_texts_carry_quotes_semicolons_and_newlines(landing: tuple[Path, GenerationStats],
-                                                    data: dict[str, Any]) -> None:
+def test_texts_carry_quotes_semicolons_and_newlines(
+    landing: tuple[Path, GenerationStats], data: dict[str, Any]
+) -> None:
     bodies = [r["body"] for rows in data["crm__client_notes"] for r in rows]
     assert any("\n" in b for b in bodies) and any(";" in b for b in bodies)
     names = [r["full_name"] for rows in data["crm__clients"] for r in rows]
     lines = [r for rows in data["erp__service_order_lines"] for r in rows]
     assert any("\n" in r["description"] or ";" in r["description"] for r in lines) or any(
-        '"' in n or "'" in n for n in names)
+        '"' in n or "'" in n for n in names
+    )
     root, _ = landing
     raw = _path(root, TABLES_BY_FQN["crm__client_notes"], START).read_text(encoding="utf-8")
     assert "\\n" in raw  # JSON escapes the newline inside the string
@@ -180,8 +182,9 @@ def test_studio_and_pbx_local_timestamp_formats(data: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------- determinism and deltas
-def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path,
-                                                 landing: tuple[Path, GenerationStats]) -> None:
+def test_same_seed_same_bytes_other_seed_differs(
+    tmp_path: Path, landing: tuple[Path, GenerationStats]
+) -> None:
     root, _ = landing
     again = tmp_path / "again"
     other = tmp_path / "other"
@@ -212,14 +215,27 @@ def test_deltas_hold_changed_records_with_greater_updated_at(data: dict[str, Any
                     local = ts - timedelta(hours=3) if table.system == "crm" else ts
                     assert local.date() == DATES[slot], (table.fqn, r)
                 seen[r[table.primary_key]] = ts
-    for fqn in ("crm__clients", "crm__tasks", "studio__bookings", "studio__sessions",
-                "erp__customers", "crm__staff", "crm__departments"):
+    for fqn in (
+        "crm__clients",
+        "crm__tasks",
+        "studio__bookings",
+        "studio__sessions",
+        "erp__customers",
+        "crm__staff",
+        "crm__departments",
+    ):
         assert fqn in changed_tables, fqn
 
 
 def test_deltas_contain_soft_deletes_and_new_records(data: dict[str, Any]) -> None:
-    for fqn in ("crm__clients", "studio__members", "erp__customers", "crm__client_notes",
-                "crm__tasks", "crm__opportunities"):
+    for fqn in (
+        "crm__clients",
+        "studio__members",
+        "erp__customers",
+        "crm__client_notes",
+        "crm__tasks",
+        "crm__opportunities",
+    ):
         deleted = [r for rows in data[fqn][1:] for r in rows if r.get("deleted_at")]
         assert deleted, fqn
     first_ids = {r["client_id"] for r in data["crm__clients"][0]}
@@ -243,8 +259,9 @@ def test_calls_are_immutable_and_sometimes_redelivered(data: dict[str, Any]) -> 
 # relative to ``start``, so it is in the first day's full export and still there at the end.
 BEHAVIOUR_SEEDS = (1, 2, 3, 7, 11, 99)
 BEHAVIOUR_STARTS = (START, date(2025, 2, 28))
-CASES = [(seed, start, days) for seed in BEHAVIOUR_SEEDS for start in BEHAVIOUR_STARTS
-         for days in (1, 3)]
+CASES = [
+    (seed, start, days) for seed in BEHAVIOUR_SEEDS for start in BEHAVIOUR_STARTS for days in (1, 3)
+]
 DELTA_CASES = [c for c in CASES if c[2] > 1] + [(7, START, DAYS)]
 TZ = ZoneInfo("America/Sao_Paulo")
 
@@ -305,8 +322,9 @@ def load_run(factory: pytest.TempPathFactory, seed: int, start: date, days: int)
         root = factory.mktemp(f"tiny_{seed}_{start:%Y%m%d}_{days}")
         generate(root, start, days, "tiny", seed)
         dates = [start + timedelta(days=k) for k in range(days)]
-        _RUNS[key] = Run(seed, start, days,
-                         {t.fqn: [read_rows(root, t, d) for d in dates] for t in TABLES})
+        _RUNS[key] = Run(
+            seed, start, days, {t.fqn: [read_rows(root, t, d) for d in dates] for t in TABLES}
+        )
     return _RUNS[key]
 
 
@@ -330,23 +348,29 @@ def _digits(s: str | None) -> str:
 
 def test_clients_shared_across_systems_by_document(run: Run) -> None:
     for v in run.views():
-        docs = {fqn: [r.get("document_number") for r in v.live(fqn)]
-                for fqn in ("crm__clients", "studio__members", "erp__customers")}
-        valid = {fqn: {_digits(d) for d in ds if d and is_valid(_digits(d))}
-                 for fqn, ds in docs.items()}
+        docs = {
+            fqn: [r.get("document_number") for r in v.live(fqn)]
+            for fqn in ("crm__clients", "studio__members", "erp__customers")
+        }
+        valid = {
+            fqn: {_digits(d) for d in ds if d and is_valid(_digits(d))} for fqn, ds in docs.items()
+        }
         everything = [d for ds in docs.values() for d in ds]
         in_all = valid["crm__clients"] & valid["studio__members"] & valid["erp__customers"]
         assert in_all, v
         # the same person spelled differently by the systems
-        spellings = {doc: {d for ds in docs.values() for d in ds if d and _digits(d) == doc}
-                     for doc in in_all}
+        spellings = {
+            doc: {d for ds in docs.values() for d in ds if d and _digits(d) == doc}
+            for doc in in_all
+        }
         assert any(len(s) > 1 for s in spellings.values()), v
         assert any(d and "." in d and "-" in d for d in everything), v  # punctuated CPF
         assert any(d and d.isdigit() for d in everything), v
         assert any(d and "/" in d for d in everything), v  # punctuated CNPJ
         assert any(d is None for d in everything), v
-        assert any(d and len(_digits(d)) in (11, 14) and not is_valid(_digits(d))
-                   for d in everything), v  # bad check digits
+        assert any(
+            d and len(_digits(d)) in (11, 14) and not is_valid(_digits(d)) for d in everything
+        ), v  # bad check digits
         assert any(d and len(_digits(d)) not in (11, 14) for d in everything), v  # bad length
         assert valid["crm__clients"] - valid["studio__members"] - valid["erp__customers"], v
 
@@ -367,8 +391,9 @@ def test_org_tree_heads_visibility_and_extensions(run: Run) -> None:
         assert any(not s["active"] for s in staff.values()), v
         assert sum(1 for s in staff.values() if s.get("extension")) >= 3, v
         emails = {s["email"] for s in staff.values()}
-        erp_emails = [r["salesperson_email"] for r in v.cur("erp__orders").values()
-                      if r["salesperson_email"]]
+        erp_emails = [
+            r["salesperson_email"] for r in v.cur("erp__orders").values() if r["salesperson_email"]
+        ]
         assert all(e.strip().lower() in emails for e in erp_emails), v
         assert any(e != e.strip().lower() for e in erp_emails), v
 
@@ -383,8 +408,11 @@ def test_calls_matched_unknown_ambiguous_and_dispositions(run: Run) -> None:
                 if n:
                     owners[n].add(c["client_id"])
         owner_of = {c["client_id"]: c.get("owner_staff_id") for c in clients}
-        ext_staff = {s["extension"]: s["staff_id"] for s in v.cur("crm__staff").values()
-                     if s.get("extension")}
+        ext_staff = {
+            s["extension"]: s["staff_id"]
+            for s in v.cur("crm__staff").values()
+            if s.get("extension")
+        }
         calls = list(v.cur("pbx__calls").values())
         kinds: set[str] = set()
         for c in calls:
@@ -403,12 +431,17 @@ def test_calls_matched_unknown_ambiguous_and_dispositions(run: Run) -> None:
                 kinds.add("matched_owner_ext" if by_owner else "matched_other_ext")
             if c["disposition"] == "ANSWERED" and c["talk_seconds"] == "0":
                 kinds.add("answered_0s")
-        assert kinds == {"unknown", "ambiguous", "inbound_matched", "matched_owner_ext",
-                         "matched_other_ext", "answered_0s"}, (str(v), kinds)
+        assert kinds == {
+            "unknown",
+            "ambiguous",
+            "inbound_matched",
+            "matched_owner_ext",
+            "matched_other_ext",
+            "answered_0s",
+        }, (str(v), kinds)
         assert {"ANSWERED", "NO ANSWER"} <= {c["disposition"] for c in calls}, v
         stored = {p for c in clients for p in c["phones"]}
-        assert any(c["to_number"] not in stored for c in calls
-                   if c["direction"] == "outbound"), v
+        assert any(c["to_number"] not in stored for c in calls if c["direction"] == "outbound"), v
 
 
 def test_every_booking_outcome_exists(run: Run) -> None:
@@ -425,17 +458,30 @@ def test_every_booking_outcome_exists(run: Run) -> None:
                 outcomes.add("scheduled_future" if starts.date() > v.as_of else "scheduled_past")
             elif b["cancelled_at"] is not None:
                 gap = starts - datetime.strptime(b["cancelled_at"], fmt)
-                outcomes.add("excused_exactly_2h" if gap == timedelta(hours=2) else
-                             "excused_earlier" if gap > timedelta(hours=2) else "late_cancel")
+                outcomes.add(
+                    "excused_exactly_2h"
+                    if gap == timedelta(hours=2)
+                    else "excused_earlier"
+                    if gap > timedelta(hours=2)
+                    else "late_cancel"
+                )
             elif b["attendance"] == "present":
                 outcomes.add("attended")
             elif b["attendance"] == "absent":
                 outcomes.add("absent")
             else:
                 outcomes.add("unmarked")
-        assert outcomes == {"session_cancelled", "scheduled_future", "scheduled_past",
-                            "excused_exactly_2h", "excused_earlier", "late_cancel",
-                            "attended", "absent", "unmarked"}, (str(v), outcomes)
+        assert outcomes == {
+            "session_cancelled",
+            "scheduled_future",
+            "scheduled_past",
+            "excused_exactly_2h",
+            "excused_earlier",
+            "late_cancel",
+            "attended",
+            "absent",
+            "unmarked",
+        }, (str(v), outcomes)
 
 
 def _day(s: str) -> date:
@@ -498,8 +544,9 @@ def test_tasks_interactions_and_owners(run: Run) -> None:
         assert {i["channel"] for i in v.cur("crm__interactions").values()} == channels, v
         assert any(c.get("owner_staff_id") is None for c in v.live("crm__clients")), v
     final = run.views()[-1]
-    appts = {t["status"] for t in final.cur("crm__tasks").values()
-             if t["task_type"] == "appointment"}
+    appts = {
+        t["status"] for t in final.cur("crm__tasks").values() if t["task_type"] == "appointment"
+    }
     assert appts == {"open", "done", "cancelled"}, final
 
 
@@ -513,22 +560,31 @@ def test_crm_clients_created_in_business_hours(run: Run) -> None:
 
 def test_deltas_carry_changes_deletes_payments_and_new_records(delta_run: Run) -> None:
     run = delta_run
-    first = {fqn: {r[TABLES_BY_FQN[fqn].primary_key] for r in run.data[fqn][0]}
-             for fqn in run.data}
+    first = {fqn: {r[TABLES_BY_FQN[fqn].primary_key] for r in run.data[fqn][0]} for fqn in run.data}
     later = {fqn: [r for rows in run.data[fqn][1:] for r in rows] for fqn in run.data}
-    for fqn in ("crm__clients", "studio__members", "erp__customers", "crm__client_notes",
-                "crm__tasks", "crm__opportunities"):
+    for fqn in (
+        "crm__clients",
+        "studio__members",
+        "erp__customers",
+        "crm__client_notes",
+        "crm__tasks",
+        "crm__opportunities",
+    ):
         assert any(r.get("deleted_at") for r in later[fqn]), (fqn, run.seed)  # soft deletes
-    for fqn in ("crm__clients", "studio__members", "erp__customers", "pbx__calls",
-                "erp__payments"):
+    for fqn in ("crm__clients", "studio__members", "erp__customers", "pbx__calls", "erp__payments"):
         pk = TABLES_BY_FQN[fqn].primary_key
         assert any(r[pk] not in first[fqn] for r in later[fqn]), (fqn, run.seed)  # new
-    for fqn, col in (("crm__tasks", "status"), ("studio__sessions", "finalized_at"),
-                     ("crm__clients", "owner_staff_id")):
+    for fqn, col in (
+        ("crm__tasks", "status"),
+        ("studio__sessions", "finalized_at"),
+        ("crm__clients", "owner_staff_id"),
+    ):
         pk = TABLES_BY_FQN[fqn].primary_key
         before = latest(run.data[fqn][:1], fqn)
-        assert any(r[pk] in before and r.get(col) != before[r[pk]].get(col)
-                   for r in later[fqn]), (fqn, run.seed)  # status changes
+        assert any(r[pk] in before and r.get(col) != before[r[pk]].get(col) for r in later[fqn]), (
+            fqn,
+            run.seed,
+        )  # status changes
 
 
 def test_schema_drift_values_present(data: dict[str, Any]) -> None:

@@ -32,8 +32,14 @@ class GenerationStats:
     seconds: float = 0.0
 
 
-def generate(landing: Path, start: date, days: int, scale: str, seed: int,
-             progress: Callable[[str], None] | None = None) -> GenerationStats:
+def generate(
+    landing: Path,
+    start: date,
+    days: int,
+    scale: str,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+) -> GenerationStats:
     """Write ``landing/<system>/<table>/<table>_<YYYYMMDD>.<ext>`` for all 31 tables.
 
     Day ``start`` is a full export (with ~5 years of history); each later day up to
@@ -52,8 +58,10 @@ def generate(landing: Path, start: date, days: int, scale: str, seed: int,
     landing = Path(landing)
     writer = LandingWriter(landing, tl)
     # one independent stream per domain, so changing one domain does not reshuffle others
-    streams = {name: random.Random(f"{seed}:{name}") for name in
-               ("org", "population", "crm", "pbx", "studio", "erp")}
+    streams = {
+        name: random.Random(f"{seed}:{name}")
+        for name in ("org", "population", "crm", "pbx", "studio", "erp")
+    }
     try:
         say(f"generating scale={scale} seed={seed} start={start} days={days} into {landing}")
         org = build_org(writer, tl, streams["org"], sc.staff)
@@ -70,8 +78,11 @@ def generate(landing: Path, start: date, days: int, scale: str, seed: int,
     finally:
         writer.close_all()
     rows = {t.fqn: writer.rows.get(t.fqn, 0) for t in TABLES}
-    stats = GenerationStats(files_written=writer.files_written, rows=rows,
-                            total_rows=sum(rows.values()),
-                            seconds=round(time.perf_counter() - began, 3))
+    stats = GenerationStats(
+        files_written=writer.files_written,
+        rows=rows,
+        total_rows=sum(rows.values()),
+        seconds=round(time.perf_counter() - began, 3),
+    )
     say(f"done: {stats.files_written} files, {stats.total_rows} rows in {stats.seconds}s")
     return stats

@@ -10,13 +10,25 @@ from carteira.generator.sim import Sim
 from carteira.generator.timeline import DAY, HOUR, MINUTE
 from carteira.generator.writers import LandingWriter
 
-TABLES = ("crm__campaigns", "crm__clients", "crm__client_notes", "crm__opportunities",
-          "crm__tasks", "crm__interactions")
+TABLES = (
+    "crm__campaigns",
+    "crm__clients",
+    "crm__client_notes",
+    "crm__opportunities",
+    "crm__tasks",
+    "crm__interactions",
+)
 SOURCES = ("website", "referral", "facebook", "walk_in", "google_forms", "instagram")
 GROUPS = ("standard", "standard", "standard", "vip", "corporate")
 TASK_TYPES = ("appointment", "call", "email", "visit", "other")
-_STAGE_PATHS = (("contacted",), ("contacted", "qualified"), ("contacted", "qualified", "won"),
-                ("contacted", "won"), ("contacted", "qualified", "lost"), ("lost",))
+_STAGE_PATHS = (
+    ("contacted",),
+    ("contacted", "qualified"),
+    ("contacted", "qualified", "won"),
+    ("contacted", "won"),
+    ("contacted", "qualified", "lost"),
+    ("lost",),
+)
 CHANNELS = ("email", "sms", "whatsapp", "phone", "notification", "meeting")
 
 
@@ -82,13 +94,24 @@ def _campaigns(w: LandingWriter, sim: Sim, state: CrmState) -> None:
         k += 1
         t0 = tl.window_time(sim.rnd, 1)
         d0 = t0 // DAY
-        w.emit("crm__campaigns", [(t0, (f"cp_{k:03d}", f"Relâmpago {tl.date_of_day(d0).year}",
-                                        d0, d0 + 10, t0))])
+        w.emit(
+            "crm__campaigns",
+            [(t0, (f"cp_{k:03d}", f"Relâmpago {tl.date_of_day(d0).year}", d0, d0 + 10, t0))],
+        )
         state.campaign_starts.append(d0)
 
 
-def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmState, p: int,
-            num: int, created: int, forced: int) -> None:
+def _client(
+    w: LandingWriter,
+    sim: Sim,
+    pop: Population,
+    org: Org,
+    state: CrmState,
+    p: int,
+    num: int,
+    created: int,
+    forced: int,
+) -> None:
     """One client; ``forced`` (an index among the unpinned pre-run clients) picks the ones
     changed during the run: 0 reassigned, 1 soft-deleted, 2 contact data updated. Pinned
     clients never change at random (their scripted roles must hold on every day)."""
@@ -112,8 +135,20 @@ def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmSta
     group = rnd.choice(GROUPS) if rnd.random() < 0.95 else None
 
     def row(t: int, deleted: int | None = None) -> tuple[object, ...]:
-        return (cid, name, doc, email, list(phones), source, group, owner, city, created, t,
-                deleted)
+        return (
+            cid,
+            name,
+            doc,
+            email,
+            list(phones),
+            source,
+            group,
+            owner,
+            city,
+            created,
+            t,
+            deleted,
+        )
 
     versions = [(created, row(created))]
     t = created
@@ -122,8 +157,11 @@ def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmSta
     if tr is not None:  # reassigned to another seller
         new_owner = org.staff[org.sellers[rnd.randrange(len(org.sellers))]].staff_id
         if new_owner == owner:
-            new_owner = org.staff[org.sellers[0]].staff_id if owner != org.staff[
-                org.sellers[0]].staff_id else org.staff[org.sellers[-1]].staff_id
+            new_owner = (
+                org.staff[org.sellers[0]].staff_id
+                if owner != org.staff[org.sellers[0]].staff_id
+                else org.staff[org.sellers[-1]].staff_id
+            )
         owner = new_owner
         versions.append((tr, row(tr)))
         t = tr
@@ -138,8 +176,17 @@ def _client(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmSta
     w.emit("crm__clients", versions)
 
 
-def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmState, p: int,
-              cid: str, created: int, ids: dict[str, int]) -> None:
+def _children(
+    w: LandingWriter,
+    sim: Sim,
+    pop: Population,
+    org: Org,
+    state: CrmState,
+    p: int,
+    cid: str,
+    created: int,
+    ids: dict[str, int],
+) -> None:
     rnd = sim.rnd
     tl = sim.tl
     staff = org.staff
@@ -220,24 +267,39 @@ def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmS
         lo = opp[1] if opp else created
         t0 = when(lo, first_clients and n <= 4)
         ttype = "appointment" if n <= 4 else TASK_TYPES[rnd.randrange(5)]
-        assigned = (staff[owner_idx].staff_id if owner_idx >= 0 and rnd.random() < 0.7
-                    else any_staff()) if rnd.random() < 0.95 else None
+        assigned = (
+            (staff[owner_idx].staff_id if owner_idx >= 0 and rnd.random() < 0.7 else any_staff())
+            if rnd.random() < 0.95
+            else None
+        )
         creator = any_staff() if rnd.random() < 0.92 else None
         due = t0 + rnd.randint(2, 20 * 24) * HOUR
         due -= due % (30 * MINUTE)
         base = (tid, cid, opp[0] if opp else None, ttype, assigned, creator, due)
 
-        def trow(t: int, done_at: int | None, status: str, deleted: int | None = None,
-                 base: tuple[object, ...] = base, t0: int = t0) -> tuple[object, ...]:
+        def trow(
+            t: int,
+            done_at: int | None,
+            status: str,
+            deleted: int | None = None,
+            base: tuple[object, ...] = base,
+            t0: int = t0,
+        ) -> tuple[object, ...]:
             return (*base, done_at, status, t0, t, deleted)
 
         versions = [(t0, trow(t0, None, "open"))]
-        outcome = ("done", "cancelled", "open", "done")[n - 1] if n <= 4 else rnd.choices(
-            ("done", "cancelled", "open"), (0.7, 0.12, 0.18))[0]
+        outcome = (
+            ("done", "cancelled", "open", "done")[n - 1]
+            if n <= 4
+            else rnd.choices(("done", "cancelled", "open"), (0.7, 0.12, 0.18))[0]
+        )
         if outcome != "open":
             # appointment 4 was done long ago; 1 and 2 are done / cancelled in a delta
-            tc = tl.business_time(rnd, t0 // DAY + rnd.randint(1, 10)) if n == 4 else \
-                sim.change_time(t0, 1.0, forced=n <= 2)
+            tc = (
+                tl.business_time(rnd, t0 // DAY + rnd.randint(1, 10))
+                if n == 4
+                else sim.change_time(t0, 1.0, forced=n <= 2)
+            )
             if tc is not None and outcome == "done":
                 versions.append((tc, trow(tc, tc, "done")))
             elif tc is not None:
@@ -254,9 +316,16 @@ def _children(w: LandingWriter, sim: Sim, pop: Population, org: Org, state: CrmS
         n = ids["int"]
         t0 = when(created, first_clients and n <= 6)
         channel = CHANNELS[n % 6] if n <= 6 else CHANNELS[rnd.randrange(6)]
-        sid = None if channel == "notification" else (
-            staff[owner_idx].staff_id if owner_idx >= 0 and rnd.random() < 0.6 else any_staff())
+        sid = (
+            None
+            if channel == "notification"
+            else (
+                staff[owner_idx].staff_id if owner_idx >= 0 and rnd.random() < 0.6 else any_staff()
+            )
+        )
         direction = "inbound" if channel != "notification" and rnd.random() < 0.3 else "outbound"
         subject = SUBJECTS[rnd.randrange(len(SUBJECTS))] if rnd.random() < 0.85 else None
-        w.emit("crm__interactions", [(t0, (f"i_{n:08d}", cid, sid, channel, direction, t0,
-                                           subject, t0))])
+        w.emit(
+            "crm__interactions",
+            [(t0, (f"i_{n:08d}", cid, sid, channel, direction, t0, subject, t0))],
+        )

@@ -32,16 +32,46 @@ from carteira.generator.sim import YEAR, Sim
 from carteira.generator.timeline import DAY, HOUR, MINUTE
 from carteira.generator.writers import LandingWriter
 
-TABLES = tuple(f"erp__{t}" for t in (
-    "companies", "customers", "products", "quotes", "orders", "order_items", "receivables",
-    "payments", "negotiations", "service_orders", "service_order_lines", "returns", "projects",
-    "contracts", "purchase_orders", "schedule_events"))
-COMPANIES = ((1, "Carteira Móveis Ltda."), (2, "Carteira Studio Fitness Ltda."),
-             (3, "Carteira Assistência Técnica ME"))
+TABLES = tuple(
+    f"erp__{t}"
+    for t in (
+        "companies",
+        "customers",
+        "products",
+        "quotes",
+        "orders",
+        "order_items",
+        "receivables",
+        "payments",
+        "negotiations",
+        "service_orders",
+        "service_order_lines",
+        "returns",
+        "projects",
+        "contracts",
+        "purchase_orders",
+        "schedule_events",
+    )
+)
+COMPANIES = (
+    (1, "Carteira Móveis Ltda."),
+    (2, "Carteira Studio Fitness Ltda."),
+    (3, "Carteira Assistência Técnica ME"),
+)
 METHODS = ("cash", "card", "pix", "boleto", "transfer")
 # what happens to a title; the first titles of a run cycle through all of them
-FATES = ("on_time", "late", "partial", "reversed", "collection", "bureau", "renegotiate",
-         "cancelled", "on_time", "late")
+FATES = (
+    "on_time",
+    "late",
+    "partial",
+    "reversed",
+    "collection",
+    "bureau",
+    "renegotiate",
+    "cancelled",
+    "on_time",
+    "late",
+)
 _FATE_W = {
     "good": (0.86, 0.08, 0.02, 0.01, 0.01, 0.0, 0.0, 0.02, 0, 0),
     "late": (0.35, 0.40, 0.08, 0.02, 0.06, 0.03, 0.04, 0.02, 0, 0),
@@ -92,8 +122,9 @@ class _Erp:
         self.products: list[_Product] = []
         self.scripted_fates = list(FATES)
         self.technicians = [person_name(sim.rnd) for _ in range(4)]
-        self.project_staff = [i for i, s in enumerate(org.staff)
-                              if s.department_id == "d_07"] or org.sellers
+        self.project_staff = [
+            i for i, s in enumerate(org.staff) if s.department_id == "d_07"
+        ] or org.sellers
 
     # ---------------------------------------------------------------- reference data
     def reference(self) -> None:
@@ -157,12 +188,32 @@ class _Erp:
             # order 3 is cancelled
             for k, (n_inst, cancel) in enumerate(((6, False), (4, False), (None, True))):
                 t0 = tl.business_time(rnd, created // DAY + 20 * (k + 1))
-                self.sale(code, created, t0, seller, profile, renegotiate, None,
-                          n_inst=n_inst, cancel=cancel)
+                self.sale(
+                    code,
+                    created,
+                    t0,
+                    seller,
+                    profile,
+                    renegotiate,
+                    None,
+                    n_inst=n_inst,
+                    cancel=cancel,
+                )
             if tl.days > 1:  # a title due before the run, paid in the first delta
                 t0 = tl.business_time(rnd, tl.start_t // DAY - 40)
-                self.sale(code, created, t0, seller, profile, renegotiate, None, company=1,
-                          n_inst=1, cancel=False, fate="paid_in_run")
+                self.sale(
+                    code,
+                    created,
+                    t0,
+                    seller,
+                    profile,
+                    renegotiate,
+                    None,
+                    company=1,
+                    n_inst=1,
+                    cancel=False,
+                    fate="paid_in_run",
+                )
         # buying years: each calendar year active or not (gaps of empty years)
         y = created
         while y < tl.end:
@@ -194,10 +245,20 @@ class _Erp:
     def email(self, idx: int) -> str | None:
         return self.org.erp_email(self.rnd, idx) if self.rnd.random() < 0.93 else None
 
-    def sale(self, code: str, lo: int, t0: int, seller: int, profile: str,
-             renegotiate: list[_Pending], contract_id: int | None,
-             company: int | None = None, n_inst: int | None = None,
-             cancel: bool | None = None, fate: str | None = None) -> None:
+    def sale(
+        self,
+        code: str,
+        lo: int,
+        t0: int,
+        seller: int,
+        profile: str,
+        renegotiate: list[_Pending],
+        contract_id: int | None,
+        company: int | None = None,
+        n_inst: int | None = None,
+        cancel: bool | None = None,
+        fate: str | None = None,
+    ) -> None:
         """A quote (sometimes), an order with items, titles, payments, delivery and returns.
 
         ``n_inst``, ``cancel`` and ``fate`` (of every title) script what is otherwise drawn.
@@ -213,12 +274,20 @@ class _Erp:
             gross = qty * price // 100
             disc = rnd.randint(5, 15) * gross // 100 if rnd.random() < 0.25 else 0
             item_id = self.ids.next("item")
-            lot = f"L{self.tl.date_of_day(t0 // DAY).year}-{rnd.randint(1, 999):04d}" \
-                if prod.category not in ("Vestuário", "Calçados") and rnd.random() < 0.6 else None
-            size = SIZES[rnd.randrange(len(SIZES))] \
-                if prod.category in ("Vestuário", "Calçados") else None
-            w.emit("erp__order_items", [(t0, (item_id, order_id, prod.pid, qty, price, disc, lot,
-                                              size, t0))])
+            lot = (
+                f"L{self.tl.date_of_day(t0 // DAY).year}-{rnd.randint(1, 999):04d}"
+                if prod.category not in ("Vestuário", "Calçados") and rnd.random() < 0.6
+                else None
+            )
+            size = (
+                SIZES[rnd.randrange(len(SIZES))]
+                if prod.category in ("Vestuário", "Calçados")
+                else None
+            )
+            w.emit(
+                "erp__order_items",
+                [(t0, (item_id, order_id, prod.pid, qty, price, disc, lot, size, t0))],
+            )
             items.append((item_id, prod.pid, qty, price, disc))
         amount = sum(q * p // 100 - d for _, _, q, p, d in items)
         quote_id = None
@@ -226,16 +295,26 @@ class _Erp:
             quote_id = self.ids.next("quote")
             tq = t0 - rnd.randint(1, 15) * DAY - rnd.randint(0, 300) * MINUTE
             tq = max(tq, lo + MINUTE)
-            row = [quote_id, company, code, self.email(seller), tq, tq // DAY + 15, "open",
-                   amount, tq]
+            row = [
+                quote_id,
+                company,
+                code,
+                self.email(seller),
+                tq,
+                tq // DAY + 15,
+                "open",
+                amount,
+                tq,
+            ]
             w.emit("erp__quotes", [(tq, tuple(row)), (t0, (*row[:6], "won", amount, t0))])
         sp = self.email(seller)
         order_code = f"V{company}-{order_id:07d}"
         promised = t0 // DAY + rnd.randint(5, 30) if rnd.random() < 0.9 else None
         base = (order_id, company, order_code, code, sp, t0)
 
-        def orow(t: int, status: str, delivered: int | None, invoice: str | None
-                 ) -> tuple[object, ...]:
+        def orow(
+            t: int, status: str, delivered: int | None, invoice: str | None
+        ) -> tuple[object, ...]:
             return (*base, status, promised, delivered, invoice, quote_id, contract_id, t)
 
         versions = [(t0, orow(t0, "open", None, None))]
@@ -260,23 +339,54 @@ class _Erp:
             td = self.tl.business_time(rnd, deliver_day)
             versions.append((td, orow(td, "delivered", deliver_day, invoice)))
         w.emit("erp__orders", versions)
-        self.titles(code, company, order_id, invoice, t_inv, amount, profile, renegotiate,
-                    t_cancel, n_inst=n_inst, fate=fate)
+        self.titles(
+            code,
+            company,
+            order_id,
+            invoice,
+            t_inv,
+            amount,
+            profile,
+            renegotiate,
+            t_cancel,
+            n_inst=n_inst,
+            fate=fate,
+        )
         if promised is not None:
-            self.event(code, company, "delivery", self.tl.business_time(rnd, promised),
-                       seller, order_id, done_at=self.tl.business_time(rnd, deliver_day)
-                       if deliver_day else None, cancel_at=t_cancel, lo=t0)
+            self.event(
+                code,
+                company,
+                "delivery",
+                self.tl.business_time(rnd, promised),
+                seller,
+                order_id,
+                done_at=self.tl.business_time(rnd, deliver_day) if deliver_day else None,
+                cancel_at=t_cancel,
+                lo=t0,
+            )
         if deliver_day is not None:
             for item_id, _pid, qty, price, disc in items:
-                first = self.ids.peek("return") == 0 and \
-                    deliver_day * DAY < self.tl.start_t - 40 * DAY
+                first = (
+                    self.ids.peek("return") == 0 and deliver_day * DAY < self.tl.start_t - 40 * DAY
+                )
                 if rnd.random() < 0.03 or first:
                     self.item_return(item_id, deliver_day, qty, price, disc)
 
-    def titles(self, code: str, company: int, order_id: int | None, doc: str, t_issue: int,
-               amount: int, profile: str, renegotiate: list[_Pending],
-               t_cancel: int | None, negotiation_id: int | None = None,
-               n_inst: int | None = None, fate: str | None = None) -> list[int]:
+    def titles(
+        self,
+        code: str,
+        company: int,
+        order_id: int | None,
+        doc: str,
+        t_issue: int,
+        amount: int,
+        profile: str,
+        renegotiate: list[_Pending],
+        t_cancel: int | None,
+        negotiation_id: int | None = None,
+        n_inst: int | None = None,
+        fate: str | None = None,
+    ) -> list[int]:
         """Split ``amount`` into installments and simulate each title's life."""
         rnd = self.rnd
         n = n_inst or rnd.choice((1, 1, 2, 3, 3, 4, 6))
@@ -291,28 +401,65 @@ class _Erp:
                 title_fate = "cancelled"
             elif fate is not None:
                 title_fate = fate
-            elif self.scripted_fates and negotiation_id is None and \
-                    due * DAY < self.tl.start_t - 150 * DAY:
+            elif (
+                self.scripted_fates
+                and negotiation_id is None
+                and due * DAY < self.tl.start_t - 150 * DAY
+            ):
                 title_fate = self.scripted_fates.pop(0)  # every story at least once, in history
                 scripted = True
             else:
                 title_fate = rnd.choices(FATES, _FATE_W[profile])[0]
                 if negotiation_id is not None and title_fate == "renegotiate":
                     title_fate = "late"
-            paid_days.append(self.title(code, company, order_id, negotiation_id, f"{doc}-{i}",
-                                        i, n, issue_day, t_issue, due, amt, title_fate,
-                                        renegotiate, t_cancel, scripted))
+            paid_days.append(
+                self.title(
+                    code,
+                    company,
+                    order_id,
+                    negotiation_id,
+                    f"{doc}-{i}",
+                    i,
+                    n,
+                    issue_day,
+                    t_issue,
+                    due,
+                    amt,
+                    title_fate,
+                    renegotiate,
+                    t_cancel,
+                    scripted,
+                )
+            )
         return paid_days
 
-    def title(self, code: str, company: int, order_id: int | None, negotiation_id: int | None,
-              doc: str, inst: int, n: int, issue_day: int, t_issue: int, due: int, amt: int,
-              fate: str, renegotiate: list[_Pending],
-              t_cancel: int | None, scripted: bool = False) -> int:
+    def title(
+        self,
+        code: str,
+        company: int,
+        order_id: int | None,
+        negotiation_id: int | None,
+        doc: str,
+        inst: int,
+        n: int,
+        issue_day: int,
+        t_issue: int,
+        due: int,
+        amt: int,
+        fate: str,
+        renegotiate: list[_Pending],
+        t_cancel: int | None,
+        scripted: bool = False,
+    ) -> int:
         """One receivable and its payments; returns the day its balance reached zero (or -1)."""
         rnd, tl, w = self.rnd, self.tl, self.w
         rid = self.ids.next("receivable")
-        fields: dict[str, int | None] = {"cancelled_on": None, "renegotiated_on": None,
-                                         "credit_bureau_on": None, "collection_on": None}
+        fields: dict[str, int | None] = {
+            "cancelled_on": None,
+            "renegotiated_on": None,
+            "credit_bureau_on": None,
+            "collection_on": None,
+        }
         events: list[tuple[int, str, int]] = []  # (time, field, day)
         payments: list[tuple[int, int, int | None]] = []  # (day, amount, reversed-at time)
         settled = -1
@@ -346,8 +493,14 @@ class _Erp:
         base = (rid, company, code, order_id, negotiation_id, doc, inst, n, issue_day, due, amt)
 
         def rrow(t: int) -> tuple[object, ...]:
-            return (*base, fields["cancelled_on"], fields["renegotiated_on"],
-                    fields["credit_bureau_on"], fields["collection_on"], t)
+            return (
+                *base,
+                fields["cancelled_on"],
+                fields["renegotiated_on"],
+                fields["credit_bureau_on"],
+                fields["collection_on"],
+                t,
+            )
 
         versions = [(t_issue, rrow(t_issue))]
         for t, name, day in sorted(events):
@@ -375,14 +528,15 @@ class _Erp:
             w.emit("erp__payments", pv)
         return settled
 
-    def _fix_times(self, versions: list[tuple[int, tuple[object, ...]]], ts_col: int
-                   ) -> list[tuple[int, tuple[object, ...]]]:
+    def _fix_times(
+        self, versions: list[tuple[int, tuple[object, ...]]], ts_col: int
+    ) -> list[tuple[int, tuple[object, ...]]]:
         """Make version times strictly increasing and equal to the row's ``updated_at``."""
         out: list[tuple[int, tuple[object, ...]]] = []
         last = -1
         for t, row in versions:
             t = max(t, last + MINUTE)
-            row = (*row[:ts_col], t, *row[ts_col + 1:])
+            row = (*row[:ts_col], t, *row[ts_col + 1 :])
             out.append((t, row))
             last = t
         return out
@@ -420,8 +574,19 @@ class _Erp:
                 tc = t_agree + rnd.randint(1, 5) * DAY
                 versions.append((tc, (*base, "cancelled", tc)))
             else:
-                paid = self.titles(code, company, None, doc, t_agree + MINUTE, agreed, profile,
-                                   [], None, negotiation_id=nid, n_inst=n)
+                paid = self.titles(
+                    code,
+                    company,
+                    None,
+                    doc,
+                    t_agree + MINUTE,
+                    agreed,
+                    profile,
+                    [],
+                    None,
+                    negotiation_id=nid,
+                    n_inst=n,
+                )
                 if all(d >= 0 for d in paid):
                     ts = tl.business_time(rnd, max(paid) + 1)
                     versions.append((ts, (*base, "settled", ts)))
@@ -447,20 +612,26 @@ class _Erp:
             versions.append((te, (*row[:6], "expired", amount, te)))
         self.w.emit("erp__quotes", versions)
         if rnd.random() < 0.3:
-            self.event(code, company, "follow_up_call", t0 + rnd.randint(2, 5) * DAY, seller,
-                       None, done_at=t0 + 6 * DAY if rnd.random() < 0.6 else None, cancel_at=None,
-                       lo=t0)
+            self.event(
+                code,
+                company,
+                "follow_up_call",
+                t0 + rnd.randint(2, 5) * DAY,
+                seller,
+                None,
+                done_at=t0 + 6 * DAY if rnd.random() < 0.6 else None,
+                cancel_at=None,
+                lo=t0,
+            )
 
-    def item_return(self, item_id: int, deliver_day: int, qty: int, price: int,
-                    disc: int) -> None:
+    def item_return(self, item_id: int, deliver_day: int, qty: int, price: int, disc: int) -> None:
         rnd = self.rnd
         rid = self.ids.next("return")
         day = deliver_day + rnd.randint(1, 30)
         t = self.tl.business_time(rnd, day)
         rq = 100 if qty >= 100 else qty
         refund = rq * price // 100 - disc * rq // qty
-        reason = RETURN_REASONS[rnd.randrange(len(RETURN_REASONS))] if rnd.random() < 0.85 \
-            else None
+        reason = RETURN_REASONS[rnd.randrange(len(RETURN_REASONS))] if rnd.random() < 0.85 else None
         self.w.emit("erp__returns", [(t, (rid, item_id, day, rq, reason, refund, t))])
 
     # ---------------------------------------------------------------- services
@@ -471,8 +642,9 @@ class _Erp:
         sid = self.ids.next("service_order")
         equipment = EQUIPMENT[rnd.randrange(len(EQUIPMENT))]
         serial = f"SN{rnd.randint(100000, 999999)}" if rnd.random() < 0.8 else None
-        tech = self.technicians[rnd.randrange(len(self.technicians))] \
-            if rnd.random() < 0.9 else None
+        tech = (
+            self.technicians[rnd.randrange(len(self.technicians))] if rnd.random() < 0.9 else None
+        )
         base = (sid, 3, code, equipment, serial, t0)
         versions = [(t0, (*base, None, "open", None, t0))]
         t1 = t0 + rnd.randint(60, 3 * 24 * 60) * MINUTE
@@ -488,25 +660,51 @@ class _Erp:
             for j in range(2 if script else rnd.randint(1, 3)):
                 lid = self.ids.next("so_line")
                 if (j == 0) if script else rnd.random() < 0.55:
-                    prod = self.products[rnd.randrange(len(self.products))].pid \
-                        if rnd.random() < 0.8 else None
-                    line = (lid, sid, "part", prod, PART_DESCRIPTIONS[
-                        rnd.randrange(len(PART_DESCRIPTIONS))], rnd.choice((100, 200)),
-                        rnd.randint(15, 600) * 100, t1)
+                    prod = (
+                        self.products[rnd.randrange(len(self.products))].pid
+                        if rnd.random() < 0.8
+                        else None
+                    )
+                    line = (
+                        lid,
+                        sid,
+                        "part",
+                        prod,
+                        PART_DESCRIPTIONS[rnd.randrange(len(PART_DESCRIPTIONS))],
+                        rnd.choice((100, 200)),
+                        rnd.randint(15, 600) * 100,
+                        t1,
+                    )
                 else:
-                    line = (lid, sid, "service", None, SERVICE_DESCRIPTIONS[
-                        rnd.randrange(len(SERVICE_DESCRIPTIONS))], rnd.choice((100, 150, 200)),
-                        rnd.randint(80, 400) * 100, t1)
+                    line = (
+                        lid,
+                        sid,
+                        "service",
+                        None,
+                        SERVICE_DESCRIPTIONS[rnd.randrange(len(SERVICE_DESCRIPTIONS))],
+                        rnd.choice((100, 150, 200)),
+                        rnd.randint(80, 400) * 100,
+                        t1,
+                    )
                 w.emit("erp__service_order_lines", [(t1, line)])
         w.emit("erp__service_orders", versions)
         if rnd.random() < 0.5:
-            self.event(code, 3, "technical_visit", t1, None, None,
-                       done_at=t1 + HOUR if versions[-1][1][7] == "done" else None,
-                       cancel_at=t1 if versions[-1][1][7] == "cancelled" else None, lo=t0)
+            self.event(
+                code,
+                3,
+                "technical_visit",
+                t1,
+                None,
+                None,
+                done_at=t1 + HOUR if versions[-1][1][7] == "done" else None,
+                cancel_at=t1 if versions[-1][1][7] == "cancelled" else None,
+                lo=t0,
+            )
 
     # ---------------------------------------------------------------- projects
-    def project(self, code: str, t0: int, profile: str,
-                renegotiate: list[_Pending], forced: bool) -> None:
+    def project(
+        self, code: str, t0: int, profile: str, renegotiate: list[_Pending], forced: bool
+    ) -> None:
         rnd, w = self.rnd, self.w
         pid = self.ids.next("project")
         resp = self.project_staff[rnd.randrange(len(self.project_staff))]
@@ -532,11 +730,28 @@ class _Erp:
         for k in range(n_contracts):
             cenv = max(1, min(left, rnd.randint(1, envs)))
             left = max(0, left - cenv)
-            self.contract(code, pid, t_won + k * rnd.randint(1, 20) * DAY, cenv, resp,
-                          profile, renegotiate, cancelled=forced and k == 1)
+            self.contract(
+                code,
+                pid,
+                t_won + k * rnd.randint(1, 20) * DAY,
+                cenv,
+                resp,
+                profile,
+                renegotiate,
+                cancelled=forced and k == 1,
+            )
 
-    def contract(self, code: str, project_id: int, t0: int, envs: int, resp: int, profile: str,
-                 renegotiate: list[_Pending], cancelled: bool) -> None:
+    def contract(
+        self,
+        code: str,
+        project_id: int,
+        t0: int,
+        envs: int,
+        resp: int,
+        profile: str,
+        renegotiate: list[_Pending],
+        cancelled: bool,
+    ) -> None:
         rnd, w, tl = self.rnd, self.w, self.tl
         cid = self.ids.next("contract")
         number = f"CT-{tl.date_of_day(t0 // DAY).year}-{cid:05d}"
@@ -557,8 +772,9 @@ class _Erp:
                 for _ in range(rnd.randint(1, 3)):
                     self.purchase_order(cid, t + rnd.randint(0, 5) * DAY)
             if stage == "assembly":
-                self.event(code, 1, "assembly", t, resp, None, done_at=t + 2 * DAY,
-                           cancel_at=None, lo=t0)
+                self.event(
+                    code, 1, "assembly", t, resp, None, done_at=t + 2 * DAY, cancel_at=None, lo=t0
+                )
         w.emit("erp__contracts", versions)
 
     def purchase_order(self, contract_id: int, t0: int) -> None:
@@ -573,9 +789,18 @@ class _Erp:
         self.w.emit("erp__purchase_orders", versions)
 
     # ---------------------------------------------------------------- schedule
-    def event(self, code: str, company: int, etype: str, when: int, staff: int | None,
-              order_id: int | None, done_at: int | None, cancel_at: int | None,
-              lo: int) -> None:
+    def event(
+        self,
+        code: str,
+        company: int,
+        etype: str,
+        when: int,
+        staff: int | None,
+        order_id: int | None,
+        done_at: int | None,
+        cancel_at: int | None,
+        lo: int,
+    ) -> None:
         """A scheduled event, created after ``lo`` (the record that caused it)."""
         rnd = self.rnd
         eid = self.ids.next("event")

@@ -86,12 +86,14 @@ class RowFormatter:
             return list
         if typ == "ts":
             if fmt.ts_format is None:  # crm: UTC ISO-8601 with Z
+
                 def iso_utc(t: int) -> str:
                     u = t - tl.utc_offset(t // DAY)
                     day, sec = divmod(u, DAY)
                     h, rem = divmod(sec, 3600)
                     m, s = divmod(rem, 60)
                     return f"{cal.date('%Y-%m-%d', day)}T{h:02d}:{m:02d}:{s:02d}Z"
+
                 return iso_utc
             date_pat = fmt.date_format
             with_seconds = fmt.ts_format.endswith("%S")
@@ -103,6 +105,7 @@ class RowFormatter:
                 if with_seconds:
                     return f"{cal.date(date_pat, day)} {h:02d}:{m:02d}:{s:02d}"
                 return f"{cal.date(date_pat, day)} {h:02d}:{m:02d}"
+
             return local
         raise ValueError(f"unknown column type {typ!r}")
 

@@ -89,19 +89,26 @@ def build_org(w: LandingWriter, tl: Timeline, rnd: random.Random, n_staff: int) 
             k += 1
         used_emails.add(email)
         has_ext = dept in SALES_DEPARTMENTS or rnd.random() < 0.4
-        staff.append(StaffMember(
-            staff_id=f"s_{i + 1:04d}", full_name=name, email=email, department_id=dept,
-            extension=f"{2000 + i + 1}" if has_ext else None,
-            can_view_all=i == 0 or dept == "d_04" and i < len(dept_cycle),
-            active=True, created=created0 + i * 600,
-        ))
+        staff.append(
+            StaffMember(
+                staff_id=f"s_{i + 1:04d}",
+                full_name=name,
+                email=email,
+                department_id=dept,
+                extension=f"{2000 + i + 1}" if has_ext else None,
+                can_view_all=i == 0 or dept == "d_04" and i < len(dept_cycle),
+                active=True,
+                created=created0 + i * 600,
+            )
+        )
     # a few people left the company long ago (inactive, one soft-deleted)
     n_inactive = max(1, n_staff // 10)
     leavers = [i for i in range(len(dept_cycle), n_staff)][-n_inactive:]
     heads = {d[0]: i for i, d in enumerate(DEPARTMENTS)}
 
-    sellers = [i for i, s in enumerate(staff) if s.department_id in SALES_DEPARTMENTS
-               and i not in leavers]
+    sellers = [
+        i for i, s in enumerate(staff) if s.department_id in SALES_DEPARTMENTS and i not in leavers
+    ]
     # delta: a seller (not a head) leaves during the run (inactive from a delta day on)
     plain = [i for i in sellers if i not in heads.values()]
     quitter = plain[-1] if tl.days > 1 and len(plain) > 1 else None
@@ -122,8 +129,10 @@ def build_org(w: LandingWriter, tl: Timeline, rnd: random.Random, n_staff: int) 
     for j, (dep_id, name, parent) in enumerate(DEPARTMENTS):
         head = staff[heads[dep_id]].staff_id
         t0 = created0 - DAY + j * 60
-        versions = [(t0, (dep_id, name, parent, None, t0)),
-                    (created0 + DAY, (dep_id, name, parent, head, created0 + DAY))]
+        versions = [
+            (t0, (dep_id, name, parent, None, t0)),
+            (created0 + DAY, (dep_id, name, parent, head, created0 + DAY)),
+        ]
         if dep_id == "d_09" and tl.days > 2:
             # the head of team B changes during the run
             team = [i for i in sellers if staff[i].department_id in ("d_09", "d_08")]
@@ -137,5 +146,14 @@ def build_org(w: LandingWriter, tl: Timeline, rnd: random.Random, n_staff: int) 
 
 
 def _staff_row(s: StaffMember, t: int, deleted: int | None) -> tuple[object, ...]:
-    return (s.staff_id, s.full_name, s.email, s.department_id, s.extension, s.can_view_all,
-            s.active, t, deleted)
+    return (
+        s.staff_id,
+        s.full_name,
+        s.email,
+        s.department_id,
+        s.extension,
+        s.can_view_all,
+        s.active,
+        t,
+        deleted,
+    )

@@ -86,8 +86,9 @@ def generate_pbx(w: LandingWriter, sim: Sim, pop: Population, org: Org, crm: Crm
                 calls.call(t, owner_ext, "outbound", _dial(sim, national, style))
             elif r < 0.9:
                 others = [e for e in exts if e != owner_ext]
-                calls.call(t, others[rnd.randrange(len(others))], "outbound",
-                           _dial(sim, national, style))
+                calls.call(
+                    t, others[rnd.randrange(len(others))], "outbound", _dial(sim, national, style)
+                )
             else:
                 ext = owner_ext or exts[rnd.randrange(len(exts))]
                 calls.call(t, ext, "inbound", _dial(sim, national, style))

@@ -148,8 +148,16 @@ def build_population(tl: Timeline, rnd: random.Random, n: int, org: Org) -> Popu
     if n > 5:
         owner[int(crm_people[min(3, len(crm_people) - 1)])] = -1  # at least one unassigned
     return Population(
-        names=names, is_company=is_company, documents=documents, city=city, phone=phone,
-        phone2=phone2, systems=systems, crm_t=crm_t, studio_t=studio_t, erp_t=erp_t,
+        names=names,
+        is_company=is_company,
+        documents=documents,
+        city=city,
+        phone=phone,
+        phone2=phone2,
+        systems=systems,
+        crm_t=crm_t,
+        studio_t=studio_t,
+        erp_t=erp_t,
         owner=owner.astype(np.int32),
         crm_order=_sorted_members(systems & CRM != 0, crm_t),
         studio_order=_sorted_members(systems & STUDIO != 0, studio_t),

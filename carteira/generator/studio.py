@@ -18,8 +18,14 @@ from carteira.generator.sim import Sim
 from carteira.generator.timeline import DAY, HOUR, MINUTE
 from carteira.generator.writers import LandingWriter
 
-TABLES = ("studio__areas", "studio__activities", "studio__instructors", "studio__members",
-          "studio__sessions", "studio__bookings")
+TABLES = (
+    "studio__areas",
+    "studio__activities",
+    "studio__instructors",
+    "studio__members",
+    "studio__sessions",
+    "studio__bookings",
+)
 BOOKINGS_PER_MEMBER_YEAR = 8.0
 MEAN_BOOKED = 8.0
 
@@ -79,14 +85,27 @@ class _Studio:
             phone = format_phone(f"{int(pop.phone[p]):011d}", rnd.choice((0, 1, 3)))
             if rnd.random() < 0.1:
                 phone = None
-            reg = ("trial", "member", "visitor", "former_member")[rank] if rank < 4 else \
-                rnd.choices(("member", "trial", "visitor", "former_member"),
-                            (0.55, 0.15, 0.1, 0.2))[0]
+            reg = (
+                ("trial", "member", "visitor", "former_member")[rank]
+                if rank < 4
+                else rnd.choices(
+                    ("member", "trial", "visitor", "former_member"), (0.55, 0.15, 0.1, 0.2)
+                )[0]
+            )
             joined = None if reg == "visitor" and rnd.random() < 0.7 else created // DAY
 
-            def row(t: int, reg: str, deleted: int | None = None, *, name: str = name,
-                    doc: str | None = doc, email: str | None = email, phone: str | None = phone,
-                    joined: int | None = joined, mid: int = mid) -> tuple[object, ...]:
+            def row(
+                t: int,
+                reg: str,
+                deleted: int | None = None,
+                *,
+                name: str = name,
+                doc: str | None = doc,
+                email: str | None = email,
+                phone: str | None = phone,
+                joined: int | None = joined,
+                mid: int = mid,
+            ) -> tuple[object, ...]:
                 return (mid, name, doc, email, phone, reg, joined, t, deleted)
 
             versions = [(created, row(created, reg))]
@@ -116,10 +135,15 @@ class _Studio:
         # full export): yesterday's classes give every outcome, one class after the run is
         # still ahead, and one class during the run is finalized in a delta
         scripted = {
-            start_day - 1: [SessionSpec(False, True, ("present", "absent", "unmarked", "exact2h",
-                                                      "early", "late", "present")),
-                            SessionSpec(True, False, ("present", "early")),
-                            SessionSpec(False, False, ("present", "absent"))],
+            start_day - 1: [
+                SessionSpec(
+                    False,
+                    True,
+                    ("present", "absent", "unmarked", "exact2h", "early", "late", "present"),
+                ),
+                SessionSpec(True, False, ("present", "early")),
+                SessionSpec(False, False, ("present", "absent")),
+            ],
             run_last + 2: [SessionSpec(False, False, ("present", "present", "early"))],
         }
         if tl.days > 1:
@@ -175,13 +199,24 @@ class _Studio:
         if k == 0:
             return
         fill = 0.6 * min(1.0, 3 * sim.scale.activity)
-        fates = spec.bookings if spec is not None else [None] * min(
-            capacity, sim.poisson(capacity * fill))
+        fates = (
+            spec.bookings
+            if spec is not None
+            else [None] * min(capacity, sim.poisson(capacity * fill))
+        )
         for fate in fates:
             self.booking(sid, created, starts, fin, k, fate, scripted=spec is not None)
 
-    def booking(self, sid: int, created: int, starts: int, fin: int | None, k: int,
-                fate: str | None, scripted: bool = False) -> None:
+    def booking(
+        self,
+        sid: int,
+        created: int,
+        starts: int,
+        fin: int | None,
+        k: int,
+        fate: str | None,
+        scripted: bool = False,
+    ) -> None:
         rnd = self.sim.rnd
         self.booking_id += 1
         bid = self.booking_id
@@ -193,8 +228,19 @@ class _Studio:
         booked = lo if hi <= lo else lo + rnd.randint(0, (hi - lo) // MINUTE) * MINUTE
         if fate is None:
             r = rnd.random()
-            fate = ("early" if r < 0.08 else "exact2h" if r < 0.09 else "late" if r < 0.13
-                    else "present" if r < 0.83 else "absent" if r < 0.96 else "unmarked")
+            fate = (
+                "early"
+                if r < 0.08
+                else "exact2h"
+                if r < 0.09
+                else "late"
+                if r < 0.13
+                else "present"
+                if r < 0.83
+                else "absent"
+                if r < 0.96
+                else "unmarked"
+            )
         versions = [(booked, (bid, sid, member, booked, None, None, booked))]
         if fate in ("early", "exact2h", "late"):
             if fate == "exact2h":

@@ -50,8 +50,9 @@ class _FileBuffer:
 
 
 def _csv_writer(buf: io.StringIO, delimiter: str) -> Any:
-    return csv.writer(buf, delimiter=delimiter, quotechar='"', quoting=csv.QUOTE_MINIMAL,
-                      lineterminator="\n")
+    return csv.writer(
+        buf, delimiter=delimiter, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
+    )
 
 
 class LandingWriter:
