@@ -170,5 +170,15 @@ def sql(warehouse: Path, query: str) -> None:
         con.close()
 
 
+def _add_report_commands() -> None:
+    from carteira.reports.cli import report
+    from carteira.reports.views import VIEWS_GROUP
+
+    main.add_command(report)
+    main.add_command(VIEWS_GROUP)
+
+
+_add_report_commands()
+
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetKey, AssetSelection, DagsterInstance
 
+from carteira.ingestion.loader import raw_schema
 from carteira.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["published_warehouse"])
@@ -126,8 +127,9 @@ def _quarantine_for(raw_path: Path, load_id: str) -> list[tuple[str, int | None,
         return [
             tuple(r)  # type: ignore[misc]
             for r in con.execute(
-                "select file_name, row_number, column_name, reason from raw._quarantine "
-                "where load_id = ? order by file_name, row_number nulls first, column_name",
+                "select file_name, row_number, column_name, reason "
+                f"from {raw_schema(con)}._quarantine where load_id = ? "
+                "order by file_name, row_number nulls first, column_name",
                 [load_id],
             ).fetchall()
         ]

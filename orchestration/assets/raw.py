@@ -5,11 +5,9 @@ single writer, so the job runs these steps one at a time (in-process executor); 
 opens and closes its own connection so that one table's failure leaves the others intact.
 """
 
-
 from collections.abc import Iterator
 
 import duckdb
-from carteira.ingestion import ensure_raw_schema, ingest_table
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -24,6 +22,8 @@ from dagster import (
 
 from carteira import progress
 from carteira.contract import TABLES, Table
+from carteira.ingestion import ensure_raw_schema, ingest_table
+from carteira.ingestion.loader import raw_table_name
 from orchestration.resources import CarteiraResource
 
 RAW_GROUP = "raw"
@@ -79,7 +79,9 @@ def _raw_asset(table: Table) -> AssetsDefinition:
                 as_of=settings.as_of,
                 progress=report,
             )
-            total_rows = con.execute(f"select count(*) from raw.{table.fqn}").fetchone()[0]
+            total_rows = con.execute(
+                f"select count(*) from {raw_table_name(table, con)}"
+            ).fetchone()[0]
         finally:
             con.close()
 

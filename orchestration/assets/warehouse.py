@@ -5,7 +5,6 @@ tests run as Dagster asset checks; an error-severity failure fails the dbt step,
 publish step never runs and readers keep the previous warehouse.
 """
 
-
 import json
 import os
 from collections.abc import Iterator, Mapping
