@@ -16,6 +16,8 @@ are worked out by hand from it (period 2026-03-01..2026-03-07, cut-off 2 h):
 | 8, 10   | 5 (02-28) / 6 (03-08)       |        | outside the period                |            |
 
 Reports go through the CLI (click's CliRunner, JSON) and through the SQL files directly.
+The last tests check properties on a warehouse built by the real pipeline from generated
+data (tests/data/reports_activity/generated.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from click.testing import CliRunner, Result
 
 from carteira.reports import engine
 from carteira.reports.cli import report
+from tests.data.reports_activity.generated import PERIOD_FROM, PERIOD_TO, generated_warehouse
 from tests.data.reports_activity.raw_layer import (
     ANA,
     HELENA,
@@ -354,3 +357,74 @@ def test_bad_periods_are_refused(warehouse: Path) -> None:
     assert result.exit_code != 0 and "empty period" in result.output
     missing = invoke(warehouse, "activity-occupancy", "--from", "2026-03-01")
     assert missing.exit_code != 0 and "--to" in missing.output
+
+
+# --------------------------------------------------------------------------- generated data
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generated_warehouse(tmp_path_factory.getbasetemp())
+
+
+GENERATED_PERIOD = ["--from", PERIOD_FROM.isoformat(), "--to", PERIOD_TO.isoformat()]
+
+
+def test_clients_report_properties_on_generated_data(generated: Path) -> None:
+    out = run_json(generated, "activity-clients", *GENERATED_PERIOD)
+    rows, summary = out["rows"], out["summary"]
+    assert rows, "the generated month has bookings"
+    for row in rows:
+        assert (
+            row["bookings"]
+            == (
+                row["attended"]
+                + row["excused_absences"]
+                + row["unexcused_absences"]
+                + row["scheduled"]
+            )
+            > 0
+        )
+    assert summary["clients"] == len(rows) == len({r["client_key"] for r in rows})
+    for column in ("bookings", "attended", "excused_absences", "unexcused_absences", "scheduled"):
+        assert summary[column] == sum(r[column] for r in rows)
+    # the core mart, counted independently: every booking of a non-cancelled session
+    with duckdb.connect(str(generated), read_only=True) as con:
+        row = con.execute(
+            "select count(*), count(distinct client_key) from marts.fct_bookings "
+            "where outcome <> 'session_cancelled' and session_date between $f and $t",
+            {"f": PERIOD_FROM, "t": PERIOD_TO},
+        ).fetchone()
+    assert row is not None and (summary["bookings"], summary["clients"]) == row
+
+    # outcome filters partition the bookings
+    by_outcome = [
+        run_json(generated, "activity-clients", *GENERATED_PERIOD, "--outcome", o)
+        for o in ("attended", "excused_absence", "unexcused_absence", "scheduled")
+    ]
+    assert sum(o["summary"]["bookings"] for o in by_outcome) == summary["bookings"]
+
+    # the drill-down of the busiest client lists exactly its bookings
+    busiest = max(rows, key=lambda r: (r["bookings"], r["client_key"]))
+    drill = run_json(
+        generated, "activity-clients", *GENERATED_PERIOD, "--client", busiest["client_key"]
+    )
+    assert len(drill["rows"]) == busiest["bookings"]
+    assert counts(drill["summary"]) == counts(busiest)
+
+
+def test_occupancy_properties_on_generated_data(generated: Path) -> None:
+    out = run_json(generated, "activity-occupancy", *GENERATED_PERIOD)
+    rows, summary = out["rows"], out["summary"]
+    assert rows
+    assert summary["sessions"] == len(rows)
+    for column in ("capacity", "booked", "attended"):
+        assert summary[column] == sum(r[column] for r in rows)
+    for row in rows:
+        assert row["attended"] <= row["booked"]
+        assert (row["attendance_rate"] is None) == (row["booked"] == 0)
+    assert summary["occupancy_rate"] == pytest.approx(
+        summary["booked"] / summary["capacity"], abs=5e-5
+    )
+    clients = run_json(generated, "activity-clients", *GENERATED_PERIOD)["summary"]
+    assert summary["attended"] == clients["attended"]

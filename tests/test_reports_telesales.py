@@ -27,6 +27,9 @@ orders (non-cancelled, ordered from 03-01 up to as_of) and their titles
   Eva   o4 03-06 500: title 300 paid; title 200 paid 50, at a credit bureau since 03-09.
         collected 350, debt 150. o6 is 03-11, after as_of.
   Davi  o5 03-09 80, no title.
+
+The last tests check properties on a warehouse built by the real pipeline from generated
+data (tests/data/reports_activity/generated.py).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from click.testing import CliRunner, Result
 
 from carteira.reports import engine
 from carteira.reports.cli import report
+from tests.data.reports_activity.generated import PERIOD_FROM, PERIOD_TO, generated_warehouse
 from tests.data.reports_activity.raw_layer import built_warehouse
 
 CALLS = ["--calls-from", "2026-03-01", "--calls-to", "2026-03-07"]
@@ -262,3 +266,101 @@ def test_table_and_csv(warehouse: Path) -> None:
     csv_lines = invoke(warehouse, *CALLS, "--format", "csv").output.strip().splitlines()
     assert csv_lines[0].startswith("owner,owner_name,clients,called_clients,not_called,")
     assert csv_lines[-1].startswith("unassigned,unassigned,1,0,1,")
+
+
+# --------------------------------------------------------------------------- generated data
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generated_warehouse(tmp_path_factory.getbasetemp())
+
+
+GENERATED_CALLS = ["--calls-from", PERIOD_FROM.isoformat(), "--calls-to", PERIOD_TO.isoformat()]
+
+
+def assert_consistent(out: dict[str, Any]) -> None:
+    """Row identities, bounds, and per-owner rows summing to the summary.
+
+    In opportunity mode the client counts are opportunity counts while calls are counted
+    once per (owner, client): two opportunities of one called client make 2 called, 1 call.
+    """
+    per_client = out["params"]["mode"] == "client_owner"
+    for row in [*out["rows"], out["summary"]]:
+        assert row["not_called"] == row["clients"] - row["called_clients"]
+        assert row["clients_without_appointment"] == (
+            row["clients"] - row["clients_with_appointment"]
+        )
+        assert 0 <= row["called_clients"] <= row["clients"]
+        if per_client:
+            assert row["called_clients"] <= row["calls"]
+            assert row["clients_with_appointment"] <= row["appointments"]
+        assert row["successful_calls"] <= row["calls"]
+        assert row["appointments_done"] <= row["appointments"]
+        assert row["clients_without_orders"] <= row["clients"]
+        assert row["debt"] >= 0 and row["collected"] >= 0
+    for metric in METRICS:
+        assert out["summary"][metric] == pytest.approx(
+            sum(r[metric] for r in out["rows"]), abs=1e-6
+        ), metric
+
+
+def test_properties_on_generated_data(generated: Path) -> None:
+    out = run_json(generated, *GENERATED_CALLS)
+    assert_consistent(out)
+    assert out["params"]["as_of"] == "2026-03-02"
+    with duckdb.connect(str(generated), read_only=True) as con:
+        population = con.execute(
+            "select count(*) from marts.dim_client "
+            "where not is_deleted and crm_client_id is not null"
+        ).fetchone()
+        # matched outbound calls from the owner's extension, counted from the core marts
+        calls = con.execute(
+            "select count(*), count(distinct calls.client_key) from marts.fct_calls as calls "
+            "join marts.dim_client as clients on clients.client_key = calls.client_key "
+            "where calls.direction = 'outbound' and calls.match_status = 'matched' "
+            "and calls.staff_id = clients.owner_staff_id and not clients.is_deleted "
+            "and clients.crm_client_id is not null and calls.call_date between $f and $t",
+            {"f": PERIOD_FROM, "t": PERIOD_TO},
+        ).fetchone()
+        staff = con.execute("select staff_id, department_id from marts.dim_staff").fetchall()
+    assert population is not None and calls is not None
+    assert out["summary"]["clients"] == population[0] > 0
+    assert (out["summary"]["calls"], out["summary"]["called_clients"]) == calls
+    assert out["summary"]["calls"] > 0, "the generated month has calls to owned clients"
+
+    opportunities = run_json(generated, *GENERATED_CALLS, "--mode", "opportunity_owner")
+    assert_consistent(opportunities)
+
+    # a department's rows are exactly the unfiltered rows of its staff (any depth)
+    everyone = {r["owner"]: r for r in out["rows"]}
+    departments = {d for _, d in staff if d is not None}
+    for department in sorted(departments):
+        part = run_json(generated, *GENERATED_CALLS, "--department", department)
+        assert_consistent(part)
+        for row in part["rows"]:
+            assert row == everyone[row["owner"]]
+
+
+def test_viewers_on_generated_data(generated: Path) -> None:
+    everyone = {r["owner"]: r for r in run_json(generated, *GENERATED_CALLS)["rows"]}
+    with duckdb.connect(str(generated), read_only=True) as con:
+        viewers = con.execute(
+            "select staff_id, can_view_all from marts.dim_staff "
+            "where active and not is_deleted order by staff_id"
+        ).fetchall()
+        pairs = con.execute(
+            "select viewer_staff_id, visible_staff_id from marts.staff_visibility"
+        ).fetchall()
+    visible: dict[str, set[str]] = {}
+    for viewer, seen in pairs:
+        visible.setdefault(viewer, set()).add(seen)
+    for viewer, can_view_all in viewers:
+        out = run_json(generated, *GENERATED_CALLS, "--viewer", viewer)
+        assert_consistent(out)
+        expected = {o for o in everyone if o in visible.get(viewer, set())}
+        if can_view_all:
+            expected |= {"unassigned"} & set(everyone)
+        assert {r["owner"] for r in out["rows"]} == expected, viewer
+        for row in out["rows"]:
+            assert row == everyone[row["owner"]]

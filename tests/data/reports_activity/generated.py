@@ -1,0 +1,45 @@
+"""A warehouse built from generated data by the real pipeline, for the report property tests.
+
+`carteira.generator.generate` writes a `small` landing zone (2 days of extracts: the full
+export and one delta), and `orchestration.run.run_refresh` ingests, builds and tests it
+and publishes the warehouse, exactly as `carteira refresh` does. Built once per test
+session and shared by the activity and telesales property tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+START = dt.date(2026, 3, 1)
+DAYS = 2
+AS_OF = START + dt.timedelta(days=DAYS - 1)
+SCALE = "small"
+SEED = 20260301
+# The report periods the property tests use: the month up to as_of.
+PERIOD_FROM = dt.date(2026, 2, 1)
+PERIOD_TO = AS_OF
+
+_BUILT: dict[Path, Path] = {}
+
+
+def generated_warehouse(base: Path) -> Path:
+    """Generate, refresh and publish under `base` (once); raise if nothing was published."""
+    if base in _BUILT:
+        return _BUILT[base]
+    from carteira.generator import generate
+    from carteira.settings import Settings
+    from orchestration.run import run_refresh
+
+    work = base / "reports_activity_generated"
+    landing = work / "landing"
+    generate(landing, START, DAYS, SCALE, SEED)
+    settings = Settings.for_warehouse(landing, work / "warehouse.duckdb", as_of=AS_OF)
+    outcome = run_refresh(settings)
+    if not outcome.published:
+        raise RuntimeError(
+            "refresh of the generated landing zone was not published:\n"
+            + "\n".join(outcome.summary_lines())
+        )
+    _BUILT[base] = settings.warehouse_path
+    return settings.warehouse_path
