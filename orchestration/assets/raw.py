@@ -75,7 +75,7 @@ def _raw_asset(table: Table) -> AssetsDefinition:
                 settings.landing_dir,
                 table,
                 quarantine_dir=settings.quarantine_dir,
-                load_id=context.run_id,
+                load_id=context.run.run_id,
                 as_of=settings.as_of,
                 progress=report,
             )
