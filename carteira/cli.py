@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from carteira import progress
-from carteira.settings import DEFAULT_HOME, Settings
+from carteira.settings import DEFAULT_WAREHOUSE, DEMO_DIR, Settings
 
 SCALES = ("tiny", "small", "medium", "large")
 
@@ -114,7 +114,7 @@ def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> No
 @click.option(
     "--home",
     type=click.Path(path_type=Path),
-    default=DEFAULT_HOME / "demo",
+    default=DEMO_DIR,
     show_default=True,
     help="Folder for the demo landing zone and warehouse.",
 )
@@ -155,7 +155,7 @@ def demo(home: Path, scale: str, days: int, seed: int) -> None:
 @click.option(
     "--warehouse",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=DEFAULT_HOME / "demo" / "warehouse.duckdb",
+    default=DEFAULT_WAREHOUSE,
     show_default=True,
 )
 @click.argument("query")

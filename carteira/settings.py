@@ -15,6 +15,11 @@ from zoneinfo import ZoneInfo
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_HOME = Path(os.environ.get("CARTEIRA_HOME", Path.home() / ".carteira"))
+# Out of the box everything points at the demo (`carteira demo`), so reports, `carteira sql`
+# and `dagster dev` work right after it; real deployments set CARTEIRA_LANDING/WAREHOUSE.
+DEMO_DIR = DEFAULT_HOME / "demo"
+DEFAULT_LANDING = DEMO_DIR / "landing"
+DEFAULT_WAREHOUSE = DEMO_DIR / "warehouse.duckdb"
 
 
 def _env_date(name: str) -> date | None:
@@ -56,10 +61,10 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        warehouse = Path(os.environ.get("CARTEIRA_WAREHOUSE", DEFAULT_HOME / "warehouse.duckdb"))
+        warehouse = Path(os.environ.get("CARTEIRA_WAREHOUSE", DEFAULT_WAREHOUSE))
         stem = warehouse.stem
         return cls(
-            landing_dir=Path(os.environ.get("CARTEIRA_LANDING", DEFAULT_HOME / "landing")),
+            landing_dir=Path(os.environ.get("CARTEIRA_LANDING", DEFAULT_LANDING)),
             warehouse_path=warehouse,
             raw_path=Path(
                 os.environ.get("CARTEIRA_RAW", warehouse.with_name(f"{stem}.raw.duckdb"))

@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, EnvVar
 from dagster_dbt import DbtCliResource
 
-from carteira.settings import DEFAULT_HOME, Settings
+from carteira.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
 from orchestration.dbt_project import carteira_dbt_project
 
 
@@ -19,8 +19,8 @@ class CarteiraResource(ConfigurableResource):
     daily schedule always describes its own day.
     """
 
-    landing_dir: str = str(DEFAULT_HOME / "landing")
-    warehouse_path: str = str(DEFAULT_HOME / "warehouse.duckdb")
+    landing_dir: str = str(DEFAULT_LANDING)
+    warehouse_path: str = str(DEFAULT_WAREHOUSE)
     as_of: str = ""
     business_timezone: str = "America/Sao_Paulo"
     cancellation_cutoff_hours: int = 2
@@ -48,8 +48,8 @@ def _env(name: str, default: str) -> str | EnvVar:
 def resources_from_env() -> dict[str, object]:
     return {
         "carteira": CarteiraResource(
-            landing_dir=_env("CARTEIRA_LANDING", str(DEFAULT_HOME / "landing")),
-            warehouse_path=_env("CARTEIRA_WAREHOUSE", str(DEFAULT_HOME / "warehouse.duckdb")),
+            landing_dir=_env("CARTEIRA_LANDING", str(DEFAULT_LANDING)),
+            warehouse_path=_env("CARTEIRA_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
             as_of=_env("CARTEIRA_AS_OF", ""),
             business_timezone=_env("CARTEIRA_TIMEZONE", "America/Sao_Paulo"),
             duckdb_memory_limit=_env("CARTEIRA_DUCKDB_MEMORY_LIMIT", "8GB"),
