@@ -64,8 +64,8 @@ purchase_stats as (
         client_key,
         max(order_date) as last_purchase_on,
         count(gap_days) as gaps,
-        avg(cast(gap_days as double)) as mean_gap_days,
-        coalesce(stddev_samp(cast(gap_days as double)), 0) as stddev_gap_days
+        avg(cast(gap_days as double precision)) as mean_gap_days,
+        coalesce(stddev_samp(cast(gap_days as double precision)), 0) as stddev_gap_days
     from purchase_gaps
     group by client_key
 ),
@@ -90,18 +90,19 @@ purchase_gap_alerts as (
         cast(null as varchar) as subject,
         cast(last_purchase_on + cast(ceil(mean_gap_days + {{ rules['purchase_gap'].get('z_score', 0) }} * effective_stddev_days) as integer) as date)
             as raised_on,
-        printf('No purchase for %d days; the client usually buys every %.1f days (sd %.1f, %d gaps): z-score %.2f >= %s',
-               current_gap_days, mean_gap_days, effective_stddev_days, gaps,
-               (current_gap_days - mean_gap_days) / effective_stddev_days,
-               '{{ rules['purchase_gap'].get('z_score', 0) }}') as message,
-        json_object(
+        {{ portable_printf(
+            'No purchase for %d days; the client usually buys every %.1f days (sd %.1f, %d gaps): z-score %.2f >= %s',
+            ['current_gap_days', 'mean_gap_days', 'effective_stddev_days', 'gaps',
+             '(current_gap_days - mean_gap_days) / effective_stddev_days',
+             "'" ~ rules['purchase_gap'].get('z_score', 0) ~ "'"]) }} as message,
+        {{ json_object_function() }}(
             'last_purchase_on', last_purchase_on,
             'current_gap_days', current_gap_days,
             'gaps', gaps,
-            'mean_gap_days', round(mean_gap_days, 2),
-            'stddev_gap_days', round(stddev_gap_days, 2),
-            'effective_stddev_days', round(effective_stddev_days, 2),
-            'z_score', round((current_gap_days - mean_gap_days) / effective_stddev_days, 2),
+            'mean_gap_days', {{ round_double('mean_gap_days', 2) }},
+            'stddev_gap_days', {{ round_double('stddev_gap_days', 2) }},
+            'effective_stddev_days', {{ round_double('effective_stddev_days', 2) }},
+            'z_score', {{ round_double('(current_gap_days - mean_gap_days) / effective_stddev_days', 2) }},
             'threshold_z_score', {{ rules['purchase_gap'].get('z_score', 0) }}
         ) as figures
     from purchase_gap
@@ -135,8 +136,8 @@ lateness as (
 lateness_rates as (
     select
         *,
-        cast(recent_late_titles as double) / nullif(recent_titles, 0) as recent_late_rate,
-        cast(baseline_late_titles as double) / nullif(baseline_titles, 0) as baseline_late_rate
+        cast(recent_late_titles as double precision) / nullif(recent_titles, 0) as recent_late_rate,
+        cast(baseline_late_titles as double precision) / nullif(baseline_titles, 0) as baseline_late_rate
     from lateness
 ),
 
@@ -146,18 +147,19 @@ payments_late_alerts as (
         'payments_turning_late' as rule,
         cast(null as varchar) as subject,
         {{ as_of_date() }} as raised_on,
-        printf('%d of %d titles due in the last %s days were paid late or are still unpaid (%.0f%%), against %d of %d before (%.0f%%)',
-               recent_late_titles, recent_titles, '{{ rules['payments_turning_late'].get('window_days', 0) }}',
-               100 * recent_late_rate, baseline_late_titles, baseline_titles, 100 * baseline_late_rate)
+        {{ portable_printf(
+            '%d of %d titles due in the last %s days were paid late or are still unpaid (%.0f%%), against %d of %d before (%.0f%%)',
+            ['recent_late_titles', 'recent_titles', "'" ~ rules['payments_turning_late'].get('window_days', 0) ~ "'",
+             '100 * recent_late_rate', 'baseline_late_titles', 'baseline_titles', '100 * baseline_late_rate']) }}
             as message,
-        json_object(
+        {{ json_object_function() }}(
             'window_days', {{ rules['payments_turning_late'].get('window_days', 0) }},
             'recent_titles', recent_titles,
             'recent_late_titles', recent_late_titles,
-            'recent_late_rate', round(recent_late_rate, 4),
+            'recent_late_rate', {{ round_double('recent_late_rate', 4) }},
             'baseline_titles', baseline_titles,
             'baseline_late_titles', baseline_late_titles,
-            'baseline_late_rate', round(baseline_late_rate, 4),
+            'baseline_late_rate', {{ round_double('baseline_late_rate', 4) }},
             'threshold_min_recent_late_rate', {{ rules['payments_turning_late'].get('min_recent_late_rate', 0) }},
             'threshold_min_rate_increase', {{ rules['payments_turning_late'].get('min_rate_increase', 0) }}
         ) as figures
@@ -192,15 +194,16 @@ spending_alerts as (
         'spending_drop' as rule,
         cast(null as varchar) as subject,
         {{ as_of_date() }} as raised_on,
-        printf('Sales of the last %d days: %s, against %s in the %d days before (%.0f%%)',
-               {{ spend_window }}, cast(current_value as varchar), cast(previous_value as varchar),
-               {{ spend_window }}, 100 * cast(current_value as double) / cast(previous_value as double))
+        {{ portable_printf(
+            'Sales of the last %d days: %s, against %s in the %d days before (%.0f%%)',
+            [spend_window | string, 'cast(current_value as varchar)', 'cast(previous_value as varchar)',
+             spend_window | string, '100 * cast(current_value as double precision) / cast(previous_value as double precision)']) }}
             as message,
-        json_object(
+        {{ json_object_function() }}(
             'window_days', {{ spend_window }},
             'current_value', current_value,
             'previous_value', previous_value,
-            'ratio', round(cast(current_value as double) / cast(previous_value as double), 4),
+            'ratio', {{ round_double('cast(current_value as double precision) / cast(previous_value as double precision)', 4) }},
             'threshold_max_ratio', {{ rules['spending_drop'].get('max_ratio', 0) }},
             'threshold_min_previous_value', {{ rules['spending_drop'].get('min_previous_value', 0) }}
         ) as figures
@@ -235,16 +238,17 @@ returns_alerts as (
         'returns_spike' as rule,
         cast(null as varchar) as subject,
         last_return_on as raised_on,
-        printf('%d returns in the last %d days, against a usual %.2f per %d days (%d in the %d days before)',
-               recent_returns, {{ ret_window }},
-               baseline_returns * {{ ret_window }} / {{ ret_baseline }}.0, {{ ret_window }},
-               baseline_returns, {{ ret_baseline }}) as message,
-        json_object(
+        {{ portable_printf(
+            '%d returns in the last %d days, against a usual %.2f per %d days (%d in the %d days before)',
+            ['recent_returns', ret_window | string,
+             'baseline_returns * ' ~ ret_window ~ ' / ' ~ ret_baseline ~ '.0', ret_window | string,
+             'baseline_returns', ret_baseline | string]) }} as message,
+        {{ json_object_function() }}(
             'window_days', {{ ret_window }},
             'recent_returns', recent_returns,
             'baseline_days', {{ ret_baseline }},
             'baseline_returns', baseline_returns,
-            'expected_returns', round(baseline_returns * {{ ret_window }} / {{ ret_baseline }}.0, 4),
+            'expected_returns', {{ round_double('baseline_returns * ' ~ ret_window ~ ' / ' ~ ret_baseline ~ '.0', 4) }},
             'threshold_min_returns', {{ rules['returns_spike'].get('min_returns', 0) }},
             'threshold_multiplier', {{ rules['returns_spike'].get('multiplier', 0) }}
         ) as figures
@@ -260,10 +264,11 @@ bureau_alerts as (
         'credit_bureau' as rule,
         cast(receivable_id as varchar) as subject,
         credit_bureau_on as raised_on,
-        printf('Title %s installment %d/%d (due %s, balance %s) was reported to a credit bureau on %s',
-               document_number, installment_number, installments_total, cast(due_on as varchar),
-               cast(balance as varchar), cast(credit_bureau_on as varchar)) as message,
-        json_object(
+        {{ portable_printf(
+            'Title %s installment %d/%d (due %s, balance %s) was reported to a credit bureau on %s',
+            ['document_number', 'installment_number', 'installments_total', 'cast(due_on as varchar)',
+             'cast(balance as varchar)', 'cast(credit_bureau_on as varchar)']) }} as message,
+        {{ json_object_function() }}(
             'receivable_id', receivable_id,
             'document_number', document_number,
             'installment_number', installment_number,
