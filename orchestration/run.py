@@ -48,7 +48,7 @@ class RefreshOutcome:
             lines.append(f"failed checks ({len(self.failed_checks)}):")
             lines += [f"  {c}" for c in self.failed_checks[:limit]]
         if self.quarantine:
-            lines.append(f"quarantined ({len(self.quarantine)} problems):")
+            lines.append(f"quarantined ({len(self.quarantine)} problem(s)):")
             for file_name, row, column, reason in self.quarantine[:limit]:
                 where = file_name + (f" row {row}" if row is not None else "")
                 where += f" column {column}" if column else ""
