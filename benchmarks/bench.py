@@ -186,10 +186,16 @@ def refresh(settings: Settings) -> dict[str, Any]:
 
 def dbt_model_timings(run_id: str) -> list[dict[str, Any]]:
     """Per-node execution time of the dbt invocation of this Dagster run (run_results.json)."""
-    found = sorted((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*/run_results.json"))
-    if not found:
+    found = sorted((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*"))
+    return dbt_model_timings_at(found[-1]) if found else []
+
+
+def dbt_model_timings_at(target_path: Path) -> list[dict[str, Any]]:
+    """Per-node execution time from `<target_path>/run_results.json`, slowest first."""
+    path = target_path / "run_results.json"
+    if not path.exists():
         return []
-    results = json.loads(found[-1].read_text())["results"]
+    results = json.loads(path.read_text())["results"]
     timings = [
         {
             "node": r["unique_id"],
@@ -309,8 +315,15 @@ def postgres_build(settings: Settings, dsn: str) -> dict[str, Any]:
     result = dbt_build_postgres(settings, dsn)
     build_seconds = time.perf_counter() - started
     if not result.success:
-        raise click.ClickException(f"dbt build --target postgres failed: {result.message}")
-    return {"sync_seconds": sync_seconds, "rows_copied": copied, "dbt_seconds": build_seconds}
+        # Reported, not fatal: the DuckDB numbers of the run are still worth having.
+        click.echo(f"[bench] dbt build --target postgres FAILED:\n{result.message}", err=True)
+    return {
+        "sync_seconds": sync_seconds,
+        "rows_copied": copied,
+        "dbt_seconds": build_seconds,
+        "dbt_success": result.success,
+        "dbt_models": dbt_model_timings_at(result.target_path),
+    }
 
 
 # ----------------------------------------------------------------------------- main
@@ -506,6 +519,7 @@ def _print(report: dict[str, Any], phases: list[Phase], full: Phase, inc: Phase)
             detail = f"{p.detail['files']} files, {p.detail['rows']:,} rows"
         elif "dbt_seconds" in p.detail:
             detail = f"sync {p.detail['sync_seconds']:.1f}s, dbt {p.detail['dbt_seconds']:.1f}s"
+            detail += "" if p.detail["dbt_success"] else " (dbt build FAILED)"
         click.echo(f"| {p.name:<34} | {p.seconds:>9.2f} | {_gb(p.peak_rss):>9} | {detail}")
     click.echo(f"\n| {'report (median of runs)':<44} | {'seconds':>8} |")
     click.echo(f"|{'-' * 46}|{'-' * 10}|")
