@@ -580,3 +580,36 @@ def test_sql_conversion_and_gx_regex_agree(system: str, ctype: str, good: list[s
         sql_ok = converted[0] is not None
         gx_ok = rx.search(value) is not None
         assert sql_ok == gx_ok == (value in good), (value, sql_ok, gx_ok)
+
+
+def _payments_csv(n: int, *, bad_row: int | None = None, dup_of: tuple[int, int] | None = None
+                  ) -> bytes:
+    lines = ["payment_id;receivable_id;paid_on;amount;method;updated_at;deleted_at"]
+    for i in range(1, n + 1):
+        pid = dup_of[1] if dup_of and i == dup_of[0] else i
+        amount = "doze" if i == bad_row else "1.234,56"
+        lines.append(f"{pid};1;20/11/2026;{amount};pix;20/11/2026 10:00:00;")
+    return ("\n".join(lines) + "\n").encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("content", "fails"),
+    [
+        (_payments_csv(200), False),
+        (_payments_csv(200, bad_row=157), True),  # a row the even sample would skip
+        (_payments_csv(200, dup_of=(133, 71)), True),  # a key repeated off the sample
+    ],
+)
+def test_large_files_are_validated_on_a_failure_preserving_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, fails: bool
+) -> None:
+    monkeypatch.setattr(loader, "VALIDATION_FULL_ROWS", 20)
+    landing = tmp_path / "landing"
+    folder = landing / "erp" / "payments"
+    folder.mkdir(parents=True)
+    (folder / "payments_20261120.csv").write_bytes(content)
+    res = ingest_all(tmp_path / "raw.duckdb", landing)
+    (validation,) = res.by_table["erp__payments"].validations
+    assert validation.rows_in_file == 200
+    assert validation.rows_validated is not None and validation.rows_validated < 40
+    assert validation.success is not fails

@@ -41,6 +41,8 @@ class ExtractValidation:
     file_name: str
     success: bool
     expectations: list[dict[str, Any]] = field(default_factory=list)
+    rows_in_file: int | None = None
+    rows_validated: int | None = None
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -51,6 +53,8 @@ class ExtractValidation:
         return {
             "file_name": self.file_name,
             "success": self.success,
+            "rows_in_file": self.rows_in_file,
+            "rows_validated": self.rows_validated,
             "expectations_evaluated": len(self.expectations),
             "expectations_failed": len(self.failed),
             "failures": [
