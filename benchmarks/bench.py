@@ -420,7 +420,7 @@ def main(
         "machine": machine(),
     }
 
-    if not (landing / ".generated").exists() or (landing / ".generated").read_text() != (
+    if not (landing / ".generated").exists() or (landing / ".generated").read_text().strip() != (
         f"{scale} {first} {days} {seed}"
     ):
         shutil.rmtree(landing, ignore_errors=True)
