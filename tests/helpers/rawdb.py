@@ -5,9 +5,8 @@ ingestion. Tests of the dbt layers must not depend on it being finished or on
 landing files, so this module creates the same schema straight from
 `carteira.contract` and inserts rows given as dicts, filling the metadata
 columns (`_file_name`, `_extract_date`, ...) with defaults that follow the
-ingestion's conventions. The DDL lives in `raw_table_ddl` only, so pointing
-the helper at the ingestion's own `ensure_raw_schema` is a one-line change in
-`create_raw_db`.
+ingestion's conventions. The schema itself is the ingestion's
+(`carteira.ingestion.ensure_raw_schema`), never a copy.
 """
 
 from __future__ import annotations
@@ -23,44 +22,17 @@ from typing import Any
 
 import duckdb
 
-from carteira.contract import DUCKDB_TYPES, TABLES, TABLES_BY_FQN, Table
+from carteira.contract import TABLES_BY_FQN, Table
+from carteira.ingestion import ensure_raw_schema
+from carteira.ingestion.loader import LINEAGE_COLUMNS
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
-# Metadata columns of every raw table, in order, after the contract columns.
-RAW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("_extras", "JSON"),
-    ("_file_name", "VARCHAR"),
-    ("_file_hash", "VARCHAR"),
-    ("_extract_date", "DATE"),
-    ("_delivery_seq", "INTEGER"),
-    ("_row_number", "BIGINT"),
-    ("_loaded_at", "TIMESTAMP"),
-    ("_load_id", "VARCHAR"),
-)
+# Metadata columns of every raw table, in order, after the contract's columns: the
+# ingestion's own definition, so tests build exactly the schema production writes.
+RAW_METADATA_COLUMNS = LINEAGE_COLUMNS
 
 DEFAULT_EXTRACT_DATE = dt.date(2026, 1, 1)
-
-
-def raw_table_ddl(table: Table, catalog: str | None = None) -> str:
-    """CREATE TABLE statement of one raw table: contract columns, then metadata.
-
-    `catalog` qualifies the name: a file called `raw.duckdb` opens as catalog
-    `raw`, which makes the bare `raw.<table>` ambiguous (catalog vs schema).
-    """
-    cols = [f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in table.columns]
-    cols += [f'"{name}" {typ}' for name, typ in RAW_METADATA_COLUMNS]
-    prefix = f'"{catalog}".' if catalog else ""
-    body = ",\n    ".join(cols)
-    return f"CREATE TABLE IF NOT EXISTS {prefix}raw.{table.fqn} (\n    {body}\n)"
-
-
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema `raw` and the 31 raw tables (idempotent)."""
-    catalog = _current_catalog(con)
-    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{catalog}".raw')
-    for table in TABLES:
-        con.execute(raw_table_ddl(table, catalog))
 
 
 def _current_catalog(con: duckdb.DuckDBPyConnection) -> str:
