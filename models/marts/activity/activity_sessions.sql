@@ -49,10 +49,12 @@ select
     cast(coalesce(counts.unexcused_absences, 0) as integer) as unexcused_absences,
     cast(coalesce(counts.scheduled, 0) as integer) as scheduled,
     cast(case when sessions.capacity > 0
-        then round(coalesce(counts.booked, 0) / sessions.capacity, 4) end as decimal(9, 4))
+        then round(cast(coalesce(counts.booked, 0) as decimal(18, 6)) / sessions.capacity, 4) end
+        as decimal(9, 4))
         as occupancy_rate,
     cast(case when coalesce(counts.booked, 0) > 0
-        then round(counts.attended / counts.booked, 4) end as decimal(9, 4)) as attendance_rate,
+        then round(cast(counts.attended as decimal(18, 6)) / counts.booked, 4) end
+        as decimal(9, 4)) as attendance_rate,
     cast({{ as_of_date() }} as date) as as_of
 from sessions
 left join counts on counts.session_id = sessions.session_id
