@@ -8,13 +8,24 @@
     rows is harmless: they compete again with the stored current version and
     an identical version changes nothing. An empty target reads everything.
 -#}
+{#-
+    The bound is computed first and inlined as a literal: a literal lets DuckDB skip
+    every row group of the append-only raw table loaded before it (zone maps on
+    `_loaded_at`), where a correlated `(select max(...))` made it scan the whole history.
+-#}
 {% macro stg_incremental_lower_bound() -%}
     {%- set lookback_hours = var('staging_lookback_hours', 3) | int -%}
-    select
-        {{ dbt.dateadd(
-            'hour',
-            -lookback_hours,
-            "coalesce(max(_loaded_at), cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ "))"
-        ) }}
-    from {{ this }}
+    {%- set floor = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {%- if execute -%}
+        {%- set bound_sql -%}
+            select cast({{ dbt.dateadd('hour', -lookback_hours,
+                                       "coalesce(max(_loaded_at), " ~ floor ~ ")") }}
+                        as {{ dbt.type_string() }})
+            from {{ this }}
+        {%- endset -%}
+        {%- set bound = run_query(bound_sql).columns[0].values()[0] -%}
+        cast('{{ bound }}' as {{ dbt.type_timestamp() }})
+    {%- else -%}
+        {{ floor }}
+    {%- endif -%}
 {%- endmacro %}
