@@ -29,3 +29,25 @@
         {{ floor }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    The rows an incremental staging model ranks on this run: the newly loaded raw
+    rows (`new_rows`, a CTE name) plus, on an incremental run, the stored current
+    version of every key they touch, so that a late-arriving older version never
+    replaces a newer one and the result equals a full refresh. Columns are taken by
+    name from the target, so both sides of the union line up on any engine.
+-#}
+{% macro stg_incremental_candidates(new_rows, pk) -%}
+    {%- if is_incremental() -%}
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | join(', ') -%}
+        select {{ columns }} from {{ new_rows }}
+
+        union all
+
+        select {{ columns }} from {{ this }}
+        where {{ pk }} in (select {{ pk }} from {{ new_rows }})
+    {%- else -%}
+        select * from {{ new_rows }}
+    {%- endif -%}
+{%- endmacro %}

@@ -12,13 +12,9 @@
 -- (macro stg_current_version).
 -- erp timestamps are already business-local: cast only.
 --
--- Incremental: reads only raw rows loaded since the last run (minus a lookback,
--- macro stg_incremental_lower_bound), and lets the stored current version of
--- every touched key compete with the new rows under the same ranking, so a
--- late-arriving older version never replaces a newer one. The result equals a
--- full refresh. A contract change to the columns needs `--full-refresh`
--- (on_schema_change='fail': raw keeps all history, so a rebuild is always
--- safe). delete+insert on receivable_id works on DuckDB and PostgreSQL.
+-- Incremental (delete+insert on receivable_id): new raw rows since the last run compete
+-- with the stored versions of the keys they touch (macro stg_incremental_candidates),
+-- so the result equals a full refresh; a column change needs `--full-refresh`.
 
 with source as (
 
@@ -58,57 +54,11 @@ renamed as (
 
 ),
 
-{% if is_incremental() %}
-
-stored as (
-
-    select
-        receivable_id,
-        company_id,
-        customer_code,
-        order_id,
-        negotiation_id,
-        document_number,
-        installment_number,
-        installments_total,
-        issued_on,
-        due_on,
-        amount,
-        cancelled_on,
-        renegotiated_on,
-        credit_bureau_on,
-        collection_on,
-        updated_at,
-        is_deleted,
-        _extract_date,
-        _delivery_seq,
-        _row_number,
-        _file_name,
-        _loaded_at
-    from {{ this }}
-    where receivable_id in (select receivable_id from renamed)
-
-),
-
 candidates as (
 
-    select * from renamed
-
-    union all
-
-    select * from stored
+    {{ stg_incremental_candidates('renamed', 'receivable_id') }}
 
 ),
-
-{% else %}
-
-candidates as (
-
-    select * from renamed
-
-),
-
-{% endif %}
 
 current_version as (
 

@@ -12,13 +12,9 @@
 -- and the first delivery wins (macro stg_current_version, immutable=true).
 -- pbx timestamps are already business-local: cast only.
 --
--- Incremental: reads only raw rows loaded since the last run (minus a lookback,
--- macro stg_incremental_lower_bound), and lets the stored current version of
--- every touched key compete with the new rows under the same ranking, so a
--- late-arriving older version never replaces a newer one. The result equals a
--- full refresh. A contract change to the columns needs `--full-refresh`
--- (on_schema_change='fail': raw keeps all history, so a rebuild is always
--- safe). delete+insert on call_id works on DuckDB and PostgreSQL.
+-- Incremental (delete+insert on call_id): new raw rows since the last run compete
+-- with the stored versions of the keys they touch (macro stg_incremental_candidates),
+-- so the result equals a full refresh; a column change needs `--full-refresh`.
 
 with source as (
 
@@ -50,49 +46,11 @@ renamed as (
 
 ),
 
-{% if is_incremental() %}
-
-stored as (
-
-    select
-        call_id,
-        started_at,
-        extension,
-        direction,
-        from_number,
-        to_number,
-        disposition,
-        talk_seconds,
-        is_deleted,
-        _extract_date,
-        _delivery_seq,
-        _row_number,
-        _file_name,
-        _loaded_at
-    from {{ this }}
-    where call_id in (select call_id from renamed)
-
-),
-
 candidates as (
 
-    select * from renamed
-
-    union all
-
-    select * from stored
+    {{ stg_incremental_candidates('renamed', 'call_id') }}
 
 ),
-
-{% else %}
-
-candidates as (
-
-    select * from renamed
-
-),
-
-{% endif %}
 
 current_version as (
 
