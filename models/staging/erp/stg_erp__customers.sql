@@ -21,11 +21,7 @@ renamed as (
         {{ stg_to_business_time('updated_at') }} as updated_at,
         {{ stg_to_business_time('deleted_at') }} as deleted_at,
         (deleted_at is not null) as is_deleted,
-        cast(_extract_date as date) as _extract_date,
-        cast(_delivery_seq as integer) as _delivery_seq,
-        cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
-        cast(_file_name as {{ dbt.type_string() }}) as _file_name,
-        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at
+        {{ stg_lineage_columns() }}
     from source
 
 ),
