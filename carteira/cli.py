@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import click
 
 from carteira import progress
+from carteira.exit_codes import CarteiraError, CouldNotRun, ExitCode
 from carteira.settings import DEFAULT_WAREHOUSE, DEMO_DIR, Settings
 
 SCALES = ("tiny", "small", "medium", "large")
@@ -21,10 +23,61 @@ def _quiet_third_parties() -> None:
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 
 
-@click.group()
+class _CarteiraGroup(click.Group):
+    """Expected failures print one message and exit with their code (carteira.exit_codes).
+
+    A traceback is for the developer, not the operator: it is shown only with `--debug`
+    (or CARTEIRA_DEBUG=1). An unexpected error exits NOT_PUBLISHED (2), never 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except CarteiraError as exc:
+            _fail(ctx, exc, exc.exit_code, str(exc))
+        except Exception as exc:
+            _fail(
+                ctx, exc, ExitCode.NOT_PUBLISHED, f"unexpected error: {type(exc).__name__}: {exc}"
+            )
+        return None
+
+
+def _fail(ctx: click.Context, exc: BaseException, code: ExitCode, message: str) -> None:
+    if ctx.params.get("debug"):
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        message += "\n(run with --debug to see the traceback)" if code == 2 else ""
+    click.echo(f"carteira: {message}", err=True)
+    ctx.exit(int(code))
+
+
+class _RunCommand(click.Command):
+    """A command of the 0/1/2/3 protocol: bad arguments mean "could not run" (3)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.exit_code = int(ExitCode.COULD_NOT_RUN)
+            raise
+
+
+@click.group(cls=_CarteiraGroup)
 @click.version_option(package_name="carteira")
-def main() -> None:
-    """Carteira: one warehouse for every system your clients live in."""
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="CARTEIRA_DEBUG",
+    help="Show the traceback of a failure (otherwise one message and the exit code).",
+)
+def main(debug: bool) -> None:
+    """Carteira: one warehouse for every system your clients live in.
+
+    Exit codes: 0 success (published clean); 1 published, but some input was quarantined;
+    2 not published / failed; 3 could not run (busy, bad arguments, missing tool).
+    """
     _quiet_third_parties()
     progress.to_stderr()
 
@@ -74,7 +127,7 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     return outcome.exit_code
 
 
-@main.command()
+@main.command(cls=_RunCommand)
 @click.option(
     "--landing",
     type=click.Path(path_type=Path, exists=True, file_okay=False),
@@ -83,7 +136,7 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
 )
 @click.option(
     "--warehouse",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, dir_okay=False),
     required=True,
     help="Published warehouse file; the raw layer is kept beside it (*.raw.duckdb).",
 )
@@ -100,7 +153,8 @@ def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> No
     """Ingest what is new, build and test the warehouse, publish it.
 
     Exit status: 0 published cleanly; 1 published, but some input was quarantined;
-    2 not published (a step or an error-severity check failed).
+    2 not published (a step or an error-severity check failed); 3 could not run (another
+    refresh holds the warehouse, a reader holds the raw file, bad arguments, no dbt).
     """
     settings = Settings.for_warehouse(
         landing,
@@ -110,7 +164,7 @@ def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> No
     sys.exit(_refresh(settings, raw_only))
 
 
-@main.command()
+@main.command(cls=_RunCommand)
 @click.option(
     "--home",
     type=click.Path(path_type=Path),
@@ -151,7 +205,7 @@ def demo(home: Path, scale: str, days: int, seed: int) -> None:
     sys.exit(code)
 
 
-@main.command()
+@main.command(cls=_RunCommand)
 @click.option(
     "--warehouse",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -163,9 +217,14 @@ def sql(warehouse: Path, query: str) -> None:
     """Run a read-only SQL query against a published warehouse and print the result."""
     import duckdb
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        raise CouldNotRun(f"cannot open {warehouse} as a DuckDB warehouse: {exc}") from exc
     try:
         con.sql(query).show(max_rows=200)
+    except duckdb.Error as exc:
+        raise CarteiraError(f"query failed: {exc}") from exc
     finally:
         con.close()
 

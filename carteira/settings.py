@@ -38,6 +38,8 @@ class Settings:
     cancellation_cutoff_hours: int = 2
     duckdb_memory_limit: str = "8GB"
     duckdb_threads: int = 2
+    # how long a refresh waits for a reader to close the raw file before giving up (busy)
+    raw_lock_wait_seconds: float = 60.0
     extra_vars: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +81,7 @@ class Settings:
             ),
             duckdb_memory_limit=os.environ.get("CARTEIRA_DUCKDB_MEMORY_LIMIT", "8GB"),
             duckdb_threads=int(os.environ.get("CARTEIRA_DUCKDB_THREADS", "2")),
+            raw_lock_wait_seconds=float(os.environ.get("CARTEIRA_RAW_LOCK_WAIT_SECONDS", "60")),
         )
 
     def effective_as_of(self) -> date:
@@ -95,6 +98,8 @@ class Settings:
     def dbt_vars(self) -> dict[str, str | int]:
         return {
             "as_of": self.effective_as_of().isoformat(),
+            # a warehouse for as_of is built from the extracts dated up to as_of only
+            "extracts_through": self.effective_as_of().isoformat(),
             "business_timezone": self.business_timezone,
             "cancellation_cutoff_hours": self.cancellation_cutoff_hours,
             **self.extra_vars,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from datetime import date
 from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_dbt import DbtCliResource
 
+from carteira.exit_codes import CouldNotRun
 from carteira.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
 from orchestration.dbt_project import carteira_dbt_project
 
@@ -39,6 +42,32 @@ class CarteiraResource(ConfigurableResource):
         )
 
 
+def find_dbt() -> str:
+    """The dbt executable: on PATH, else next to the running interpreter.
+
+    `.venv/bin/carteira` or `.venv/bin/python` run without the venv activated have no dbt
+    on PATH, but the venv that runs them has one beside its interpreter (not resolved
+    through symlinks: the venv's bin directory is the one that holds dbt).
+    """
+    on_path = shutil.which("dbt")
+    if on_path:
+        return on_path
+    beside = Path(sys.executable).parent / "dbt"
+    if beside.is_file() and shutil.which(str(beside)):
+        return str(beside)
+    raise CouldNotRun(
+        f"dbt executable not found: not on PATH and not beside {sys.executable}. "
+        "Install the project (uv sync) or put dbt on PATH."
+    )
+
+
+def _dbt_executable() -> str:
+    try:
+        return find_dbt()
+    except CouldNotRun:
+        return "dbt"  # dagster-dbt reports it; `carteira refresh` checks find_dbt() first
+
+
 def _env(name: str, default: str) -> str | EnvVar:
     import os
 
@@ -57,5 +86,6 @@ def resources_from_env() -> dict[str, object]:
         "dbt": DbtCliResource(
             project_dir=carteira_dbt_project,
             profiles_dir=str(carteira_dbt_project.profiles_dir),
+            dbt_executable=_dbt_executable(),
         ),
     }

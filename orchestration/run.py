@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, AssetSelection, DagsterInstance
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance
 
+from carteira.exit_codes import CouldNotRun, ExitCode
 from carteira.ingestion.loader import raw_schema
+from carteira.locking import connect_for_write, refresh_lock
 from carteira.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["published_warehouse"])
@@ -28,13 +30,20 @@ class RefreshOutcome:
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    # why each failed step failed, one line each (table and file for an ingestion error)
+    errors: list[str] = field(default_factory=list)
+    # a step found the raw file held by a reader past the bounded wait
+    busy: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
-    def exit_code(self) -> int:
-        """0 all good; 1 published but something was quarantined; 2 not published."""
+    def exit_code(self) -> ExitCode:
+        """See carteira.exit_codes: 0 clean, 1 quarantined input, 2 not published, 3 busy."""
+        if self.busy and not self.published:
+            return ExitCode.COULD_NOT_RUN
         if not self.success or not self.published:
-            return 2
-        return 1 if self.quarantine else 0
+            return ExitCode.NOT_PUBLISHED
+        return ExitCode.PUBLISHED_WITH_QUARANTINE if self.quarantine else ExitCode.PUBLISHED
 
     def summary_lines(self, limit: int = 10) -> list[str]:
         lines = [
@@ -44,6 +53,8 @@ class RefreshOutcome:
         ]
         if self.failed_steps:
             lines.append("failed steps: " + ", ".join(self.failed_steps))
+            lines += [f"  {e}" for e in self.errors]
+        lines += self.warnings
         if self.failed_checks:
             lines.append(f"failed checks ({len(self.failed_checks)}):")
             lines += [f"  {c}" for c in self.failed_checks[:limit]]
@@ -67,8 +78,34 @@ def _step_layer(step_key: str) -> str:
     return "dbt"
 
 
+def check_can_run(settings: Settings, *, raw_only: bool = False) -> None:
+    """Refuse at once what cannot work, before any ingestion (exit code 3)."""
+    from orchestration.resources import find_dbt
+
+    if not settings.landing_dir.is_dir():
+        raise CouldNotRun(f"landing zone {settings.landing_dir} is not a folder")
+    for path, what in ((settings.warehouse_path, "warehouse"), (settings.raw_path, "raw file")):
+        if path.is_dir():
+            raise CouldNotRun(f"{what} {path} is a folder; give the path of a .duckdb file")
+    if not raw_only:
+        find_dbt()
+
+
 def run_refresh(settings: Settings, *, raw_only: bool = False) -> RefreshOutcome:
-    """Execute the refresh job for these settings and report what happened."""
+    """Execute the refresh job for these settings and report what happened.
+
+    Holds the warehouse's refresh lock for the whole run (carteira.locking) and waits a
+    bounded time for readers of the raw file; raises :class:`CouldNotRun` (busy, bad
+    paths, no dbt) before doing anything when the refresh cannot run.
+    """
+    check_can_run(settings, raw_only=raw_only)
+    with refresh_lock(settings.warehouse_path):
+        settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
+        connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds).close()
+        return _execute(settings, raw_only=raw_only)
+
+
+def _execute(settings: Settings, *, raw_only: bool) -> RefreshOutcome:
     from orchestration.definitions import build_definitions
     from orchestration.resources import CarteiraResource, resources_from_env
 
@@ -99,11 +136,22 @@ def run_refresh(settings: Settings, *, raw_only: bool = False) -> RefreshOutcome
             seconds[_step_layer(stat.step_key)] += stat.end_time - stat.start_time
         if stat.status and stat.status.value == "FAILURE":
             failed_steps.append(stat.step_key)
-    failed_checks = [
-        f"{'/'.join(e.asset_key.path)}: {e.check_name}"
-        for e in result.get_asset_check_evaluations()
-        if not e.passed
-    ]
+    failed_checks, warnings = [], []
+    for e in result.get_asset_check_evaluations():
+        if e.passed:
+            continue
+        if e.severity == AssetCheckSeverity.WARN:
+            warnings += _warning_lines(e)
+        else:
+            failed_checks.append(f"{'/'.join(e.asset_key.path)}: {e.check_name}")
+    errors, busy = [], False
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            user = event.step_failure_data.user_failure_data
+            text = user.description if user and user.description else _error_text(error)
+            errors.append(f"{event.step_key}: {text}")
+            busy = busy or _caused_by(error, "Busy")
     published = not raw_only and any(
         ev.asset_key == PUBLISHED_KEY for ev in result.get_asset_materialization_events()
     )
@@ -116,7 +164,35 @@ def run_refresh(settings: Settings, *, raw_only: bool = False) -> RefreshOutcome
         failed_checks=failed_checks,
         failed_steps=failed_steps,
         seconds={k: v for k, v in seconds.items() if v or k == "ingest"},
+        errors=errors,
+        busy=busy,
+        warnings=warnings,
     )
+
+
+def _error_text(error: object) -> str:
+    """The innermost message of a Dagster error (the user code's own exception)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause  # type: ignore[attr-defined]
+    message = getattr(error, "message", str(error)).strip()
+    return message.splitlines()[0] if message else str(getattr(error, "cls_name", "error"))
+
+
+def _caused_by(error: object, cls_name: str) -> bool:
+    while error is not None:
+        if getattr(error, "cls_name", None) == cls_name:
+            return True
+        error = getattr(error, "cause", None)
+    return False
+
+
+def _warning_lines(evaluation: object) -> list[str]:
+    """A failed warn-severity check as summary lines: its `lines` metadata, if any."""
+    name = f"{'/'.join(evaluation.asset_key.path)}: {evaluation.check_name}"  # type: ignore[attr-defined]
+    meta = getattr(evaluation, "metadata", {}) or {}
+    lines = meta.get("lines")
+    details = getattr(lines, "value", None) or getattr(lines, "data", None) or []
+    return [f"warning {name}"] + [f"  {line}" for line in details]
 
 
 def _quarantine_for(raw_path: Path, load_id: str) -> list[tuple[str, int | None, str | None, str]]:

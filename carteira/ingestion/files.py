@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from carteira.contract import Table
+from carteira.contract import TABLES, Table
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,97 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+# C1 control characters: assigned in Latin-1 but never in text; a Windows-1252 file (curly
+# quotes, euro sign) or a mis-decoded UTF-8 one is where they come from
+_C1_CONTROL = re.compile(rb"[\x80-\x9f]")
+
+
+def latin1_problem(path: Path) -> str | None:
+    """Why a file declared Latin-1 (the contract's erp encoding) is not Latin-1 text, or None.
+
+    Every byte sequence decodes as Latin-1, so a UTF-8 file would load silently as mojibake
+    (``MÃ³veis``). Two tests tell real Latin-1 text apart: the file must not be valid UTF-8
+    with multi-byte characters (accented Latin-1 text almost never is), and it must not hold
+    C1 control bytes 0x80-0x9F. Such a file is quarantined whole rather than re-decoded:
+    guessing an encoding the contract does not allow would hide a broken export.
+    """
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    maybe_utf8, multibyte, offset = True, None, 0
+    c1: tuple[int, int] | None = None
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if not chunk.isascii():
+                if maybe_utf8:
+                    try:
+                        utf8.decode(chunk)
+                        if multibyte is None:
+                            multibyte = offset + next(i for i, b in enumerate(chunk) if b >= 0x80)
+                    except UnicodeDecodeError:
+                        maybe_utf8 = False
+                if c1 is None and (m := _C1_CONTROL.search(chunk)):
+                    c1 = (offset + m.start(), chunk[m.start()])
+            offset += len(chunk)
+    if maybe_utf8:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            maybe_utf8 = False
+    if maybe_utf8 and multibyte is not None:
+        return (
+            "not Latin-1 text as the contract says: the file is UTF-8 with multi-byte "
+            f"characters (first at byte {multibyte}); re-export it as ISO-8859-1"
+        )
+    if c1 is not None:
+        return (
+            f"not Latin-1 text as the contract says: control byte 0x{c1[1]:02x} at byte {c1[0]} "
+            "(Windows-1252 or another encoding?); re-export it as ISO-8859-1"
+        )
+    return None
+
+
+def _count_files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file())
+
+
+def unknown_entries(landing: Path) -> list[str]:
+    """Everything in the landing zone the contract does not know, one description each.
+
+    The ingestion reads ``<system>/<table>/`` folders of contract tables only; anything else
+    (an ``erp/invoices/`` folder, a ``sap/`` system, a file outside a table folder, a
+    sub-folder inside one) would otherwise be skipped without a trace. Dot-files and
+    dot-folders are upload leftovers and stay ignored, as in :func:`scan_table_dir`.
+    Badly named files inside a table folder are not listed: they are quarantined.
+    """
+    landing = Path(landing)
+    tables = {(t.system, t.name) for t in TABLES}
+    systems = {t.system for t in TABLES}
+    found: list[str] = []
+
+    def entries(folder: Path) -> list[Path]:
+        return [p for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
+
+    def folder_note(path: Path, what: str) -> str:
+        return f"{_rel(landing, path)}/: {what} ({_count_files(path)} file(s) not read)"
+
+    if not landing.is_dir():
+        return found
+    for top in entries(landing):
+        if not top.is_dir():
+            found.append(f"{_rel(landing, top)}: file outside any <system>/<table>/ folder")
+        elif top.name not in systems:
+            found.append(folder_note(top, "unknown system folder"))
+        else:
+            for second in entries(top):
+                if not second.is_dir():
+                    found.append(f"{_rel(landing, second)}: file outside any table folder")
+                elif (top.name, second.name) not in tables:
+                    found.append(folder_note(second, f"unknown table folder of {top.name}"))
+                else:
+                    found += [
+                        folder_note(sub, "sub-folder inside a table folder")
+                        for sub in entries(second)
+                        if sub.is_dir()
+                    ]
+    return found

@@ -36,8 +36,10 @@ from carteira.contract import DUCKDB_TYPES, TABLES, Column, Table
 from carteira.ingestion.files import (
     BadlyNamedFile,
     LandingFile,
+    latin1_problem,
     scan_table_dir,
     sha256_file,
+    table_dir,
 )
 from carteira.ingestion.formats import expected_format, sql_convert, sql_ident, sql_literal
 from carteira.ingestion.validation import ExtractValidation, validate_extract
@@ -293,6 +295,8 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> lis
                   f"records=true, columns={spec})")
         src_cols = ", ".join(f"{sql_ident(n)} AS c{i}" for i, n in enumerate(names))
     else:
+        if fmt.encoding.lower() in ("latin-1", "iso-8859-1") and (bad := latin1_problem(path)):
+            raise UnparseableFile(bad)
         names = _csv_header(path, table)
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -437,9 +441,28 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# each line of a reader's error message is cut to this many characters, so a huge
+# "Original Line: ..." echo cannot push the cause that follows it out of the reason
+_REASON_LINE_CHARS = 200
+
+
 def _parse_error_text(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:500]
+    """A reader's error as one line: every line of it shortened, the cause kept.
+
+    DuckDB's CSV errors echo the offending line (up to megabytes), then say what is wrong
+    ("Maximum line size ... exceeded"), then dump the reader options; the options go, the
+    echo is shortened, the cause stays.
+    """
+    parts = []
+    for line in str(exc).splitlines():
+        line = " ".join(line.split())
+        if line.startswith("file = "):  # the reader-options dump: no cause beyond this
+            break
+        if len(line) > _REASON_LINE_CHARS:
+            line = line[: _REASON_LINE_CHARS - 3] + "..."
+        if line:
+            parts.append(line)
+    return " ".join(parts) or type(exc).__name__
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table, *,
@@ -606,6 +629,7 @@ def ingest_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, *,
     started = time.perf_counter()
     landing = Path(landing)
     result = TableIngestResult(table.fqn)
+    current = str(table_dir(landing, table))  # what the error names if one stops the table
     try:
         good, bad = scan_table_dir(landing, table)
         if as_of is not None:
@@ -614,6 +638,7 @@ def ingest_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, *,
         work: list[LandingFile | BadlyNamedFile] = [*bad, *good]
         for item in work:
             t0 = time.perf_counter()
+            current = item.rel_name
             if isinstance(item, BadlyNamedFile):
                 out = _ingest_badly_named(con, item, table, quarantine_dir=quarantine_dir,
                                           load_id=load_id)
@@ -626,9 +651,10 @@ def ingest_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, *,
                          f"({out.rows_loaded} loaded, {out.rows_quarantined} quarantined) "
                          f"in {time.perf_counter() - t0:.2f}s")
     except Exception as exc:  # one table's failure must not stop the others
-        result.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        result.error = (f"{current}: {type(exc).__name__}: {exc}\n"
+                        f"{traceback.format_exc()}")
         if progress is not None:
-            progress(f"{table.fqn}: FAILED {type(exc).__name__}: {exc}")
+            progress(f"{table.fqn}: FAILED on {current}: {type(exc).__name__}: {exc}")
     result.seconds = time.perf_counter() - started
     return result
 

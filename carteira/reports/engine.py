@@ -37,9 +37,21 @@ def query_text(name: str) -> str:
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """Open a published warehouse read-only; anything else is a ReportError, not a crash."""
     if not Path(warehouse).exists():
         raise ReportError(f"warehouse {warehouse} does not exist: run `carteira refresh` first")
-    return duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReportError(f"{warehouse} is not a Carteira warehouse: {first}") from None
+    (marts,) = con.execute(
+        "select count(*) from information_schema.schemata where schema_name = 'marts'"
+    ).fetchone()
+    if not marts:
+        con.close()
+        raise ReportError(f"{warehouse} is not a Carteira warehouse: it has no `marts` schema")
+    return con
 
 
 def run_query(

@@ -300,13 +300,20 @@ def _view_files(folder: Path) -> list[Path]:
     return sorted(folder.glob(f"*{VIEW_SUFFIX}")) if folder.is_dir() else []
 
 
-def list_views() -> list[View]:
-    """Every view by name; a user view shadows the built-in of the same name."""
+def list_views(problems: list[str] | None = None) -> list[View]:
+    """Every valid view by name; a user view shadows the built-in of the same name.
+
+    A file that is not a valid view is left out and its error appended to ``problems``:
+    one broken file must not hide every other view.
+    """
     views: dict[str, View] = {}
-    for path in _view_files(BUILTIN_VIEWS_DIR):
-        views[path.stem] = _read_view(path, "builtin")
-    for path in _view_files(user_views_dir()):
-        views[path.stem] = _read_view(path, "user")
+    for folder, source in ((BUILTIN_VIEWS_DIR, "builtin"), (user_views_dir(), "user")):
+        for path in _view_files(folder):
+            try:
+                views[path.stem] = _read_view(path, source)
+            except ReportError as exc:
+                if problems is not None:
+                    problems.append(str(exc))
     return [views[name] for name in sorted(views)]
 
 
@@ -375,10 +382,10 @@ def views() -> None:
 @views.command("list")
 def list_command() -> None:
     """Every view: name, where it comes from, description."""
-    try:
-        found = list_views()
-    except ReportError as exc:
-        raise _fail(exc) from None
+    problems: list[str] = []
+    found = list_views(problems)
+    for problem in problems:
+        click.echo(f"skipped invalid view file {problem}", err=True)
     width = max([len(v.name) for v in found] + [4])
     click.echo(f"{'name'.ljust(width)}  source   description")
     for v in found:

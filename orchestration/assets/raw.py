@@ -3,11 +3,12 @@
 Every asset appends the new files of its table to the raw DuckDB file. DuckDB allows a
 single writer, so the job runs these steps one at a time (in-process executor); each step
 opens and closes its own connection so that one table's failure leaves the others intact.
+An unexpected error while ingesting a table fails its step (and so the run: nothing is
+published); the file it stopped at is not in the manifest, so the next run retries it.
 """
 
 from collections.abc import Iterator
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -15,6 +16,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -23,7 +25,9 @@ from dagster import (
 from carteira import progress
 from carteira.contract import TABLES, Table
 from carteira.ingestion import ensure_raw_schema, ingest_table
+from carteira.ingestion.files import unknown_entries
 from carteira.ingestion.loader import raw_table_name
+from carteira.locking import acquire_refresh_lock, connect_for_write
 from orchestration.resources import CarteiraResource
 
 RAW_GROUP = "raw"
@@ -66,8 +70,11 @@ def _raw_asset(table: Table) -> AssetsDefinition:
             context.log.info(message)
             progress.emit(message)
 
+        # `carteira refresh` already holds it; a run started by Dagster itself takes it here
+        # and keeps it until its process ends
+        acquire_refresh_lock(settings.warehouse_path)
         settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(settings.raw_path))
+        con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
         try:
             ensure_raw_schema(con)
             result = ingest_table(
@@ -85,6 +92,12 @@ def _raw_asset(table: Table) -> AssetsDefinition:
         finally:
             con.close()
 
+        if result.error is not None:
+            raise Failure(
+                description=f"ingesting raw.{table.fqn} failed at " + result.error.splitlines()[0],
+                metadata={"error": MetadataValue.text(result.error)},
+                allow_retries=False,
+            )
         problems = [
             f"{q.file_name} row {q.row_number} column {q.column_name}: {q.reason}"
             for q in result.quarantine[:20]
@@ -121,4 +134,46 @@ def _raw_asset(table: Table) -> AssetsDefinition:
     return _ingest
 
 
-raw_assets: list[AssetsDefinition] = [_raw_asset(t) for t in TABLES]
+LANDING_ZONE_KEY = AssetKey(["landing_zone"])
+KNOWN_ENTRIES_CHECK = "only_contract_entries"
+
+
+@asset(
+    key=LANDING_ZONE_KEY,
+    group_name=RAW_GROUP,
+    description=(
+        "The landing folder as delivered: what the contract knows is ingested by the raw "
+        "assets; everything else (unknown system or table folders, stray files) is listed "
+        "by the warn-severity check, so nothing is skipped silently."
+    ),
+    check_specs=[
+        AssetCheckSpec(
+            KNOWN_ENTRIES_CHECK,
+            asset=LANDING_ZONE_KEY,
+            description="Every folder and file of the landing zone belongs to a contract table.",
+        )
+    ],
+)
+def landing_zone(
+    context: AssetExecutionContext, carteira: CarteiraResource
+) -> Iterator[MaterializeResult | AssetCheckResult]:
+    settings = carteira.settings()
+    unknown = unknown_entries(settings.landing_dir)
+    for line in unknown:
+        context.log.warning(f"not in the contract, not read: {line}")
+    yield MaterializeResult(
+        asset_key=LANDING_ZONE_KEY,
+        metadata={"path": str(settings.landing_dir), "unknown_entries": len(unknown)},
+    )
+    yield AssetCheckResult(
+        asset_key=LANDING_ZONE_KEY,
+        check_name=KNOWN_ENTRIES_CHECK,
+        passed=not unknown,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "lines": MetadataValue.json([f"not in the contract, not read: {u}" for u in unknown])
+        },
+    )
+
+
+raw_assets: list[AssetsDefinition] = [landing_zone, *(_raw_asset(t) for t in TABLES)]

@@ -26,7 +26,9 @@ from dagster_dbt import (
 )
 
 from carteira import progress
-from carteira.publish import discard_build, prepare_build, publish
+from carteira.build_state import built_past, raw_extracts_after, record_build
+from carteira.locking import acquire_refresh_lock
+from carteira.publish import discard_build, prepare_build, publish, publish_raw_snapshot
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
 from orchestration.resources import CarteiraResource
 
@@ -67,22 +69,31 @@ def warehouse_models(
     context: AssetExecutionContext, dbt: DbtCliResource, carteira: CarteiraResource
 ) -> Iterator[Any]:
     settings = carteira.settings()
-    prepare_build(settings)
-    # profiles.yml reads these; the in-process executor makes setting them here safe.
-    os.environ.update(settings.dbt_env())
-    context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
-    progress.emit(f"dbt build into {settings.build_path.name} (as_of {settings.effective_as_of()})")
+    acquire_refresh_lock(settings.warehouse_path)  # held already when run by `carteira refresh`
+    as_of = settings.effective_as_of()
     try:
+        prepare_build(settings)
+        # The incremental staging models continue from the published state; a state built
+        # from extracts later than as_of (an earlier --as-of) must not be continued.
+        args = list(DBT_BUILD_ARGS)
+        if built_past(settings.build_path, as_of):
+            args.append("--full-refresh")
+            progress.emit(f"published warehouse holds extracts after {as_of}: full refresh")
+        # profiles.yml reads these; the in-process executor makes setting them here safe.
+        os.environ.update(settings.dbt_env())
+        context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
+        progress.emit(f"dbt build into {settings.build_path.name} (as_of {as_of})")
         done = 0
         for event in dbt.cli(
-            DBT_BUILD_ARGS + ["--vars", json.dumps(settings.dbt_vars())], context=context
+            args + ["--vars", json.dumps(settings.dbt_vars())], context=context
         ).stream():
             if isinstance(event, Output | AssetMaterialization):
                 done += 1
                 name = getattr(event, "output_name", None) or event.asset_key.to_user_string()
                 progress.emit(f"dbt: {done} models built, last {name}")
             yield event
-    except Exception:
+        record_build(settings.build_path, as_of, raw_extracts_after(settings.raw_path, as_of))
+    except BaseException:
         discard_build(settings)
         raise
 
@@ -101,8 +112,10 @@ def published_warehouse(
     context: AssetExecutionContext, carteira: CarteiraResource
 ) -> MaterializeResult:
     settings = carteira.settings()
+    acquire_refresh_lock(settings.warehouse_path)
+    snapshot = publish_raw_snapshot(settings)
     path = publish(settings)
-    context.log.info(f"published {path}")
+    context.log.info(f"published {path} (raw history snapshot {snapshot})")
     return MaterializeResult(
         metadata={
             "path": str(path),

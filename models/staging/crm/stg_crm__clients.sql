@@ -6,6 +6,7 @@
 with source as (
 
     select * from {{ source('crm', 'clients') }}
+    where {{ stg_extracted_through() }}
 
 ),
 

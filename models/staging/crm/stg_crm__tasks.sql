@@ -6,6 +6,7 @@
 with source as (
 
     select * from {{ source('crm', 'tasks') }}
+    where {{ stg_extracted_through() }}
 
 ),
 

@@ -6,6 +6,7 @@
 with source as (
 
     select * from {{ source('erp', 'companies') }}
+    where {{ stg_extracted_through() }}
 
 ),
 

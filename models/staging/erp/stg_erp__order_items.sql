@@ -19,8 +19,9 @@
 with source as (
 
     select * from {{ source('erp', 'order_items') }}
+    where {{ stg_extracted_through() }}
     {% if is_incremental() %}
-    where _loaded_at > ({{ stg_incremental_lower_bound() }})
+    and _loaded_at > ({{ stg_incremental_lower_bound() }})
     {% endif %}
 
 ),

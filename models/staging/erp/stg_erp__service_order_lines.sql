@@ -6,6 +6,7 @@
 with source as (
 
     select * from {{ source('erp', 'service_order_lines') }}
+    where {{ stg_extracted_through() }}
 
 ),
 

@@ -6,6 +6,7 @@
 with source as (
 
     select * from {{ source('studio', 'activities') }}
+    where {{ stg_extracted_through() }}
 
 ),
 

@@ -6,6 +6,7 @@
 with source as (
 
     select * from {{ source('studio', 'instructors') }}
+    where {{ stg_extracted_through() }}
 
 ),
 

@@ -6,6 +6,7 @@
 with source as (
 
     select * from {{ source('studio', 'sessions') }}
+    where {{ stg_extracted_through() }}
 
 ),
 
