@@ -120,7 +120,8 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     from orchestration.run import run_refresh
 
     started = time.perf_counter()
-    outcome = run_refresh(settings, raw_only=raw_only)
+    debug = bool(click.get_current_context().find_root().params.get("debug"))
+    outcome = run_refresh(settings, raw_only=raw_only, debug=debug)
     for line in outcome.summary_lines():
         click.echo(line, err=outcome.exit_code != 0)
     click.echo(f"total {time.perf_counter() - started:.1f}s", err=outcome.exit_code != 0)

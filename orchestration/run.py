@@ -91,7 +91,9 @@ def check_can_run(settings: Settings, *, raw_only: bool = False) -> None:
         find_dbt()
 
 
-def run_refresh(settings: Settings, *, raw_only: bool = False) -> RefreshOutcome:
+def run_refresh(
+    settings: Settings, *, raw_only: bool = False, debug: bool = False
+) -> RefreshOutcome:
     """Execute the refresh job for these settings and report what happened.
 
     Holds the warehouse's refresh lock for the whole run (carteira.locking) and waits a
@@ -102,10 +104,10 @@ def run_refresh(settings: Settings, *, raw_only: bool = False) -> RefreshOutcome
     with refresh_lock(settings.warehouse_path):
         settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
         connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds).close()
-        return _execute(settings, raw_only=raw_only)
+        return _execute(settings, raw_only=raw_only, debug=debug)
 
 
-def _execute(settings: Settings, *, raw_only: bool) -> RefreshOutcome:
+def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutcome:
     from orchestration.definitions import build_definitions
     from orchestration.resources import CarteiraResource, resources_from_env
 
@@ -127,7 +129,11 @@ def _execute(settings: Settings, *, raw_only: bool) -> RefreshOutcome:
         instance=instance,
         raise_on_error=False,
         asset_selection=list(selection.resolve(defs.resolve_asset_graph())) if selection else None,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        # Dagster's console logger prints step failures with their traceback; the summary
+        # says what failed, so the traceback is shown only when debugging (carteira --debug)
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "WARNING" if debug else "CRITICAL"}}}
+        },
     )
     seconds: dict[str, float] = {"ingest": 0.0, "dbt": 0.0, "publish": 0.0}
     failed_steps = []
