@@ -99,6 +99,9 @@ def test_two_refreshes_started_together_one_runs_the_other_exits_3(
     landing: Path, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "together" / "warehouse.duckdb"
+    # a reader of the raw file for 20 s keeps whichever refresh takes the lock inside its
+    # run (waiting for the raw file) while the other one starts, however slow the machine
+    reader = _reader(Settings.for_warehouse(landing, warehouse).raw_path, 20)
     procs = [
         subprocess.Popen(
             _refresh_cmd(landing, warehouse, "--raw-only"),
@@ -110,6 +113,8 @@ def test_two_refreshes_started_together_one_runs_the_other_exits_3(
         for _ in range(2)
     ]
     results = [(p.wait(timeout=600), *p.communicate()) for p in procs]
+    reader.kill()
+    reader.wait()
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 3], results
     _, out, err = next(r for r in results if r[0] == 3)
