@@ -1,12 +1,14 @@
 """Chaos: refreshes killed with SIGKILL at random moments never corrupt anything.
 
-On a tiny landing zone, a reference warehouse is built once. Then, on another warehouse,
-a `carteira refresh` process is started and killed with SIGKILL (its whole process
-group, as a supervisor or systemd does, so the dbt child dies too) at a random moment of
-its run, KILLS times; after every kill a clean refresh must publish, its marts must
-equal the reference's mart by mart, raw history must hold every file row once, and no
-build file may be left behind. The moments come from a seeded generator: a failure
-reproduces with the same seed (CARTEIRA_CHAOS_SEED overrides it).
+On a tiny landing zone, a reference warehouse is built once. Then a `carteira refresh`
+process is started and killed with SIGKILL (its whole process group, as a supervisor or
+systemd does, so the dbt child dies too) at a random moment of its run, KILLS times;
+after every kill a clean refresh must publish, its marts must equal the reference's mart
+by mart, raw history must hold every file row once, and no build file may be left
+behind. Kills alternate between a new warehouse (the killed run ingests everything, so
+kills land in ingestion too) and the same one again (a published warehouse and a
+complete raw history exist: kills land in build and publish). The moments come from a
+seeded generator: a failure reproduces with the same seed (CARTEIRA_CHAOS_SEED).
 
 Kept lean for CI: one extract day, clean refreshes in-process (no interpreter start-up),
 kill moments drawn over the measured length of a refresh after it took its lock.
@@ -64,15 +66,17 @@ def test_refreshes_killed_at_random_moments_leave_everything_consistent(
     assert run_refresh(reference).exit_code == ExitCode.PUBLISHED
     run_seconds = time.monotonic() - started
 
-    chaos = Settings.for_warehouse(landing, tmp_path / "chaos" / "warehouse.duckdb", as_of=DAY)
-    command = [
-        sys.executable, "-m", "carteira.cli", "refresh", "--landing", str(landing),
-        "--warehouse", str(chaos.warehouse_path), "--as-of", DAY.isoformat(),
-    ]  # fmt: skip
     kills, moments = 0, []
     for _ in range(KILLS * 3):
         if kills == KILLS:
             break
+        chaos = Settings.for_warehouse(
+            landing, tmp_path / f"chaos{kills // 2}" / "warehouse.duckdb", as_of=DAY
+        )
+        command = [
+            sys.executable, "-m", "carteira.cli", "refresh", "--landing", str(landing),
+            "--warehouse", str(chaos.warehouse_path), "--as-of", DAY.isoformat(),
+        ]  # fmt: skip
         proc = subprocess.Popen(
             command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
