@@ -182,6 +182,22 @@ def test_a_reader_that_leaves_within_the_wait_does_not_fail_the_refresh(
         reader.wait()
 
 
+def test_a_reader_arriving_during_the_run_also_ends_in_exit_3(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bounded wait also guards every ingestion step, not only the start."""
+    import orchestration.assets.raw as raw_assets
+
+    def held(path: Path, wait_seconds: float, **_: object) -> None:
+        raise Busy(f"raw history {path} is held open by pid 4242 (duckdb)")
+
+    monkeypatch.setattr(raw_assets, "connect_for_write", held)
+    settings = Settings.for_warehouse(landing, tmp_path / "late" / "warehouse.duckdb", as_of=DAY)
+    outcome = run_refresh(settings, raw_only=True)
+    assert outcome.exit_code == ExitCode.COULD_NOT_RUN and not outcome.published
+    assert "pid 4242" in "\n".join(outcome.summary_lines())
+
+
 # --------------------------------------------------------------------------- exit codes
 def test_warehouse_that_is_a_folder_is_refused_before_any_ingestion(
     landing: Path, tmp_path: Path
