@@ -64,8 +64,8 @@ purchase_stats as (
         client_key,
         max(order_date) as last_purchase_on,
         count(gap_days) as gaps,
-        avg(cast(gap_days as double precision)) as mean_gap_days,
-        coalesce(stddev_samp(cast(gap_days as double precision)), 0) as stddev_gap_days
+        avg({{ cast_as_double('gap_days') }}) as mean_gap_days,
+        coalesce(stddev_samp({{ cast_as_double('gap_days') }}), 0) as stddev_gap_days
     from purchase_gaps
     group by client_key
 ),
@@ -77,7 +77,11 @@ purchase_gap as (
         gaps,
         mean_gap_days,
         stddev_gap_days,
-        greatest(stddev_gap_days, {{ rules['purchase_gap'].get('min_stddev_days', 0) }}) as effective_stddev_days,
+        {%- set min_stddev_days = rules['purchase_gap'].get('min_stddev_days', 0) %}
+        case
+            when stddev_gap_days >= {{ min_stddev_days }} then stddev_gap_days
+            else {{ min_stddev_days }}
+        end as effective_stddev_days,
         {{ dbt.datediff('last_purchase_on', as_of_date(), 'day') }} as current_gap_days
     from purchase_stats
     where gaps >= {{ rules['purchase_gap'].get('min_gaps', 0) }}
@@ -136,8 +140,8 @@ lateness as (
 lateness_rates as (
     select
         *,
-        cast(recent_late_titles as double precision) / nullif(recent_titles, 0) as recent_late_rate,
-        cast(baseline_late_titles as double precision) / nullif(baseline_titles, 0) as baseline_late_rate
+        {{ cast_as_double('recent_late_titles') }} / nullif(recent_titles, 0) as recent_late_rate,
+        {{ cast_as_double('baseline_late_titles') }} / nullif(baseline_titles, 0) as baseline_late_rate
     from lateness
 ),
 
@@ -172,6 +176,7 @@ payments_late_alerts as (
 ),
 
 {%- set spend_window = rules['spending_drop'].get('window_days', 0) | int %}
+{%- set spend_ratio = cast_as_double('current_value') ~ ' / ' ~ cast_as_double('previous_value') %}
 
 spending as (
     select
@@ -197,13 +202,13 @@ spending_alerts as (
         {{ portable_printf(
             'Sales of the last %d days: %s, against %s in the %d days before (%.0f%%)',
             [spend_window | string, 'cast(current_value as varchar)', 'cast(previous_value as varchar)',
-             spend_window | string, '100 * cast(current_value as double precision) / cast(previous_value as double precision)']) }}
+             spend_window | string, '100 * ' ~ spend_ratio]) }}
             as message,
         {{ json_object_function() }}(
             'window_days', {{ spend_window }},
             'current_value', current_value,
             'previous_value', previous_value,
-            'ratio', {{ round_double('cast(current_value as double precision) / cast(previous_value as double precision)', 4) }},
+            'ratio', {{ round_double(spend_ratio, 4) }},
             'threshold_max_ratio', {{ rules['spending_drop'].get('max_ratio', 0) }},
             'threshold_min_previous_value', {{ rules['spending_drop'].get('min_previous_value', 0) }}
         ) as figures
