@@ -29,7 +29,11 @@
 -#}
 {%- set defaults = config.get('meta', {}).get('alert_rules', {}) -%}
 {%- set overrides = var('alert_thresholds', {}) -%}
-{%- set rules = {'purchase_gap': {}, 'payments_turning_late': {}, 'spending_drop': {}, 'returns_spike': {}, 'credit_bureau': {}} -%}
+{%- set rule_names = ['purchase_gap', 'payments_turning_late', 'spending_drop', 'returns_spike', 'credit_bureau'] -%}
+{%- set rules = {} -%}
+{%- for name in rule_names -%}
+    {%- do rules.update({name: {}}) -%}
+{%- endfor -%}
 {%- for name, values in defaults.items() -%}
     {%- set merged = {} -%}
     {%- do merged.update(values) -%}
@@ -37,9 +41,10 @@
     {%- do rules.update({name: merged}) -%}
 {%- endfor -%}
 {%- if execute -%}
-    {%- for name in ['purchase_gap', 'payments_turning_late', 'spending_drop', 'returns_spike', 'credit_bureau'] -%}
+    {%- for name in rule_names -%}
         {%- if name not in defaults -%}
-            {{ exceptions.raise_compiler_error("client_alerts: no configuration for alert rule '" ~ name ~ "' (config.meta.alert_rules)") }}
+            {{ exceptions.raise_compiler_error(
+                "client_alerts: no configuration for alert rule '" ~ name ~ "' (config.meta.alert_rules)") }}
         {%- endif -%}
     {%- endfor -%}
 {%- endif -%}
@@ -92,7 +97,9 @@ purchase_gap_alerts as (
         client_key,
         'purchase_gap' as rule,
         cast(null as varchar) as subject,
-        cast(last_purchase_on + cast(ceil(mean_gap_days + {{ rules['purchase_gap'].get('z_score', 0) }} * effective_stddev_days) as integer) as date)
+        cast(last_purchase_on + cast(
+            ceil(mean_gap_days + {{ rules['purchase_gap'].get('z_score', 0) }} * effective_stddev_days) as integer
+        ) as date)
             as raised_on,
         {{ portable_printf(
             'No purchase for %d days; the client usually buys every %.1f days (sd %.1f, %d gaps): z-score %.2f >= %s',
@@ -117,7 +124,8 @@ purchase_gap_alerts as (
 due_titles as (
     select
         client_key,
-        due_on >= {{ dbt.dateadd('day', -1 * (rules['payments_turning_late'].get('window_days', 0) | int), as_of_date()) }}
+        {%- set late_window = rules['payments_turning_late'].get('window_days', 0) | int %}
+        due_on >= {{ dbt.dateadd('day', -1 * late_window, as_of_date()) }}
             as is_recent,
         days_late > {{ rules['payments_turning_late'].get('late_days', 0) }} as is_late
     from {{ ref('fct_receivables') }}
@@ -152,7 +160,8 @@ payments_late_alerts as (
         cast(null as varchar) as subject,
         {{ as_of_date() }} as raised_on,
         {{ portable_printf(
-            '%d of %d titles due in the last %s days were paid late or are still unpaid (%.0f%%), against %d of %d before (%.0f%%)',
+            '%d of %d titles due in the last %s days were paid late or are still unpaid (%.0f%%), '
+            ~ 'against %d of %d before (%.0f%%)',
             ['recent_late_titles', 'recent_titles', "'" ~ rules['payments_turning_late'].get('window_days', 0) ~ "'",
              '100 * recent_late_rate', 'baseline_late_titles', 'baseline_titles', '100 * baseline_late_rate']) }}
             as message,
@@ -260,7 +269,8 @@ returns_alerts as (
     from returns_windowed
     where {{ 'true' if rules['returns_spike'].get('enabled', true) else 'false' }}
       and recent_returns >= {{ rules['returns_spike'].get('min_returns', 0) }}
-      and recent_returns >= {{ rules['returns_spike'].get('multiplier', 0) }} * baseline_returns * {{ ret_window }} / {{ ret_baseline }}.0
+      and recent_returns >= {{ rules['returns_spike'].get('multiplier', 0) }}
+          * baseline_returns * {{ ret_window }} / {{ ret_baseline }}.0
 ),
 
 bureau_alerts as (
