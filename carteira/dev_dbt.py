@@ -7,12 +7,15 @@ takes every path from `Settings.from_env()` (the demo's, out of the box) and run
 - the project and profiles from `dbt_project/`, whatever the current directory;
 - the build going to `<warehouse>.dev.duckdb` beside the published file: a copy of it,
   made when missing or older than the published file, so `-s my_model` finds every
-  upstream relation; the published file is only ever read (the copy is a file copy);
+  upstream relation; the published file is only ever read (the copy is a file copy).
+  With no published file yet (`carteira refresh --raw-only`) the dev file starts empty;
 - the demo's raw layer attached read-only, exactly as a refresh attaches it;
 - the vars of the published warehouse (its `as_of`), so the dev copy describes the same
   day as what the reports show;
 - its own target folder (`dbt_project/target/dev`), so partial parsing is kept between
-  runs and never invalidated by a refresh.
+  runs and never invalidated by a refresh;
+- cautious indirect selection: a selected model's own tests run, tests that also read
+  unselected models wait for the refresh.
 
 A missing or stale demo stops with one line that says what to run, before dbt starts.
 """
@@ -100,7 +103,10 @@ def prepare_dev_copy(paths: DevPaths) -> str | None:
     if not paths.published.exists():
         if paths.dev.exists():
             return None
-        raise DevEnvironmentError(f"no warehouse at {paths.published}: {RUN_DEMO}")
+        return (
+            f"no published warehouse at {paths.published}: the dev warehouse {paths.dev} "
+            "starts empty (build a model's parents too: -s +my_model)"
+        )
     if paths.dev.exists() and paths.dev.stat().st_mtime >= paths.published.stat().st_mtime:
         return None
     partial = paths.dev.with_name(paths.dev.name + ".copying")
@@ -173,6 +179,9 @@ def dbt_environment(settings: Settings, paths: DevPaths) -> dict[str, str]:
     env["CARTEIRA_RAW_PATH"] = str(paths.raw)
     env["DBT_TARGET_PATH"] = str(DEV_TARGET_DIR)
     env.setdefault("DBT_LOG_PATH", str(DEV_TARGET_DIR / "logs"))
+    # `-s my_model` runs my_model's own tests, not the reconciliation tests that also
+    # read other models (a refresh runs those); `--indirect-selection eager` restores them.
+    env.setdefault("DBT_INDIRECT_SELECTION", "cautious")
     return env
 
 
