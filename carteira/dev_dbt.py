@@ -59,7 +59,7 @@ class DevPaths:
         )
 
 
-def check_raw_layer(raw_path: Path) -> None:
+def check_raw_layer(raw_path: Path, update_command: str) -> None:
     """Fail with one line when the raw layer is missing or older than the contract."""
     if not raw_path.exists():
         raise DevEnvironmentError(f"no raw layer at {raw_path}: {RUN_DEMO}")
@@ -67,6 +67,11 @@ def check_raw_layer(raw_path: Path) -> None:
         con = duckdb.connect(str(raw_path), read_only=True)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
+        if "lock" in first.lower():
+            raise DevEnvironmentError(
+                f"the raw layer {raw_path} is in use by another process (a refresh?): "
+                "run the command again when it has finished"
+            ) from exc
         raise DevEnvironmentError(
             f"cannot open the raw layer {raw_path} ({first}): {RUN_DEMO}"
         ) from exc
@@ -93,8 +98,8 @@ def check_raw_layer(raw_path: Path) -> None:
         if missing:
             raise DevEnvironmentError(
                 f"the raw layer {raw_path} is older than carteira/contract.py "
-                f"(raw.{table.fqn} {missing}): run `uv run carteira demo` again "
-                "(or `carteira refresh` on your landing zone) to bring it up to date"
+                f"(raw.{table.fqn} {missing}): run `{update_command}` to add it "
+                "(or `uv run carteira demo` for a new demo)"
             )
 
 
@@ -112,8 +117,7 @@ def prepare_dev_copy(paths: DevPaths) -> str | None:
     partial = paths.dev.with_name(paths.dev.name + ".copying")
     shutil.copyfile(paths.published, partial)
     os.replace(partial, paths.dev)
-    for stale in (paths.dev.with_name(paths.dev.name + ".wal"),):
-        stale.unlink(missing_ok=True)
+    paths.dev.with_name(paths.dev.name + ".wal").unlink(missing_ok=True)
     return f"dev warehouse {paths.dev} copied from {paths.published}"
 
 
@@ -190,7 +194,11 @@ def run_dev_dbt(dbt_args: list[str], settings: Settings | None = None) -> int:
     settings = settings or Settings.from_env()
     paths = DevPaths.from_settings(settings)
     try:
-        check_raw_layer(paths.raw)
+        check_raw_layer(
+            paths.raw,
+            f"uv run carteira refresh --raw-only --landing {settings.landing_dir} "
+            f"--warehouse {paths.published}",
+        )
         note = prepare_dev_copy(paths)
     except DevEnvironmentError as exc:
         print(f"carteira dbt: {exc}", file=sys.stderr)

@@ -170,6 +170,7 @@ def test_raw_layer_older_than_the_contract_is_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert "older than carteira/contract.py" in lines[0]
     assert "raw.crm__departments has no column name" in lines[0]
+    assert "uv run carteira refresh --raw-only --landing " in lines[0]
     assert "uv run carteira demo" in lines[0]
 
 
