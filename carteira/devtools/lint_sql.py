@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         jinja, queries = list(JINJA_PATHS), list(QUERY_PATHS)
     sqlfluff = [sys.executable, "-m", "sqlfluff", "fix" if args.fix else "lint"]
+    if not args.files:
+        sqlfluff += ["--processes", "0"]  # the whole tree (CI): one process per core
     runs = []
     if jinja:
         runs.append([*sqlfluff, *jinja])
