@@ -230,6 +230,24 @@ def sql(warehouse: Path, query: str) -> None:
         con.close()
 
 
+@main.command(
+    context_settings={"ignore_unknown_options": True, "help_option_names": []},
+)
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def dbt(dbt_args: tuple[str, ...]) -> None:
+    """Run dbt on a development copy of the warehouse (docs/extending.md).
+
+    Any dbt command and arguments, e.g. `carteira dbt build -s +my_model` or
+    `carteira dbt docs generate`. Builds go to <warehouse>.dev.duckdb, a copy of the
+    published warehouse (the demo's by default) reading its raw layer read-only; the
+    published file is never written. Exit status: dbt's, or 3 when the demo is missing
+    or older than the contract (the message says what to run).
+    """
+    from carteira.dev_dbt import run_dev_dbt
+
+    sys.exit(run_dev_dbt(list(dbt_args)))
+
+
 def _add_report_commands() -> None:
     from carteira.reports.cli import report
     from carteira.reports.views import VIEWS_GROUP

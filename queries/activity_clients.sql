@@ -26,4 +26,4 @@ where session_date between $from_date and $to_date
   and ($registration_types is null or list_contains($registration_types, registration_type))
   and ($outcomes is null or list_contains($outcomes, outcome))
 group by grouping sets ((client_key), ())
-order by is_total desc, full_name, client_key
+order by is_total desc, full_name asc, client_key asc

@@ -27,4 +27,4 @@ select
 from marts.activity_sessions
 where session_date between $from_date and $to_date
 group by grouping sets ((session_id), ())
-order by is_total desc, session_date, start_time, session_id
+order by is_total desc, session_date asc, start_time asc, session_id asc

@@ -1,7 +1,9 @@
 -- Client card, agenda and CRM: tasks, scheduled events and interactions of
 -- the client, past and future (after the as_of day), in time order.
 with as_of as (
-    select max(date_day) as as_of from marts.dim_date where is_on_or_before_as_of
+    select max(date_day) as as_of
+    from marts.dim_date
+    where is_on_or_before_as_of
 ),
 
 agenda as (

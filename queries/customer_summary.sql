@@ -3,7 +3,9 @@
 -- overdue_amount: balance of the owed titles already past due (overdue,
 -- credit bureau, collection); total_receivable: every owed title.
 with as_of as (
-    select max(date_day) as as_of from marts.dim_date where is_on_or_before_as_of
+    select max(date_day) as as_of
+    from marts.dim_date
+    where is_on_or_before_as_of
 )
 
 select

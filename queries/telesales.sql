@@ -191,4 +191,4 @@ select
     cast(coalesce(sum(clients_without_orders), 0) as bigint) as clients_without_orders
 from owners
 group by grouping sets ((owner_staff_id), ())
-order by is_total desc, owner_staff_id is null, owner_name, owner_staff_id
+order by is_total desc, owner_staff_id is null asc, owner_name asc, owner_staff_id asc

@@ -25,14 +25,26 @@ from tests.helpers.rawdb import create_raw_db, insert_rows, run_dbt
 
 REPO = Path(__file__).resolve().parents[1]
 STAGING_DIR = REPO / "models" / "staging"
-METADATA_COLUMNS = ["is_deleted", "_extract_date", "_delivery_seq", "_row_number", "_file_name",
-                    "_loaded_at"]
+METADATA_COLUMNS = [
+    "is_deleted",
+    "_extract_date",
+    "_delivery_seq",
+    "_row_number",
+    "_file_name",
+    "_loaded_at",
+]
 INCREMENTAL_TABLES = [t for t in TABLES if t.large]
 # Only staging and its own generic tests: "cautious" keeps out tests that also read
 # other layers (not built here), and singular tests belong to the layers above, whose
 # reconciliations do not hold on these hand-made fragments.
-SELECT_STAGING = ["--select", "staging", "--indirect-selection", "cautious",
-                  "--exclude", "test_type:singular"]
+SELECT_STAGING = [
+    "--select",
+    "staging",
+    "--indirect-selection",
+    "cautious",
+    "--exclude",
+    "test_type:singular",
+]
 
 D1 = dt.date(2026, 1, 1)
 D2 = dt.date(2026, 1, 2)
@@ -100,8 +112,11 @@ def test_staging_model_and_yml_follow_the_contract(table: Table) -> None:
         tests = columns[col.name].get("data_tests", [])
         names = [t if isinstance(t, str) else next(iter(t)) for t in tests]
         assert ("not_null" in names) == (not col.nullable), col.name
-        accepted = [t["accepted_values"]["arguments"]["values"] for t in tests
-                    if isinstance(t, dict) and "accepted_values" in t]
+        accepted = [
+            t["accepted_values"]["arguments"]["values"]
+            for t in tests
+            if isinstance(t, dict) and "accepted_values" in t
+        ]
         assert accepted == ([list(col.enum)] if col.enum else []), col.name
 
 
@@ -115,69 +130,171 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     raw = create_raw_db(work / "raw.duckdb")
 
     def client(cid: str, name: str, updated: str, **extra: Any) -> dict[str, Any]:
-        return {"client_id": cid, "full_name": name, "phones": ["(11) 98765-4321"],
-                "created_at": ts("2025-12-01 12:00:00"), "updated_at": ts(updated), **extra}
+        return {
+            "client_id": cid,
+            "full_name": name,
+            "phones": ["(11) 98765-4321"],
+            "created_at": ts("2025-12-01 12:00:00"),
+            "updated_at": ts(updated),
+            **extra,
+        }
 
     # crm.clients, file of D1 (rows 1..4)
-    insert_rows(raw, "crm__clients", [
-        client("c_1", "v1", "2026-01-01 10:00:00"),
-        client("c_3", "tie-row-1", "2026-01-01 09:00:00"),
-        client("c_3", "tie-row-2", "2026-01-01 09:00:00"),
-        client("c_4", "tie-d1", "2026-01-01 08:00:00"),
-    ], extract_date=D1)
+    insert_rows(
+        raw,
+        "crm__clients",
+        [
+            client("c_1", "v1", "2026-01-01 10:00:00"),
+            client("c_3", "tie-row-1", "2026-01-01 09:00:00"),
+            client("c_3", "tie-row-2", "2026-01-01 09:00:00"),
+            client("c_4", "tie-d1", "2026-01-01 08:00:00"),
+        ],
+        extract_date=D1,
+    )
     # crm.clients, file of D2, delivery 1
-    insert_rows(raw, "crm__clients", [
-        client("c_1", "v2", "2026-01-02 10:00:00", source=" website"),
-        client("c_2", "tie-seq-1", "2026-01-02 07:00:00"),
-        client("c_4", "tie-d2", "2026-01-01 08:00:00"),
-        client("c_5", "  Ana  Souza ", "2026-01-02 02:30:00",
-               email="  Ana.Souza@Example.COM ", city="", source="   ", client_group=" vip ",
-               document_number=" 123.456.789-09 ", created_at=ts("2026-01-02 02:30:00")),
-        client("c_6", "gone", "2026-01-02 11:00:00", deleted_at=ts("2026-01-02 11:00:00")),
-    ], extract_date=D2)
+    insert_rows(
+        raw,
+        "crm__clients",
+        [
+            client("c_1", "v2", "2026-01-02 10:00:00", source=" website"),
+            client("c_2", "tie-seq-1", "2026-01-02 07:00:00"),
+            client("c_4", "tie-d2", "2026-01-01 08:00:00"),
+            client(
+                "c_5",
+                "  Ana  Souza ",
+                "2026-01-02 02:30:00",
+                email="  Ana.Souza@Example.COM ",
+                city="",
+                source="   ",
+                client_group=" vip ",
+                document_number=" 123.456.789-09 ",
+                created_at=ts("2026-01-02 02:30:00"),
+            ),
+            client("c_6", "gone", "2026-01-02 11:00:00", deleted_at=ts("2026-01-02 11:00:00")),
+        ],
+        extract_date=D2,
+    )
     # crm.clients, file of D2, delivery 2: tie on updated_at with delivery 1
-    insert_rows(raw, "crm__clients", [
-        client("c_2", "tie-seq-2", "2026-01-02 07:00:00"),
-    ], extract_date=D2, delivery_seq=2)
+    insert_rows(
+        raw,
+        "crm__clients",
+        [
+            client("c_2", "tie-seq-2", "2026-01-02 07:00:00"),
+        ],
+        extract_date=D2,
+        delivery_seq=2,
+    )
     # crm.clients, file of D3: an OLDER version of c_1 delivered late must not win
-    insert_rows(raw, "crm__clients", [
-        client("c_1", "late-old", "2026-01-01 23:00:00"),
-    ], extract_date=D3)
+    insert_rows(
+        raw,
+        "crm__clients",
+        [
+            client("c_1", "late-old", "2026-01-01 23:00:00"),
+        ],
+        extract_date=D3,
+    )
 
-    insert_rows(raw, "crm__staff", [
-        {"staff_id": "s_1", "full_name": "Bia", "email": " Bia@Loja.COM.br", "department_id": "d_1",
-         "extension": " 201 ", "can_view_all": True, "active": True,
-         "updated_at": ts("2026-01-01 01:00:00")},
-    ], extract_date=D1)
+    insert_rows(
+        raw,
+        "crm__staff",
+        [
+            {
+                "staff_id": "s_1",
+                "full_name": "Bia",
+                "email": " Bia@Loja.COM.br",
+                "department_id": "d_1",
+                "extension": " 201 ",
+                "can_view_all": True,
+                "active": True,
+                "updated_at": ts("2026-01-01 01:00:00"),
+            },
+        ],
+        extract_date=D1,
+    )
 
     # A value outside the contract's enum: reported as a warning, never blocks the build.
-    insert_rows(raw, "crm__tasks", [
-        {"task_id": "t_1", "client_id": "c_1", "task_type": "meeting", "status": "open",
-         "due_at": ts("2026-01-03 12:00:00"), "created_at": ts("2026-01-01 12:00:00"),
-         "updated_at": ts("2026-01-01 12:00:00")},
-    ], extract_date=D1)
+    insert_rows(
+        raw,
+        "crm__tasks",
+        [
+            {
+                "task_id": "t_1",
+                "client_id": "c_1",
+                "task_type": "meeting",
+                "status": "open",
+                "due_at": ts("2026-01-03 12:00:00"),
+                "created_at": ts("2026-01-01 12:00:00"),
+                "updated_at": ts("2026-01-01 12:00:00"),
+            },
+        ],
+        extract_date=D1,
+    )
 
-    insert_rows(raw, "erp__payments", [
-        {"payment_id": 1, "receivable_id": 10, "paid_on": dt.date(2026, 1, 1),
-         "amount": Decimal("1234.56"), "method": "pix", "updated_at": ts("2026-01-02 02:30:00")},
-        {"payment_id": 2, "receivable_id": 10, "paid_on": dt.date(2026, 1, 1),
-         "amount": Decimal("10.00"), "method": "cash", "updated_at": ts("2026-01-02 03:00:00"),
-         "deleted_at": ts("2026-01-02 03:00:00")},
-    ], extract_date=D2)
-    insert_rows(raw, "erp__customers", [
-        {"customer_code": " C004512 ", "full_name": "José  ", "email": "JOSE@MAIL.COM ",
-         "phone": "", "updated_at": ts("2026-01-02 02:30:00")},
-    ], extract_date=D2)
+    insert_rows(
+        raw,
+        "erp__payments",
+        [
+            {
+                "payment_id": 1,
+                "receivable_id": 10,
+                "paid_on": dt.date(2026, 1, 1),
+                "amount": Decimal("1234.56"),
+                "method": "pix",
+                "updated_at": ts("2026-01-02 02:30:00"),
+            },
+            {
+                "payment_id": 2,
+                "receivable_id": 10,
+                "paid_on": dt.date(2026, 1, 1),
+                "amount": Decimal("10.00"),
+                "method": "cash",
+                "updated_at": ts("2026-01-02 03:00:00"),
+                "deleted_at": ts("2026-01-02 03:00:00"),
+            },
+        ],
+        extract_date=D2,
+    )
+    insert_rows(
+        raw,
+        "erp__customers",
+        [
+            {
+                "customer_code": " C004512 ",
+                "full_name": "José  ",
+                "email": "JOSE@MAIL.COM ",
+                "phone": "",
+                "updated_at": ts("2026-01-02 02:30:00"),
+            },
+        ],
+        extract_date=D2,
+    )
 
-    insert_rows(raw, "studio__members", [
-        {"member_id": 7, "full_name": "Lia", "registration_type": "trial",
-         "updated_at": ts("2026-01-02 02:30:00"), "deleted_at": ts("2026-01-02 02:30:00")},
-    ], extract_date=D2)
+    insert_rows(
+        raw,
+        "studio__members",
+        [
+            {
+                "member_id": 7,
+                "full_name": "Lia",
+                "registration_type": "trial",
+                "updated_at": ts("2026-01-02 02:30:00"),
+                "deleted_at": ts("2026-01-02 02:30:00"),
+            },
+        ],
+        extract_date=D2,
+    )
 
     def call(talk: int) -> dict[str, Any]:
-        return {"call_id": 100, "started_at": ts("2026-01-01 09:15:00"), "extension": "201",
-                "direction": "outbound", "from_number": "201", "to_number": "11987654321",
-                "disposition": "ANSWERED", "talk_seconds": talk}
+        return {
+            "call_id": 100,
+            "started_at": ts("2026-01-01 09:15:00"),
+            "extension": "201",
+            "direction": "outbound",
+            "from_number": "201",
+            "to_number": "11987654321",
+            "disposition": "ANSWERED",
+            "talk_seconds": talk,
+        }
 
     insert_rows(raw, "pbx__calls", [call(42)], extract_date=D1)
     insert_rows(raw, "pbx__calls", [call(99)], extract_date=D2)
@@ -207,15 +324,18 @@ def test_updated_at_ties_go_to_later_file_then_later_row(staged: Path) -> None:
 def test_contract_violations_in_source_values_warn(staged: Path) -> None:
     results = json.loads((staged.parent / "dbt_target" / "run_results.json").read_text())
     status = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
-    assert status["accepted_values_stg_crm__tasks_task_type__appointment__call__email__visit__other"
-                  ] == "warn"
+    assert (
+        status["accepted_values_stg_crm__tasks_task_type__appointment__call__email__visit__other"]
+        == "warn"
+    )
     assert status["unique_stg_crm__clients_client_id"] == "pass"
     assert rows_by_key(staged, "stg_crm__tasks", "task_id")["t_1"]["task_type"] == "meeting"
 
 
 def test_one_row_per_primary_key(staged: Path) -> None:
-    assert query(staged, "select count(*), count(distinct client_id) from staging.stg_crm__clients"
-                 ) == [(6, 6)]
+    assert query(
+        staged, "select count(*), count(distinct client_id) from staging.stg_crm__clients"
+    ) == [(6, 6)]
 
 
 def test_soft_deletes_are_flagged_and_kept(staged: Path) -> None:
@@ -237,18 +357,26 @@ def test_crm_utc_timestamps_become_sao_paulo_local_time(staged: Path) -> None:
     assert c6["deleted_at"] == ts("2026-01-02 08:00:00")
     staff = rows_by_key(staged, "stg_crm__staff", "staff_id")["s_1"]
     assert staff["updated_at"] == ts("2025-12-31 22:00:00")
-    types = dict(query(staged, "select column_name, data_type from information_schema.columns "
-                               "where table_name = 'stg_crm__clients'"))
+    types = dict(
+        query(
+            staged,
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = 'stg_crm__clients'",
+        )
+    )
     assert types["updated_at"] == "TIMESTAMP"
 
 
 def test_local_sources_keep_their_wall_time(staged: Path) -> None:
     assert rows_by_key(staged, "stg_erp__payments", "payment_id")[1]["updated_at"] == ts(
-        "2026-01-02 02:30:00")
+        "2026-01-02 02:30:00"
+    )
     assert rows_by_key(staged, "stg_studio__members", "member_id")[7]["deleted_at"] == ts(
-        "2026-01-02 02:30:00")
+        "2026-01-02 02:30:00"
+    )
     assert rows_by_key(staged, "stg_pbx__calls", "call_id")[100]["started_at"] == ts(
-        "2026-01-01 09:15:00")
+        "2026-01-01 09:15:00"
+    )
 
 
 def test_strings_trimmed_empty_to_null_emails_lower_case(staged: Path) -> None:
@@ -263,14 +391,22 @@ def test_strings_trimmed_empty_to_null_emails_lower_case(staged: Path) -> None:
     assert (staff["email"], staff["extension"]) == ("bia@loja.com.br", "201")
     customer = rows_by_key(staged, "stg_erp__customers", "customer_code")["C004512"]
     assert (customer["full_name"], customer["email"], customer["phone"]) == (
-        "José", "jose@mail.com", None)
+        "José",
+        "jose@mail.com",
+        None,
+    )
 
 
 def test_money_stays_decimal(staged: Path) -> None:
     payment = rows_by_key(staged, "stg_erp__payments", "payment_id")[1]
     assert payment["amount"] == Decimal("1234.56")
-    types = dict(query(staged, "select column_name, data_type from information_schema.columns "
-                               "where table_name = 'stg_erp__payments'"))
+    types = dict(
+        query(
+            staged,
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = 'stg_erp__payments'",
+        )
+    )
     assert types["amount"] == "DECIMAL(18,2)"
     assert types["payment_id"] == "BIGINT"
 
@@ -303,17 +439,29 @@ def _value(table: Table, column: str, key: int, variant: str) -> Any:
     }[col.type]
 
 
-def _row(table: Table, key: int, variant: str, updated_at: str | None = None,
-         **overrides: Any) -> dict[str, Any]:
-    row = {c.name: _value(table, c.name, key, variant) for c in table.columns
-           if c.name != "deleted_at"}
+def _row(
+    table: Table, key: int, variant: str, updated_at: str | None = None, **overrides: Any
+) -> dict[str, Any]:
+    row = {
+        c.name: _value(table, c.name, key, variant) for c in table.columns if c.name != "deleted_at"
+    }
     if table.has_updated_at:
         row["updated_at"] = ts(updated_at or "2026-01-01 10:00:00")
     return {**row, **overrides}
 
 
-LABELS = ("b1-1", "b1-2", "b1-3", "b1-4", "newer", "late-old", "tie-later-file", "new-key",
-          "deleted", "redelivered")
+LABELS = (
+    "b1-1",
+    "b1-2",
+    "b1-3",
+    "b1-4",
+    "newer",
+    "late-old",
+    "tie-later-file",
+    "new-key",
+    "deleted",
+    "redelivered",
+)
 
 
 def _marker(table: Table) -> str:
@@ -322,8 +470,9 @@ def _marker(table: Table) -> str:
     The first free-text column, or the first non-key integer column for tables
     without one (bookings).
     """
-    candidates = [c for c in table.columns if c.name != table.primary_key and not c.enum
-                  and not c.nullable]
+    candidates = [
+        c for c in table.columns if c.name != table.primary_key and not c.enum and not c.nullable
+    ]
     for wanted in ("str", "int"):
         for col in candidates:
             if col.type == wanted:
@@ -351,23 +500,34 @@ def _load_batches(raw: Path, batch: int) -> None:
                 # older version delivered late: must not replace b1-2
                 _row(table, 2, "b2", "2025-12-31 10:00:00", **{mark: _mark(table, "late-old")}),
                 # same updated_at as batch 1: the later file wins
-                _row(table, 3, "b2", "2026-01-01 10:00:00",
-                     **{mark: _mark(table, "tie-later-file")}),
+                _row(
+                    table, 3, "b2", "2026-01-01 10:00:00", **{mark: _mark(table, "tie-later-file")}
+                ),
                 _row(table, 5, "b2", "2026-01-02 10:00:00", **{mark: _mark(table, "new-key")}),
             ]
             if table.has_deleted_at:
-                rows.append(_row(table, 4, "b2", "2026-01-02 11:00:00", **{
-                    mark: _mark(table, "deleted"), "deleted_at": ts("2026-01-02 11:00:00")}))
+                rows.append(
+                    _row(
+                        table,
+                        4,
+                        "b2",
+                        "2026-01-02 11:00:00",
+                        **{mark: _mark(table, "deleted"), "deleted_at": ts("2026-01-02 11:00:00")},
+                    )
+                )
         else:  # calls: a re-delivery never replaces the first delivery
-            rows = [_row(table, 1, "b2", **{mark: _mark(table, "redelivered")}),
-                    _row(table, 5, "b2", **{mark: _mark(table, "new-key")})]
+            rows = [
+                _row(table, 1, "b2", **{mark: _mark(table, "redelivered")}),
+                _row(table, 5, "b2", **{mark: _mark(table, "new-key")}),
+            ]
         insert_rows(raw, table.fqn, rows, extract_date=D2)
 
 
 def _snapshot(db: Path, table: Table) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
-            f"select * from staging.stg_{table.fqn} order by {table.primary_key}").fetchall()
+            f"select * from staging.stg_{table.fqn} order by {table.primary_key}"
+        ).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -396,8 +556,11 @@ def incremental_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
 def test_second_run_was_incremental(incremental_pair: tuple[Path, Path, Path]) -> None:
     _, _, inc_dir = incremental_pair
     results = json.loads((inc_dir / "incremental_run.json").read_text())
-    compiled = {r["unique_id"].rsplit(".", 1)[-1]: r.get("compiled_code") or ""
-                for r in results["results"] if r["unique_id"].startswith("model.")}
+    compiled = {
+        r["unique_id"].rsplit(".", 1)[-1]: r.get("compiled_code") or ""
+        for r in results["results"]
+        if r["unique_id"].startswith("model.")
+    }
     assert set(compiled) == {f"stg_{t.fqn}" for t in INCREMENTAL_TABLES}
     for name, code in compiled.items():
         # new rows only, from a literal bound computed before the query ...
@@ -407,8 +570,9 @@ def test_second_run_was_incremental(incremental_pair: tuple[Path, Path, Path]) -
 
 
 @pytest.mark.parametrize("table", INCREMENTAL_TABLES, ids=lambda t: t.fqn)
-def test_incremental_equals_full_refresh(incremental_pair: tuple[Path, Path, Path],
-                                         table: Table) -> None:
+def test_incremental_equals_full_refresh(
+    incremental_pair: tuple[Path, Path, Path], table: Table
+) -> None:
     inc_db, full_db, _ = incremental_pair
     incremental = _snapshot(inc_db, table)
     assert incremental == _snapshot(full_db, table)
@@ -416,8 +580,9 @@ def test_incremental_equals_full_refresh(incremental_pair: tuple[Path, Path, Pat
 
 
 @pytest.mark.parametrize("table", INCREMENTAL_TABLES, ids=lambda t: t.fqn)
-def test_incremental_keeps_the_right_versions(incremental_pair: tuple[Path, Path, Path],
-                                              table: Table) -> None:
+def test_incremental_keeps_the_right_versions(
+    incremental_pair: tuple[Path, Path, Path], table: Table
+) -> None:
     inc_db, _, _ = incremental_pair
     mark = _marker(table)
     pk = _value(table, table.primary_key, 1, "")  # int or "k_1" style keys
@@ -447,19 +612,41 @@ def test_source_freshness_follows_the_extract_date(tmp_path: Path) -> None:
     """Today's extract passes; an extract three days old (or none at all) is an error."""
     raw = create_raw_db(tmp_path / "raw.duckdb")
     today = dt.datetime.now(dt.UTC).date()
-    insert_rows(raw, "erp__companies", [{"company_id": 1, "name": "Loja",
-                                         "updated_at": ts("2026-01-01 10:00:00")}],
-                extract_date=today)
+    insert_rows(
+        raw,
+        "erp__companies",
+        [{"company_id": 1, "name": "Loja", "updated_at": ts("2026-01-01 10:00:00")}],
+        extract_date=today,
+    )
     # Loaded just now, but the extract itself is old: freshness must look at the extract.
-    insert_rows(raw, "erp__products", [{"product_id": 1, "product_code": "P1", "name": "Mesa",
-                                        "category": "moveis",
-                                        "updated_at": ts("2026-01-01 10:00:00")}],
-                extract_date=today - dt.timedelta(days=3),
-                loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    insert_rows(
+        raw,
+        "erp__products",
+        [
+            {
+                "product_id": 1,
+                "product_code": "P1",
+                "name": "Mesa",
+                "category": "moveis",
+                "updated_at": ts("2026-01-01 10:00:00"),
+            }
+        ],
+        extract_date=today - dt.timedelta(days=3),
+        loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    )
     with pytest.raises(RuntimeError, match="freshness"):
-        run_dbt(["source", "freshness", "--select", "source:erp.companies",
-                 "source:erp.products", "source:erp.quotes"],
-                tmp_path / "warehouse.duckdb", raw)
+        run_dbt(
+            [
+                "source",
+                "freshness",
+                "--select",
+                "source:erp.companies",
+                "source:erp.products",
+                "source:erp.quotes",
+            ],
+            tmp_path / "warehouse.duckdb",
+            raw,
+        )
     sources = json.loads((tmp_path / "dbt_target" / "sources.json").read_text())
     status = {r["unique_id"].rsplit(".", 1)[-1]: r["status"] for r in sources["results"]}
     assert status == {"companies": "pass", "products": "error", "quotes": "error"}

@@ -52,13 +52,14 @@ OPPS = (
     b'"created_at":"2026-11-01T10:00:00Z","updated_at":"2026-11-20T10:00:00"}\n'
 )
 DEPARTMENTS_NOT_JSON = (
-    b'{"department_id":"d_1","name":"Vendas","updated_at":"2026-11-20T10:00:00Z"}\n{oops\n')
+    b'{"department_id":"d_1","name":"Vendas","updated_at":"2026-11-20T10:00:00Z"}\n{oops\n'
+)
 
 CALLS_1 = (
     b"call_id,started_at,extension,direction,from_number,to_number,disposition,talk_seconds\n"
     b"1,2026-11-20 09:00:00,201,outbound,201,(11) 98765-4321,ANSWERED,125\n"
     b"2,2026-11-20 09:05:10,202,inbound,11987654321,202,NO ANSWER,0\n"
-    b"3,2026-11-20 09:07:00,201,outbound,201,\"+55 11 98765 4321\",BUSY,0\n"
+    b'3,2026-11-20 09:07:00,201,outbound,201,"+55 11 98765 4321",BUSY,0\n'
 )
 CALLS_1_2 = (
     b"call_id,started_at,extension,direction,from_number,to_number,disposition,talk_seconds\n"
@@ -104,8 +105,7 @@ PAYMENTS_NO_DELETED_AT = (  # deleted_at (nullable) absent
 COMPANIES_BAD_QUOTING = (
     'company_id;name;updated_at\n1;"Loja Centro;20/11/2026 10:00:00\n2;Filial;20/11/2026 10:00:00\n'
 ).encode("latin-1")
-COMPANIES_GOOD = "company_id;name;updated_at\n1;Móveis Ação;20/11/2026 10:00:00\n".encode(
-    "latin-1")
+COMPANIES_GOOD = "company_id;name;updated_at\n1;Móveis Ação;20/11/2026 10:00:00\n".encode("latin-1")
 
 
 def write(landing: Path, rel: str, data: bytes) -> Path:
@@ -152,8 +152,11 @@ def q(tmp_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def quarantine_rows(tmp_path: Path) -> list[tuple]:
-    return q(tmp_path, "SELECT file_name, row_number, column_name, reason FROM raw._quarantine "
-                       "ORDER BY file_name, row_number NULLS FIRST, column_name")
+    return q(
+        tmp_path,
+        "SELECT file_name, row_number, column_name, reason FROM raw._quarantine "
+        "ORDER BY file_name, row_number NULLS FIRST, column_name",
+    )
 
 
 # ----------------------------------------------------------------------------- schema
@@ -161,20 +164,35 @@ def test_ensure_raw_schema_is_idempotent_and_complete() -> None:
     con = duckdb.connect()
     ensure_raw_schema(con)
     ensure_raw_schema(con)
-    names = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema='raw'").fetchall()}
+    names = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema='raw'"
+        ).fetchall()
+    }
     assert names == {t.fqn for t in TABLES} | {"_manifest", "_quarantine"}
-    cols = con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                       "WHERE table_schema='raw' AND table_name='erp__receivables' "
-                       "ORDER BY ordinal_position").fetchall()
+    cols = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema='raw' AND table_name='erp__receivables' "
+        "ORDER BY ordinal_position"
+    ).fetchall()
     assert [c for c, _ in cols] == T["erp__receivables"].column_names + [
-        "_extras", "_file_name", "_file_hash", "_extract_date", "_delivery_seq",
-        "_row_number", "_loaded_at", "_load_id"]
+        "_extras",
+        "_file_name",
+        "_file_hash",
+        "_extract_date",
+        "_delivery_seq",
+        "_row_number",
+        "_loaded_at",
+        "_load_id",
+    ]
     types = dict(cols)
     assert types["amount"] == "DECIMAL(18,2)"
     assert types["due_on"] == "DATE" and types["updated_at"] == "TIMESTAMP"
-    phones = con.execute("SELECT data_type FROM information_schema.columns WHERE "
-                         "table_name='crm__clients' AND column_name='phones'").fetchall()
+    phones = con.execute(
+        "SELECT data_type FROM information_schema.columns WHERE "
+        "table_name='crm__clients' AND column_name='phones'"
+    ).fetchall()
     assert phones == [("VARCHAR[]",)]
 
 
@@ -189,72 +207,141 @@ def test_round_trip_counts_and_exact_values(tmp_path: Path, landing: Path) -> No
     assert by["pbx__calls"].rows_loaded == 4
     assert by["erp__customers"].rows_loaded == 2
     assert by["erp__payments"].rows_loaded == 1
-    counts = dict(q(tmp_path, "SELECT file_name, count(*) FROM ("
-                              "SELECT _file_name AS file_name FROM raw.crm__clients UNION ALL "
-                              "SELECT _file_name FROM raw.pbx__calls UNION ALL "
-                              "SELECT _file_name FROM raw.erp__customers) GROUP BY ALL"))
-    assert counts == {"crm/clients/clients_20261120.jsonl": 2,
-                      "crm/clients/clients_20261121.jsonl": 1,
-                      "pbx/calls/calls_20261120.csv": 3,
-                      "pbx/calls/calls_20261120_2.csv": 1,
-                      "erp/customers/customers_20261120.csv": 2}
+    counts = dict(
+        q(
+            tmp_path,
+            "SELECT file_name, count(*) FROM ("
+            "SELECT _file_name AS file_name FROM raw.crm__clients UNION ALL "
+            "SELECT _file_name FROM raw.pbx__calls UNION ALL "
+            "SELECT _file_name FROM raw.erp__customers) GROUP BY ALL",
+        )
+    )
+    assert counts == {
+        "crm/clients/clients_20261120.jsonl": 2,
+        "crm/clients/clients_20261121.jsonl": 1,
+        "pbx/calls/calls_20261120.csv": 3,
+        "pbx/calls/calls_20261120_2.csv": 1,
+        "erp/customers/customers_20261120.csv": 2,
+    }
 
     # erp: Latin-1 accents, quotes, ';' and newline inside quotes, exact timestamps
-    cust = q(tmp_path, "SELECT customer_code, full_name, document_number, email, city, "
-                       "updated_at, _row_number FROM raw.erp__customers ORDER BY 1")
+    cust = q(
+        tmp_path,
+        "SELECT customer_code, full_name, document_number, email, city, "
+        "updated_at, _row_number FROM raw.erp__customers ORDER BY 1",
+    )
     assert cust == [
-        ("C000001", 'João D\'Ávila; "Filho"', "123.456.789-09", "joao@ex.com", "São Paulo",
-         datetime(2026, 11, 20, 10, 0, 0), 1),
-        ("C000002", 'Conceição "Ltda"\nFilial Norte', "12.345.678/0001-95", None, "Niterói",
-         datetime(2026, 11, 20, 11, 30, 0), 2),
+        (
+            "C000001",
+            'João D\'Ávila; "Filho"',
+            "123.456.789-09",
+            "joao@ex.com",
+            "São Paulo",
+            datetime(2026, 11, 20, 10, 0, 0),
+            1,
+        ),
+        (
+            "C000002",
+            'Conceição "Ltda"\nFilial Norte',
+            "12.345.678/0001-95",
+            None,
+            "Niterói",
+            datetime(2026, 11, 20, 11, 30, 0),
+            2,
+        ),
     ]
 
     # erp decimals: exact Decimal, thousands separators, negative, dates
-    rec = q(tmp_path, "SELECT receivable_id, amount, issued_on, due_on, updated_at, "
-                      "typeof(amount) FROM raw.erp__receivables ORDER BY 1")
+    rec = q(
+        tmp_path,
+        "SELECT receivable_id, amount, issued_on, due_on, updated_at, "
+        "typeof(amount) FROM raw.erp__receivables ORDER BY 1",
+    )
     assert rec == [
-        (1, Decimal("1234.56"), date(2026, 11, 1), date(2026, 12, 1),
-         datetime(2026, 11, 20, 10), "DECIMAL(18,2)"),
-        (2, Decimal("-0.05"), date(2026, 11, 1), date(2027, 1, 1),
-         datetime(2026, 11, 20, 10), "DECIMAL(18,2)"),
-        (6, Decimal("1000000.10"), date(2028, 2, 29), date(2026, 12, 1),
-         datetime(2026, 11, 20, 23, 59, 59), "DECIMAL(18,2)"),
+        (
+            1,
+            Decimal("1234.56"),
+            date(2026, 11, 1),
+            date(2026, 12, 1),
+            datetime(2026, 11, 20, 10),
+            "DECIMAL(18,2)",
+        ),
+        (
+            2,
+            Decimal("-0.05"),
+            date(2026, 11, 1),
+            date(2027, 1, 1),
+            datetime(2026, 11, 20, 10),
+            "DECIMAL(18,2)",
+        ),
+        (
+            6,
+            Decimal("1000000.10"),
+            date(2028, 2, 29),
+            date(2026, 12, 1),
+            datetime(2026, 11, 20, 23, 59, 59),
+            "DECIMAL(18,2)",
+        ),
     ]
 
     # crm: Z timestamps stored as UTC wall time, arrays, accents, JSON numbers exact
-    cl = q(tmp_path, "SELECT client_id, full_name, phones, city, created_at, updated_at, "
-                     "deleted_at, _extract_date, _delivery_seq FROM raw.crm__clients "
-                     "ORDER BY _extract_date, _row_number")
-    assert cl[0] == ("c_000001", "João Conceição", ["(11) 98765-4321", "+55 11 98765 4321"],
-                     "São Paulo", datetime(2026, 11, 1, 13, 5), datetime(2026, 11, 20, 23, 59, 59),
-                     None, date(2026, 11, 20), 1)
+    cl = q(
+        tmp_path,
+        "SELECT client_id, full_name, phones, city, created_at, updated_at, "
+        "deleted_at, _extract_date, _delivery_seq FROM raw.crm__clients "
+        "ORDER BY _extract_date, _row_number",
+    )
+    assert cl[0] == (
+        "c_000001",
+        "João Conceição",
+        ["(11) 98765-4321", "+55 11 98765 4321"],
+        "São Paulo",
+        datetime(2026, 11, 1, 13, 5),
+        datetime(2026, 11, 20, 23, 59, 59),
+        None,
+        date(2026, 11, 20),
+        1,
+    )
     assert cl[1][1] == 'Ana "Aninha" Souza' and cl[1][2] == []
     assert cl[1][6] == datetime(2026, 11, 20, 10)
     assert cl[2][5] == datetime(2026, 11, 21, 8, 0, 0, 500000)
     assert q(tmp_path, "SELECT amount FROM raw.crm__opportunities") == [(Decimal("1234.56"),)]
 
     # pbx: quoted field, timestamps, ints; second delivery of the day has seq 2
-    calls = q(tmp_path, "SELECT call_id, started_at, to_number, disposition, talk_seconds, "
-                        "_delivery_seq, _row_number FROM raw.pbx__calls ORDER BY 1")
+    calls = q(
+        tmp_path,
+        "SELECT call_id, started_at, to_number, disposition, talk_seconds, "
+        "_delivery_seq, _row_number FROM raw.pbx__calls ORDER BY 1",
+    )
     assert calls[0] == (1, datetime(2026, 11, 20, 9), "(11) 98765-4321", "ANSWERED", 125, 1, 1)
     assert calls[2][2] == "+55 11 98765 4321"
     assert calls[3] == (4, datetime(2026, 11, 20, 18), "203", "ANSWERED", 60, 2, 1)
 
     # studio: HH:MM timestamps and booleans
-    ses = q(tmp_path, "SELECT session_id, starts_at, finalized_at, cancelled, capacity "
-                      "FROM raw.studio__sessions ORDER BY 1")
-    assert ses == [(10, datetime(2026, 11, 20, 7), datetime(2026, 11, 20, 8, 5), False, 12),
-                   (13, datetime(2026, 11, 20, 13), None, True, 8)]
+    ses = q(
+        tmp_path,
+        "SELECT session_id, starts_at, finalized_at, cancelled, capacity "
+        "FROM raw.studio__sessions ORDER BY 1",
+    )
+    assert ses == [
+        (10, datetime(2026, 11, 20, 7), datetime(2026, 11, 20, 8, 5), False, 12),
+        (13, datetime(2026, 11, 20, 13), None, True, 8),
+    ]
 
     # missing nullable column loads as NULL
     assert q(tmp_path, "SELECT payment_id, amount, deleted_at FROM raw.erp__payments") == [
-        (1, Decimal("234.56"), None)]
+        (1, Decimal("234.56"), None)
+    ]
 
     # lineage columns
-    lin = q(tmp_path, "SELECT DISTINCT _file_hash, _load_id, _loaded_at FROM raw.pbx__calls "
-                      "WHERE _delivery_seq = 1")
+    lin = q(
+        tmp_path,
+        "SELECT DISTINCT _file_hash, _load_id, _loaded_at FROM raw.pbx__calls "
+        "WHERE _delivery_seq = 1",
+    )
     assert len(lin) == 1
     import hashlib
+
     assert lin[0][0] == hashlib.sha256(CALLS_1).hexdigest()
     assert lin[0][1] == res.load_id
     # progress: one line per file, naming the file
@@ -273,8 +360,11 @@ def test_unknown_column_survives_in_extras(tmp_path: Path, landing: Path) -> Non
     extras = q(tmp_path, "SELECT customer_code, _extras FROM raw.erp__customers ORDER BY 1")
     assert json.loads(extras[0][1]) == {"loyalty_tier": "ouro"}
     assert json.loads(extras[1][1]) == {"loyalty_tier": None}
-    cl = q(tmp_path, "SELECT client_id, _extras FROM raw.crm__clients "
-                     "WHERE _extract_date = DATE '2026-11-20' ORDER BY 1")
+    cl = q(
+        tmp_path,
+        "SELECT client_id, _extras FROM raw.crm__clients "
+        "WHERE _extract_date = DATE '2026-11-20' ORDER BY 1",
+    )
     assert json.loads(cl[1][1]) == {"utm_campaign": "black-friday"}
     assert json.loads(cl[0][1]) == {"utm_campaign": None}
     # no unknown columns -> NULL
@@ -284,37 +374,53 @@ def test_unknown_column_survives_in_extras(tmp_path: Path, landing: Path) -> Non
 # ----------------------------------------------------------------------------- re-runs
 def test_rerun_is_idempotent(tmp_path: Path, landing: Path) -> None:
     run(tmp_path, landing)
-    snapshot_sql = ("SELECT file_name, file_hash, status, rows_loaded, load_id FROM raw._manifest "
-                    "ORDER BY ALL")
+    snapshot_sql = (
+        "SELECT file_name, file_hash, status, rows_loaded, load_id FROM raw._manifest ORDER BY ALL"
+    )
     manifest = q(tmp_path, snapshot_sql)
     quarantine = quarantine_rows(tmp_path)
-    totals = q(tmp_path, "SELECT (SELECT count(*) FROM raw.crm__clients), "
-                         "(SELECT count(*) FROM raw.erp__receivables), "
-                         "(SELECT count(*) FROM raw.pbx__calls)")
+    totals = q(
+        tmp_path,
+        "SELECT (SELECT count(*) FROM raw.crm__clients), "
+        "(SELECT count(*) FROM raw.erp__receivables), "
+        "(SELECT count(*) FROM raw.pbx__calls)",
+    )
     res2 = run(tmp_path, landing)
     assert res2.rows_loaded == 0 and res2.quarantined == 0 and not res2.errors
     assert sum(t.files_loaded for t in res2.tables) == 0
     assert res2.by_table["pbx__calls"].files_skipped == 3  # two good + badly named
     assert q(tmp_path, snapshot_sql) == manifest
     assert quarantine_rows(tmp_path) == quarantine
-    assert q(tmp_path, "SELECT (SELECT count(*) FROM raw.crm__clients), "
-                       "(SELECT count(*) FROM raw.erp__receivables), "
-                       "(SELECT count(*) FROM raw.pbx__calls)") == totals
+    assert (
+        q(
+            tmp_path,
+            "SELECT (SELECT count(*) FROM raw.crm__clients), "
+            "(SELECT count(*) FROM raw.erp__receivables), "
+            "(SELECT count(*) FROM raw.pbx__calls)",
+        )
+        == totals
+    )
 
 
 def test_corrected_redelivery_loads_new_versions(tmp_path: Path, landing: Path) -> None:
     run(tmp_path, landing)
-    write(landing, "pbx/calls/calls_20261120.csv",
-          CALLS_1.replace(b"ANSWERED,125", b"ANSWERED,126"))
+    write(
+        landing, "pbx/calls/calls_20261120.csv", CALLS_1.replace(b"ANSWERED,125", b"ANSWERED,126")
+    )
     res = run(tmp_path, landing)
     assert res.by_table["pbx__calls"].files_loaded == 1
     assert res.by_table["pbx__calls"].rows_loaded == 3
-    versions = q(tmp_path, "SELECT talk_seconds, _load_id FROM raw.pbx__calls WHERE call_id = 1 "
-                           "ORDER BY _loaded_at")
+    versions = q(
+        tmp_path,
+        "SELECT talk_seconds, _load_id FROM raw.pbx__calls WHERE call_id = 1 ORDER BY _loaded_at",
+    )
     assert [v[0] for v in versions] == [125, 126]
     assert versions[1][1] == res.load_id
-    manifest = q(tmp_path, "SELECT count(DISTINCT file_hash) FROM raw._manifest "
-                           "WHERE file_name = 'pbx/calls/calls_20261120.csv'")
+    manifest = q(
+        tmp_path,
+        "SELECT count(DISTINCT file_hash) FROM raw._manifest "
+        "WHERE file_name = 'pbx/calls/calls_20261120.csv'",
+    )
     assert manifest == [(2,)]
 
 
@@ -326,17 +432,20 @@ def test_second_delivery_same_day_is_ordered_after_first(landing: Path) -> None:
     ]
     write(landing, "pbx/calls/calls_20261120_10.csv", CALLS_1_2)
     write(landing, "pbx/calls/calls_20261119.csv", CALLS_1_2)
-    assert [(f.extract_date.day, f.delivery_seq) for f in discover_files(
-        landing, T["pbx__calls"])] == [(19, 1), (20, 1), (20, 2), (20, 10)]
+    assert [
+        (f.extract_date.day, f.delivery_seq) for f in discover_files(landing, T["pbx__calls"])
+    ] == [(19, 1), (20, 1), (20, 2), (20, 10)]
 
 
 def test_as_of_limits_files_read(tmp_path: Path, landing: Path) -> None:
-    assert [f.rel_name for f in discover_files(landing, T["crm__clients"], date(2026, 11, 20))
-            ] == ["crm/clients/clients_20261120.jsonl"]
+    assert [f.rel_name for f in discover_files(landing, T["crm__clients"], date(2026, 11, 20))] == [
+        "crm/clients/clients_20261120.jsonl"
+    ]
     res = run(tmp_path, landing, as_of=date(2026, 11, 20), tables=[T["crm__clients"]])
     assert res.by_table["crm__clients"].files_seen == 1
     assert q(tmp_path, "SELECT DISTINCT _extract_date FROM raw.crm__clients") == [
-        (date(2026, 11, 20),)]
+        (date(2026, 11, 20),)
+    ]
     res = run(tmp_path, landing, tables=[T["crm__clients"]])  # later run catches up
     assert res.by_table["crm__clients"].files_loaded == 1
     assert res.by_table["crm__clients"].files_skipped == 1
@@ -344,7 +453,8 @@ def test_as_of_limits_files_read(tmp_path: Path, landing: Path) -> None:
 
 # ----------------------------------------------------------------------------- quarantine
 def test_each_bad_input_is_quarantined_with_file_row_column_and_reason(
-        tmp_path: Path, landing: Path) -> None:
+    tmp_path: Path, landing: Path
+) -> None:
     res = run(tmp_path, landing)
     rows = quarantine_rows(tmp_path)
     by_file: dict[str, list[tuple]] = {}
@@ -370,8 +480,11 @@ def test_each_bad_input_is_quarantined_with_file_row_column_and_reason(
 
     # row problems: empty key, bad date, bad decimal; the rest of the file loads
     rec = by_file["erp/receivables/receivables_20261120.csv"]
-    assert [(rn, col) for rn, col, _ in rec] == [(3, "receivable_id"), (4, "issued_on"),
-                                                 (5, "amount")]
+    assert [(rn, col) for rn, col, _ in rec] == [
+        (3, "receivable_id"),
+        (4, "issued_on"),
+        (5, "amount"),
+    ]
     assert "empty primary key" in rec[0][2]
     assert "31/02/2026" in rec[1][2] and "DD/MM/YYYY" in rec[1][2]
     assert "12,345" in rec[2][2]
@@ -398,20 +511,27 @@ def test_each_bad_input_is_quarantined_with_file_row_column_and_reason(
     assert res.quarantined == len(rows) - 0 - (len(rec) - 3) - (len(ses) - 2) - (len(opp) - 2)
     assert not res.ok and not res.errors
     summary = "\n".join(res.summary_lines(max_problems=50))
-    assert ("erp/receivables/receivables_20261120.csv row 4 column issued_on: cannot convert "
-            in summary)
+    assert (
+        "erp/receivables/receivables_20261120.csv row 4 column issued_on: cannot convert "
+        in summary
+    )
     # other tables unaffected
     assert res.by_table["erp__customers"].ok
 
 
 def test_multiple_problems_in_one_row_give_one_quarantine_row_each(tmp_path: Path) -> None:
     land = tmp_path / "landing"
-    write(land, "studio/areas/areas_20261120.csv",
-          b"area_id,name,updated_at\nx1,Sala 1,20/11/2026\n2,Sala 2,2026-11-20 10:00\n")
+    write(
+        land,
+        "studio/areas/areas_20261120.csv",
+        b"area_id,name,updated_at\nx1,Sala 1,20/11/2026\n2,Sala 2,2026-11-20 10:00\n",
+    )
     res = run(tmp_path, land, tables=[T["studio__areas"]])
     assert res.by_table["studio__areas"].rows_quarantined == 1
     assert [(e.row_number, e.column_name) for e in res.by_table["studio__areas"].quarantine] == [
-        (1, "area_id"), (1, "updated_at")]
+        (1, "area_id"),
+        (1, "updated_at"),
+    ]
     assert q(tmp_path, "SELECT area_id, name FROM raw.studio__areas") == [(2, "Sala 2")]
 
 
@@ -427,8 +547,11 @@ def test_bad_file_copied_to_quarantine_dir(tmp_path: Path, landing: Path) -> Non
 
 def test_undecodable_utf8_file_is_quarantined(tmp_path: Path) -> None:
     land = tmp_path / "landing"
-    write(land, "studio/areas/areas_20261120.csv",
-          "area_id,name,updated_at\n1,Sala Ação,2026-11-20 10:00\n".encode("latin-1"))
+    write(
+        land,
+        "studio/areas/areas_20261120.csv",
+        "area_id,name,updated_at\n1,Sala Ação,2026-11-20 10:00\n".encode("latin-1"),
+    )
     res = run(tmp_path, land, tables=[T["studio__areas"]])
     (entry,) = res.by_table["studio__areas"].quarantine
     assert entry.row_number is None and "cannot be parsed" in entry.reason
@@ -436,7 +559,8 @@ def test_undecodable_utf8_file_is_quarantined(tmp_path: Path) -> None:
 
 
 def test_failing_file_keeps_earlier_files_and_other_tables(
-        tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A crash mid-file rolls back that file only; earlier files and other tables stay."""
     real_copy = loader._copy_to_quarantine
 
@@ -445,19 +569,25 @@ def test_failing_file_keeps_earlier_files_and_other_tables(
             raise OSError("disk full")
         real_copy(path, rel, qdir, load_id)
 
-    write(landing, "erp/receivables/receivables_20261119.csv",
-          RECEIVABLES.split(b"\n", 3)[0] + b"\n" + RECEIVABLES.split(b"\n")[1] + b"\n")
+    write(
+        landing,
+        "erp/receivables/receivables_20261119.csv",
+        RECEIVABLES.split(b"\n", 3)[0] + b"\n" + RECEIVABLES.split(b"\n")[1] + b"\n",
+    )
     monkeypatch.setattr(loader, "_copy_to_quarantine", broken_copy)
     res = run(tmp_path, landing)
     rec = res.by_table["erp__receivables"]
     assert rec.error is not None and "disk full" in rec.error
     assert rec.files_loaded == 1 and rec.rows_loaded == 1
     assert q(tmp_path, "SELECT _file_name, count(*) FROM raw.erp__receivables GROUP BY 1") == [
-        ("erp/receivables/receivables_20261119.csv", 1)]
-    assert q(tmp_path, "SELECT count(*) FROM raw._quarantine WHERE table_name = 'receivables'"
-             ) == [(0,)]
-    assert q(tmp_path, "SELECT count(*) FROM raw._manifest WHERE table_name = 'receivables'"
-             ) == [(1,)]
+        ("erp/receivables/receivables_20261119.csv", 1)
+    ]
+    assert q(tmp_path, "SELECT count(*) FROM raw._quarantine WHERE table_name = 'receivables'") == [
+        (0,)
+    ]
+    assert q(tmp_path, "SELECT count(*) FROM raw._manifest WHERE table_name = 'receivables'") == [
+        (1,)
+    ]
     assert res.by_table["erp__customers"].rows_loaded == 2  # later table still ran
     assert "ERROR erp__receivables" in "\n".join(res.summary_lines())
     monkeypatch.setattr(loader, "_copy_to_quarantine", real_copy)
@@ -467,7 +597,8 @@ def test_failing_file_keeps_earlier_files_and_other_tables(
 
 
 def test_unexpected_exception_in_one_table_does_not_stop_others(
-        tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = loader._stage_file
 
     def explode(con: duckdb.DuckDBPyConnection, path: Path, table):  # type: ignore[no-untyped-def]
@@ -485,26 +616,36 @@ def test_unexpected_exception_in_one_table_does_not_stop_others(
 def test_empty_jsonl_delta_loads_nothing_and_is_recorded(tmp_path: Path) -> None:
     land = tmp_path / "landing"
     write(land, "crm/campaigns/campaigns_20261120.jsonl", b"")
-    write(land, "erp/products/products_20261120.csv",
-          b"product_id;product_code;name;category;updated_at\n")
+    write(
+        land,
+        "erp/products/products_20261120.csv",
+        b"product_id;product_code;name;category;updated_at\n",
+    )
     res = run(tmp_path, land, tables=[T["crm__campaigns"], T["erp__products"]])
     assert res.ok, res.summary_lines()
     assert all(v.success for t in res.tables for v in t.validations)
     assert q(tmp_path, "SELECT file_name, rows_in_file, status FROM raw._manifest ORDER BY 1") == [
         ("crm/campaigns/campaigns_20261120.jsonl", 0, "loaded"),
-        ("erp/products/products_20261120.csv", 0, "loaded")]
+        ("erp/products/products_20261120.csv", 0, "loaded"),
+    ]
 
 
 def test_ingest_table_on_existing_connection(tmp_path: Path, landing: Path) -> None:
     con = duckdb.connect()
     ensure_raw_schema(con)
-    res = ingest_table(con, landing, T["pbx__calls"], quarantine_dir=tmp_path / "q",
-                       load_id="L1", validate=False)
+    res = ingest_table(
+        con, landing, T["pbx__calls"], quarantine_dir=tmp_path / "q", load_id="L1", validate=False
+    )
     assert (res.files_seen, res.files_loaded, res.files_quarantined, res.rows_loaded) == (
-        3, 3, 1, 4)
+        3,
+        3,
+        1,
+        4,
+    )
     assert res.validations[0].success is False  # the badly named file
-    assert con.execute("SELECT count(*) FROM raw.pbx__calls WHERE _load_id = 'L1'"
-                       ).fetchall() == [(4,)]
+    assert con.execute("SELECT count(*) FROM raw.pbx__calls WHERE _load_id = 'L1'").fetchall() == [
+        (4,)
+    ]
 
 
 # ----------------------------------------------------------------------------- validation
@@ -522,8 +663,9 @@ def test_validation_passes_on_good_file_and_fails_on_bad(tmp_path: Path, landing
     json.dumps(meta)  # serialisable for Dagster
     assert meta["success"] is False and meta["expectations_failed"] == len(failed)
     mem = res.by_table["studio__members"].validations[0]
-    (colset,) = [e for e in mem.expectations
-                 if e["expectation"] == "expect_table_columns_to_match_set"]
+    (colset,) = [
+        e for e in mem.expectations if e["expectation"] == "expect_table_columns_to_match_set"
+    ]
     assert not colset["success"] and colset["partial_unexpected_list"] == ["registration_type"]
     # every file that quarantined something failed validation
     for t in res.tables:
@@ -535,55 +677,91 @@ def test_validation_passes_on_good_file_and_fails_on_bad(tmp_path: Path, landing
 
 def test_validate_extract_enum_uniqueness_and_missing_nullable() -> None:
     table = T["erp__payments"]
-    good = pd.DataFrame({"payment_id": ["1", "2"], "receivable_id": ["1", "1"],
-                         "paid_on": ["29/02/2024", "31/12/2026"], "amount": ["1.234,56", "0,5"],
-                         "method": ["pix", "boleto"], "updated_at": ["01/01/2026 00:00:00"] * 2})
+    good = pd.DataFrame(
+        {
+            "payment_id": ["1", "2"],
+            "receivable_id": ["1", "1"],
+            "paid_on": ["29/02/2024", "31/12/2026"],
+            "amount": ["1.234,56", "0,5"],
+            "method": ["pix", "boleto"],
+            "updated_at": ["01/01/2026 00:00:00"] * 2,
+        }
+    )
     assert validate_extract(good, table, "p.csv").success
     bad = good.assign(payment_id=["1", "1"], method=["pix", "cheque"])
     v = validate_extract(bad, table, "p.csv")
     failed = {(e["expectation"], e["column"]): e for e in v.expectations if not e["success"]}
-    assert set(failed) == {("expect_column_values_to_be_unique", "payment_id"),
-                           ("expect_column_values_to_be_in_set", "method")}
+    assert set(failed) == {
+        ("expect_column_values_to_be_unique", "payment_id"),
+        ("expect_column_values_to_be_in_set", "method"),
+    }
     assert failed[("expect_column_values_to_be_in_set", "method")]["unexpected_count"] == 1
-    assert failed[("expect_column_values_to_be_in_set", "method")][
-        "partial_unexpected_list"] == ["cheque"]
+    assert failed[("expect_column_values_to_be_in_set", "method")]["partial_unexpected_list"] == [
+        "cheque"
+    ]
 
 
 # ----------------------------------------------------------------------------- formats
-@pytest.mark.parametrize(("system", "ctype", "good", "bad"), [
-    ("erp", "dec", ["0", "1,5", "-0,05", "1.234,56", "1.000.000", "9999999999999999,99"],
-     ["1,234", "12,345", "1.23", "1,", ",5", "1 000,00", "1.234.56", "", " 1", "1,2\n"]),
-    ("crm", "dec", ["0", "1234.56", "1000.0", "-3.1"], ["1,5", "1e3", "1.234", "NaN"]),
-    ("erp", "date", ["29/02/2024", "31/01/2026", "30/04/2026", "29/02/2000"],
-     ["29/02/2026", "31/04/2026", "29/02/1900", "1/2/2026", "2026-01-01", "00/01/2026"]),
-    ("pbx", "ts", ["2026-11-20 23:59:59", "2024-02-29 00:00:00"],
-     ["2026-11-20 24:00:00", "2026-11-20 10:00", "2026-11-20T10:00:00"]),
-    ("studio", "ts", ["2026-11-20 07:00"], ["2026-11-20 07:00:00", "2026-11-20 7:00"]),
-    ("erp", "ts", ["31/12/2026 23:59:59"], ["31/12/2026 23:59", "2026-12-31 23:59:59"]),
-    ("crm", "ts", ["2026-11-20T13:05:00Z", "2026-11-20T13:05:00.123456Z"],
-     ["2026-11-20T13:05:00", "2026-11-20 13:05:00Z", "2026-11-20T13:05:00+00:00"]),
-    ("erp", "bool", ["S", "N"], ["s", "true", "Sim"]),
-    ("studio", "bool", ["true", "false"], ["True", "1", "S"]),
-    ("erp", "int", ["0", "-12", "999999999999999999"],
-     ["1.0", "1,0", "1e3", "9999999999999999999"]),
-])
-def test_sql_conversion_and_gx_regex_agree(system: str, ctype: str, good: list[str],
-                                           bad: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("system", "ctype", "good", "bad"),
+    [
+        (
+            "erp",
+            "dec",
+            ["0", "1,5", "-0,05", "1.234,56", "1.000.000", "9999999999999999,99"],
+            ["1,234", "12,345", "1.23", "1,", ",5", "1 000,00", "1.234.56", "", " 1", "1,2\n"],
+        ),
+        ("crm", "dec", ["0", "1234.56", "1000.0", "-3.1"], ["1,5", "1e3", "1.234", "NaN"]),
+        (
+            "erp",
+            "date",
+            ["29/02/2024", "31/01/2026", "30/04/2026", "29/02/2000"],
+            ["29/02/2026", "31/04/2026", "29/02/1900", "1/2/2026", "2026-01-01", "00/01/2026"],
+        ),
+        (
+            "pbx",
+            "ts",
+            ["2026-11-20 23:59:59", "2024-02-29 00:00:00"],
+            ["2026-11-20 24:00:00", "2026-11-20 10:00", "2026-11-20T10:00:00"],
+        ),
+        ("studio", "ts", ["2026-11-20 07:00"], ["2026-11-20 07:00:00", "2026-11-20 7:00"]),
+        ("erp", "ts", ["31/12/2026 23:59:59"], ["31/12/2026 23:59", "2026-12-31 23:59:59"]),
+        (
+            "crm",
+            "ts",
+            ["2026-11-20T13:05:00Z", "2026-11-20T13:05:00.123456Z"],
+            ["2026-11-20T13:05:00", "2026-11-20 13:05:00Z", "2026-11-20T13:05:00+00:00"],
+        ),
+        ("erp", "bool", ["S", "N"], ["s", "true", "Sim"]),
+        ("studio", "bool", ["true", "false"], ["True", "1", "S"]),
+        (
+            "erp",
+            "int",
+            ["0", "-12", "999999999999999999"],
+            ["1.0", "1,0", "1e3", "9999999999999999999"],
+        ),
+    ],
+)
+def test_sql_conversion_and_gx_regex_agree(
+    system: str, ctype: str, good: list[str], bad: list[str]
+) -> None:
     fmt = SYSTEMS[system]
     col = Column("v", ctype)  # type: ignore[arg-type]
     rx = re.compile(python_regex(value_pattern(fmt, col) or ""))
     con = duckdb.connect()
     expr = sql_convert(fmt, col, "v")
     for value in good + bad:
-        (converted,) = con.execute(f"SELECT {expr} FROM (SELECT ?::VARCHAR AS v)",
-                                   [value]).fetchall()
+        (converted,) = con.execute(
+            f"SELECT {expr} FROM (SELECT ?::VARCHAR AS v)", [value]
+        ).fetchall()
         sql_ok = converted[0] is not None
         gx_ok = rx.search(value) is not None
         assert sql_ok == gx_ok == (value in good), (value, sql_ok, gx_ok)
 
 
-def _payments_csv(n: int, *, bad_row: int | None = None, dup_of: tuple[int, int] | None = None
-                  ) -> bytes:
+def _payments_csv(
+    n: int, *, bad_row: int | None = None, dup_of: tuple[int, int] | None = None
+) -> bytes:
     lines = ["payment_id;receivable_id;paid_on;amount;method;updated_at;deleted_at"]
     for i in range(1, n + 1):
         pid = dup_of[1] if dup_of and i == dup_of[0] else i

@@ -71,8 +71,9 @@ def scan_table_dir(landing: Path, table: Table) -> tuple[list[LandingFile], list
         m = rx.fullmatch(path.name)
         reason: str | None = None
         if m is None:
-            reason = (f"file name does not follow {table.name}_<YYYYMMDD>[_<n>]."
-                      f"{table.format.extension}")
+            reason = (
+                f"file name does not follow {table.name}_<YYYYMMDD>[_<n>].{table.format.extension}"
+            )
         else:
             seq = int(m["n"]) if m["n"] else 1
             try:

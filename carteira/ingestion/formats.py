@@ -27,19 +27,20 @@ _TIME_HMS = _TIME_HM + ":[0-5][0-9]"
 
 
 def _ymd(sep: str) -> str:
-    md = (f"(?:{_MONTH}{sep}{_DAY_1_28}|{_MONTH_30}{sep}(?:29|30)|{_MONTH_31}{sep}31)")
+    md = f"(?:{_MONTH}{sep}{_DAY_1_28}|{_MONTH_30}{sep}(?:29|30)|{_MONTH_31}{sep}31)"
     return f"(?:{_YEAR}{sep}{md}|{_LEAP_YEAR}{sep}02{sep}29)"
 
 
 def _dmy(sep: str) -> str:
-    dm = (f"(?:{_DAY_1_28}{sep}{_MONTH}|(?:29|30){sep}{_MONTH_30}|31{sep}{_MONTH_31})")
+    dm = f"(?:{_DAY_1_28}{sep}{_MONTH}|(?:29|30){sep}{_MONTH_30}|31{sep}{_MONTH_31})"
     return f"(?:{dm}{sep}{_YEAR}|29{sep}02{sep}{_LEAP_YEAR})"
 
 
 _INT = "-?[0-9]{1,18}"  # always fits BIGINT
 _DEC_DOT = "-?[0-9]{1,16}(?:\\.[0-9]{1,2})?"  # always fits DECIMAL(18,2), never rounds
-_DEC_COMMA = ("-?(?:[0-9]{1,16}|[0-9]{1,3}(?:\\.[0-9]{3}){1,4}|[0-9](?:\\.[0-9]{3}){5})"
-              "(?:,[0-9]{1,2})?")
+_DEC_COMMA = (
+    "-?(?:[0-9]{1,16}|[0-9]{1,3}(?:\\.[0-9]{3}){1,4}|[0-9](?:\\.[0-9]{3}){5})(?:,[0-9]{1,2})?"
+)
 
 # strptime formats DuckDB uses once the pattern matched
 _DATE_FMT = {"%Y-%m-%d": _ymd("-"), "%d/%m/%Y": _dmy("/")}
@@ -90,13 +91,19 @@ def expected_format(fmt: SystemFormat, col: Column) -> str:
         return f"{fmt.true_token}/{fmt.false_token}"
     if t == "date":
         return "a date " + fmt.date_format.replace("%Y", "YYYY").replace("%m", "MM").replace(
-            "%d", "DD")
+            "%d", "DD"
+        )
     if t == "ts":
         if fmt.ts_format is None:
             return "a UTC timestamp YYYY-MM-DDTHH:MM:SSZ"
-        return "a timestamp " + (fmt.ts_format.replace("%Y", "YYYY").replace("%m", "MM")
-                                 .replace("%d", "DD").replace("%H", "HH").replace("%M", "MM")
-                                 .replace("%S", "SS"))
+        return "a timestamp " + (
+            fmt.ts_format.replace("%Y", "YYYY")
+            .replace("%m", "MM")
+            .replace("%d", "DD")
+            .replace("%H", "HH")
+            .replace("%M", "MM")
+            .replace("%S", "SS")
+        )
     if t == "str[]":
         return "a JSON array"
     return "text"
@@ -122,8 +129,10 @@ def sql_convert(fmt: SystemFormat, col: Column, v: str) -> str:
     if t == "str":
         return v
     if t == "str[]":
-        return (f"(CASE WHEN json_valid({v}) AND json_type(CAST({v} AS JSON)) = 'ARRAY' "
-                f"THEN try_cast(CAST({v} AS JSON) AS VARCHAR[]) END)")
+        return (
+            f"(CASE WHEN json_valid({v}) AND json_type(CAST({v} AS JSON)) = 'ARRAY' "
+            f"THEN try_cast(CAST({v} AS JSON) AS VARCHAR[]) END)"
+        )
     pattern = value_pattern(fmt, col)
     assert pattern is not None
     gate = f"regexp_full_match({v}, {sql_literal(pattern)})"

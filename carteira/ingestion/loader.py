@@ -171,17 +171,20 @@ class IngestResult:
         """Short human summary: totals, failed tables, then the first problems."""
         files = sum(t.files_loaded for t in self.tables)
         skipped = sum(t.files_skipped for t in self.tables)
-        lines = [f"load {self.load_id}: {files} files loaded, {skipped} already loaded, "
-                 f"{self.rows_loaded} rows loaded, {self.quarantined} quarantined "
-                 f"({len(self.tables)} tables)"]
+        lines = [
+            f"load {self.load_id}: {files} files loaded, {skipped} already loaded, "
+            f"{self.rows_loaded} rows loaded, {self.quarantined} quarantined "
+            f"({len(self.tables)} tables)"
+        ]
         for name, err in self.errors.items():
             lines.append(f"ERROR {name}: {err.splitlines()[0] if err else err}")
         problems = [q for t in self.tables for q in t.quarantine]
         for q in problems[:max_problems]:
             lines.append(f"quarantined {q.describe()}")
         if len(problems) > max_problems:
-            lines.append(f"... and {len(problems) - max_problems} more problems "
-                         "(see raw._quarantine)")
+            lines.append(
+                f"... and {len(problems) - max_problems} more problems (see raw._quarantine)"
+            )
         return lines
 
 
@@ -225,8 +228,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         else:
             for n, t in cols:
                 if n not in existing[table.fqn]:
-                    con.execute(f"ALTER TABLE {raw_table_name(table, con)} ADD COLUMN "
-                                f"{sql_ident(n)} {t}")
+                    con.execute(
+                        f"ALTER TABLE {raw_table_name(table, con)} ADD COLUMN {sql_ident(n)} {t}"
+                    )
 
 
 # ----------------------------------------------------------------------------- reading
@@ -234,8 +238,12 @@ class UnparseableFile(Exception):
     """The file cannot be read as its system's format (quarantined whole)."""
 
 
-_PARSE_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException,
-                 UnicodeDecodeError, csv.Error)
+_PARSE_ERRORS = (
+    duckdb.InvalidInputException,
+    duckdb.ConversionException,
+    UnicodeDecodeError,
+    csv.Error,
+)
 
 
 def _duckdb_encoding(encoding: str) -> str:
@@ -247,8 +255,9 @@ def _csv_header(path: Path, table: Table) -> list[str]:
     fmt = table.format
     encoding = "utf-8-sig" if fmt.encoding.lower() == "utf-8" else fmt.encoding
     with path.open("r", encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=fmt.delimiter or ",", quotechar='"',
-                            doublequote=True, strict=True)
+        reader = csv.reader(
+            fh, delimiter=fmt.delimiter or ",", quotechar='"', doublequote=True, strict=True
+        )
         try:
             header = next(reader)
         except StopIteration:
@@ -291,8 +300,10 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> lis
             con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} (_rn BIGINT, _bad BOOLEAN)")
             return []
         spec = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
-        source = (f"read_json({sql_literal(str(path))}, format='newline_delimited', "
-                  f"records=true, columns={spec})")
+        source = (
+            f"read_json({sql_literal(str(path))}, format='newline_delimited', "
+            f"records=true, columns={spec})"
+        )
         src_cols = ", ".join(f"{sql_ident(n)} AS c{i}" for i, n in enumerate(names))
     else:
         if fmt.encoding.lower() in ("latin-1", "iso-8859-1") and (bad := latin1_problem(path)):
@@ -313,7 +324,9 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> lis
     texts = ", ".join(f"c{i}" for i in range(len(names)))
     conversions = "".join(
         f", {sql_convert(fmt, col, f'c{pos[col.name]}')} AS t{pos[col.name]}"
-        for col in table.columns if col.name in pos and _typed(col))
+        for col in table.columns
+        if col.name in pos and _typed(col)
+    )
     bad = " OR ".join(c for c, _, _ in _problem_exprs(table, pos)) or "false"
     # row_number() OVER () numbers records in file order only while DuckDB preserves
     # insertion order (the default); make sure a caller's connection did not turn it off
@@ -346,8 +359,10 @@ def _problem_exprs(table: Table, pos: dict[str, int]) -> list[tuple[str, str, st
         cond = f"(c{i} IS NOT NULL AND t{i} IS NULL)"
         if col.name == pk:  # an empty key is reported once, as an empty key
             cond = f"(trim(c{i}) <> '' AND {cond})"
-        reason = (f"'cannot convert ' || to_json(left(c{i}, 80))::VARCHAR || "
-                  f"{sql_literal(f' to {col.type}: expected {expected_format(fmt, col)}')}")
+        reason = (
+            f"'cannot convert ' || to_json(left(c{i}, 80))::VARCHAR || "
+            f"{sql_literal(f' to {col.type}: expected {expected_format(fmt, col)}')}"
+        )
         out.append((cond, col.name, reason))
     return out
 
@@ -390,8 +405,15 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None =
 
 
 def _already_loaded(con: duckdb.DuckDBPyConnection, rel: str, digest: str) -> bool:
-    return _scalar(con, f"SELECT count(*) FROM {raw_schema(con)}._manifest "
-                        "WHERE file_name = ? AND file_hash = ?", [rel, digest]) > 0
+    return (
+        _scalar(
+            con,
+            f"SELECT count(*) FROM {raw_schema(con)}._manifest "
+            "WHERE file_name = ? AND file_hash = ?",
+            [rel, digest],
+        )
+        > 0
+    )
 
 
 def _copy_to_quarantine(path: Path, rel: str, quarantine_dir: Path, load_id: str) -> None:
@@ -400,21 +422,57 @@ def _copy_to_quarantine(path: Path, rel: str, quarantine_dir: Path, load_id: str
     shutil.copy2(path, target)
 
 
-def _insert_manifest(con: duckdb.DuckDBPyConnection, *, rel: str, table: Table, digest: str,
-                     extract_date: date | None, seq: int | None, size: int,
-                     rows_in_file: int | None, rows_loaded: int, rows_quarantined: int | None,
-                     status: str, load_id: str, now: datetime) -> None:
+def _insert_manifest(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rel: str,
+    table: Table,
+    digest: str,
+    extract_date: date | None,
+    seq: int | None,
+    size: int,
+    rows_in_file: int | None,
+    rows_loaded: int,
+    rows_quarantined: int | None,
+    status: str,
+    load_id: str,
+    now: datetime,
+) -> None:
     con.execute(
         f"INSERT INTO {raw_schema(con)}._manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [rel, table.system, table.name, digest, extract_date, seq, size, rows_in_file,
-         rows_loaded, rows_quarantined, status, load_id, now],
+        [
+            rel,
+            table.system,
+            table.name,
+            digest,
+            extract_date,
+            seq,
+            size,
+            rows_in_file,
+            rows_loaded,
+            rows_quarantined,
+            status,
+            load_id,
+            now,
+        ],
     )
 
 
-def _quarantine_whole(con: duckdb.DuckDBPyConnection, *, path: Path, rel: str, table: Table,
-                      digest: str, extract_date: date | None, seq: int | None, reason: str,
-                      column: str | None, rows_in_file: int | None, quarantine_dir: Path,
-                      load_id: str) -> _FileOutcome:
+def _quarantine_whole(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    path: Path,
+    rel: str,
+    table: Table,
+    digest: str,
+    extract_date: date | None,
+    seq: int | None,
+    reason: str,
+    column: str | None,
+    rows_in_file: int | None,
+    quarantine_dir: Path,
+    load_id: str,
+) -> _FileOutcome:
     """Set a whole file aside: quarantine row + manifest row + copy, atomically."""
     now = _utcnow()
     con.begin()
@@ -424,17 +482,31 @@ def _quarantine_whole(con: duckdb.DuckDBPyConnection, *, path: Path, rel: str, t
             "VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?)",
             [rel, digest, table.system, table.name, column, reason, load_id, now],
         )
-        _insert_manifest(con, rel=rel, table=table, digest=digest, extract_date=extract_date,
-                         seq=seq, size=path.stat().st_size, rows_in_file=rows_in_file,
-                         rows_loaded=0, rows_quarantined=rows_in_file, status="quarantined",
-                         load_id=load_id, now=now)
+        _insert_manifest(
+            con,
+            rel=rel,
+            table=table,
+            digest=digest,
+            extract_date=extract_date,
+            seq=seq,
+            size=path.stat().st_size,
+            rows_in_file=rows_in_file,
+            rows_loaded=0,
+            rows_quarantined=rows_in_file,
+            status="quarantined",
+            load_id=load_id,
+            now=now,
+        )
         _copy_to_quarantine(path, rel, quarantine_dir, load_id)
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return _FileOutcome("quarantined", rows_in_file=rows_in_file or 0,
-                        entries=[QuarantineEntry(rel, None, column, reason)])
+    return _FileOutcome(
+        "quarantined",
+        rows_in_file=rows_in_file or 0,
+        entries=[QuarantineEntry(rel, None, column, reason)],
+    )
 
 
 def _utcnow() -> datetime:
@@ -465,21 +537,36 @@ def _parse_error_text(exc: BaseException) -> str:
     return " ".join(parts) or type(exc).__name__
 
 
-def _ingest_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table, *,
-                 quarantine_dir: Path, load_id: str, validate: bool) -> _FileOutcome:
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    lf: LandingFile,
+    table: Table,
+    *,
+    quarantine_dir: Path,
+    load_id: str,
+    validate: bool,
+) -> _FileOutcome:
     digest = sha256_file(lf.path)
     if _already_loaded(con, lf.rel_name, digest):
         return _FileOutcome("skipped")
-    whole = {"path": lf.path, "rel": lf.rel_name, "table": table, "digest": digest,
-             "extract_date": lf.extract_date, "seq": lf.delivery_seq,
-             "quarantine_dir": quarantine_dir, "load_id": load_id}
+    whole = {
+        "path": lf.path,
+        "rel": lf.rel_name,
+        "table": table,
+        "digest": digest,
+        "extract_date": lf.extract_date,
+        "seq": lf.delivery_seq,
+        "quarantine_dir": quarantine_dir,
+        "load_id": load_id,
+    }
     try:
         names = _stage_file(con, lf.path, table)
     except (UnparseableFile, *_PARSE_ERRORS) as exc:
         reason = f"file cannot be parsed: {_parse_error_text(exc)}"
         out = _quarantine_whole(con, **whole, reason=reason, column=None, rows_in_file=None)
         out.validation = ExtractValidation.file_level_failure(
-            lf.rel_name, "file_is_parseable", reason)
+            lf.rel_name, "file_is_parseable", reason
+        )
         return out
     try:
         return _load_staged(con, lf, table, names, digest, whole, validate=validate)
@@ -510,9 +597,16 @@ def _validation_rows_sql(table: Table, pos: dict[str, int], rows_in_file: int) -
     )
 
 
-def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
-                 names: list[str], digest: str, whole: dict[str, Any], *,
-                 validate: bool) -> _FileOutcome:
+def _load_staged(
+    con: duckdb.DuckDBPyConnection,
+    lf: LandingFile,
+    table: Table,
+    names: list[str],
+    digest: str,
+    whole: dict[str, Any],
+    *,
+    validate: bool,
+) -> _FileOutcome:
     rows_in_file: int = _scalar(con, f"SELECT count(*) FROM {_STAGE}")
     pos = {n: i for i, n in enumerate(names)}
     known = set(table.column_names)
@@ -525,8 +619,7 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
         validation = ExtractValidation(lf.rel_name, True, [])
     elif validate:
         if names:
-            cols = ", ".join(f"c{i} AS {sql_ident(n)}" for i, n in enumerate(names)
-                             if n in known)
+            cols = ", ".join(f"c{i} AS {sql_ident(n)}" for i, n in enumerate(names) if n in known)
             rows_sql = _validation_rows_sql(table, pos, rows_in_file)
             df = con.sql(f"SELECT {cols or 'NULL AS _empty'} FROM ({rows_sql}) ORDER BY _rn").df()
             if not cols:
@@ -539,20 +632,31 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
     # an empty JSON Lines delta has no keys at all; it is a valid empty file
     if missing and not (table.format.extension == "jsonl" and rows_in_file == 0):
         reason = f"missing required column(s): {', '.join(missing)}"
-        out = _quarantine_whole(con, **whole, reason=reason,
-                                column=missing[0] if len(missing) == 1 else None,
-                                rows_in_file=rows_in_file)
+        out = _quarantine_whole(
+            con,
+            **whole,
+            reason=reason,
+            column=missing[0] if len(missing) == 1 else None,
+            rows_in_file=rows_in_file,
+        )
         out.validation = validation or ExtractValidation.file_level_failure(
-            lf.rel_name, "expect_column_to_exist", reason)
+            lf.rel_name, "expect_column_to_exist", reason
+        )
         return out
 
     problems = _problem_exprs(table, pos)
     extras = [n for n in names if n not in known]
-    extras_sql = ("json_object(" + ", ".join(f"{sql_literal(n)}, c{pos[n]}" for n in extras)
-                  + ")") if extras else "CAST(NULL AS JSON)"
+    extras_sql = (
+        ("json_object(" + ", ".join(f"{sql_literal(n)}, c{pos[n]}" for n in extras) + ")")
+        if extras
+        else "CAST(NULL AS JSON)"
+    )
     now = _utcnow()
-    target_cols = ", ".join(sql_ident(c) for c in table.column_names) + ", " + ", ".join(
-        n for n, _ in LINEAGE_COLUMNS)
+    target_cols = (
+        ", ".join(sql_ident(c) for c in table.column_names)
+        + ", "
+        + ", ".join(n for n, _ in LINEAGE_COLUMNS)
+    )
     select_cols = ", ".join(_contract_select(table, pos))
     params = [lf.rel_name, digest, lf.extract_date, lf.delivery_seq, now, whole["load_id"]]
 
@@ -569,7 +673,8 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
         if problems:
             structs = ", ".join(
                 f"CASE WHEN {c} THEN {{'column_name': {sql_literal(n)}, 'reason': {r}}} END"
-                for c, n, r in problems)
+                for c, n, r in problems
+            )
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE _carteira_bad AS "
                 f"SELECT _rn, unnest(list_filter([{structs}], lambda p: p IS NOT NULL), "
@@ -582,17 +687,31 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
                 [lf.rel_name, digest, table.system, table.name, whole["load_id"], now],
             )
             rows_quarantined = _scalar(con, "SELECT count(DISTINCT _rn) FROM _carteira_bad")
-            entries = [QuarantineEntry(lf.rel_name, rn, cn, reason) for rn, cn, reason in
-                       con.execute("SELECT _rn, column_name, reason FROM _carteira_bad "
-                                   f"ORDER BY _rn LIMIT {MAX_ENTRIES_PER_FILE}").fetchall()]
+            entries = [
+                QuarantineEntry(lf.rel_name, rn, cn, reason)
+                for rn, cn, reason in con.execute(
+                    "SELECT _rn, column_name, reason FROM _carteira_bad "
+                    f"ORDER BY _rn LIMIT {MAX_ENTRIES_PER_FILE}"
+                ).fetchall()
+            ]
             con.execute("DROP TABLE _carteira_bad")
         rows_loaded = rows_in_file - rows_quarantined
         status = "partially_quarantined" if rows_quarantined else "loaded"
-        _insert_manifest(con, rel=lf.rel_name, table=table, digest=digest,
-                         extract_date=lf.extract_date, seq=lf.delivery_seq,
-                         size=lf.path.stat().st_size, rows_in_file=rows_in_file,
-                         rows_loaded=rows_loaded, rows_quarantined=rows_quarantined,
-                         status=status, load_id=whole["load_id"], now=now)
+        _insert_manifest(
+            con,
+            rel=lf.rel_name,
+            table=table,
+            digest=digest,
+            extract_date=lf.extract_date,
+            seq=lf.delivery_seq,
+            size=lf.path.stat().st_size,
+            rows_in_file=rows_in_file,
+            rows_loaded=rows_loaded,
+            rows_quarantined=rows_quarantined,
+            status=status,
+            load_id=whole["load_id"],
+            now=now,
+        )
         if rows_quarantined:
             _copy_to_quarantine(lf.path, lf.rel_name, whole["quarantine_dir"], whole["load_id"])
         con.commit()
@@ -602,23 +721,49 @@ def _load_staged(con: duckdb.DuckDBPyConnection, lf: LandingFile, table: Table,
     return _FileOutcome(status, rows_in_file, rows_loaded, rows_quarantined, entries, validation)
 
 
-def _ingest_badly_named(con: duckdb.DuckDBPyConnection, bf: BadlyNamedFile, table: Table, *,
-                        quarantine_dir: Path, load_id: str) -> _FileOutcome:
+def _ingest_badly_named(
+    con: duckdb.DuckDBPyConnection,
+    bf: BadlyNamedFile,
+    table: Table,
+    *,
+    quarantine_dir: Path,
+    load_id: str,
+) -> _FileOutcome:
     digest = sha256_file(bf.path)
     if _already_loaded(con, bf.rel_name, digest):
         return _FileOutcome("skipped")
-    out = _quarantine_whole(con, path=bf.path, rel=bf.rel_name, table=table, digest=digest,
-                            extract_date=None, seq=None, reason=bf.reason, column=None,
-                            rows_in_file=None, quarantine_dir=quarantine_dir, load_id=load_id)
+    out = _quarantine_whole(
+        con,
+        path=bf.path,
+        rel=bf.rel_name,
+        table=table,
+        digest=digest,
+        extract_date=None,
+        seq=None,
+        reason=bf.reason,
+        column=None,
+        rows_in_file=None,
+        quarantine_dir=quarantine_dir,
+        load_id=load_id,
+    )
     out.validation = ExtractValidation.file_level_failure(
-        bf.rel_name, "file_name_follows_contract", bf.reason)
+        bf.rel_name, "file_name_follows_contract", bf.reason
+    )
     return out
 
 
 # ----------------------------------------------------------------------------- public API
-def ingest_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, *,
-                 quarantine_dir: Path, load_id: str, as_of: date | None = None,
-                 validate: bool = True, progress: Progress | None = None) -> TableIngestResult:
+def ingest_table(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    table: Table,
+    *,
+    quarantine_dir: Path,
+    load_id: str,
+    as_of: date | None = None,
+    validate: bool = True,
+    progress: Progress | None = None,
+) -> TableIngestResult:
     """Load every new delivery of ``table`` (dated <= ``as_of``) into ``raw.<fqn>``.
 
     Files are applied in (date, seq) order, each in its own transaction, so a failure
@@ -640,16 +785,25 @@ def ingest_table(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, *,
             t0 = time.perf_counter()
             current = item.rel_name
             if isinstance(item, BadlyNamedFile):
-                out = _ingest_badly_named(con, item, table, quarantine_dir=quarantine_dir,
-                                          load_id=load_id)
+                out = _ingest_badly_named(
+                    con, item, table, quarantine_dir=quarantine_dir, load_id=load_id
+                )
             else:
-                out = _ingest_file(con, item, table, quarantine_dir=quarantine_dir,
-                                   load_id=load_id, validate=validate)
+                out = _ingest_file(
+                    con,
+                    item,
+                    table,
+                    quarantine_dir=quarantine_dir,
+                    load_id=load_id,
+                    validate=validate,
+                )
             _account(result, out)
             if progress is not None:
-                progress(f"{item.rel_name}: {out.status}, {out.rows_in_file} rows "
-                         f"({out.rows_loaded} loaded, {out.rows_quarantined} quarantined) "
-                         f"in {time.perf_counter() - t0:.2f}s")
+                progress(
+                    f"{item.rel_name}: {out.status}, {out.rows_in_file} rows "
+                    f"({out.rows_loaded} loaded, {out.rows_quarantined} quarantined) "
+                    f"in {time.perf_counter() - t0:.2f}s"
+                )
     except Exception as exc:  # one table's failure must not stop the others
         result.error = (f"{current}: {type(exc).__name__}: {exc}\n"
                         f"{traceback.format_exc()}")
@@ -678,10 +832,17 @@ def new_load_id() -> str:
     return _utcnow().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
-def ingest_all(raw_path: Path, landing: Path, *, quarantine_dir: Path | None = None,
-               as_of: date | None = None, tables: Iterable[Table] | None = None,
-               progress: Progress | None = None, validate: bool = True,
-               load_id: str | None = None) -> IngestResult:
+def ingest_all(
+    raw_path: Path,
+    landing: Path,
+    *,
+    quarantine_dir: Path | None = None,
+    as_of: date | None = None,
+    tables: Iterable[Table] | None = None,
+    progress: Progress | None = None,
+    validate: bool = True,
+    load_id: str | None = None,
+) -> IngestResult:
     """Ingest every table (or ``tables``) from ``landing`` into the raw DuckDB file.
 
     ``quarantine_dir`` defaults to ``<raw_path's dir>/quarantine``.  Tables are processed
@@ -695,10 +856,19 @@ def ingest_all(raw_path: Path, landing: Path, *, quarantine_dir: Path | None = N
     con = duckdb.connect(str(raw_path))
     try:
         ensure_raw_schema(con)
-        for table in (list(tables) if tables is not None else list(TABLES)):
-            result.tables.append(ingest_table(con, Path(landing), table, quarantine_dir=qdir,
-                                              load_id=load_id, as_of=as_of, validate=validate,
-                                              progress=progress))
+        for table in list(tables) if tables is not None else list(TABLES):
+            result.tables.append(
+                ingest_table(
+                    con,
+                    Path(landing),
+                    table,
+                    quarantine_dir=qdir,
+                    load_id=load_id,
+                    as_of=as_of,
+                    validate=validate,
+                    progress=progress,
+                )
+            )
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -71,10 +71,19 @@ class ExtractValidation:
     @classmethod
     def file_level_failure(cls, file_name: str, check: str, reason: str) -> ExtractValidation:
         """A file that could not be validated at all (unparseable, badly named)."""
-        return cls(file_name, False, [{
-            "expectation": check, "column": None, "success": False,
-            "unexpected_count": None, "partial_unexpected_list": [reason],
-        }])
+        return cls(
+            file_name,
+            False,
+            [
+                {
+                    "expectation": check,
+                    "column": None,
+                    "success": False,
+                    "unexpected_count": None,
+                    "partial_unexpected_list": [reason],
+                }
+            ],
+        )
 
 
 class _Gx:
@@ -92,7 +101,8 @@ class _Gx:
         self.context = gx.get_context(mode="ephemeral")
         # no tqdm bars on stderr for every file
         self.context.variables.progress_bars = ProgressBarsConfig(
-            globally=False, metric_calculations=False)
+            globally=False, metric_calculations=False
+        )
         source = self.context.data_sources.add_pandas("carteira_extracts")
         asset = source.add_dataframe_asset("extract")
         self.batch_definition = asset.add_batch_definition_whole_dataframe("whole_file")
@@ -129,12 +139,14 @@ def build_expectations(table: Table) -> list[gxe.Expectation]:
             exps.append(gxe.ExpectColumnValuesToBeInSet(column=col.name, value_set=list(col.enum)))
         pattern = value_pattern(fmt, col)
         if pattern is not None:
-            exps.append(gxe.ExpectColumnValuesToMatchRegex(column=col.name,
-                                                           regex=python_regex(pattern)))
+            exps.append(
+                gxe.ExpectColumnValuesToMatchRegex(column=col.name, regex=python_regex(pattern))
+            )
         elif col.type == "str[]":
             # the loader accepts a JSON array; the reader hands it over as JSON text
-            exps.append(gxe.ExpectColumnValuesToMatchRegex(column=col.name,
-                                                           regex=r"^\s*\[[\s\S]*\]\s*\Z"))
+            exps.append(
+                gxe.ExpectColumnValuesToMatchRegex(column=col.name, regex=r"^\s*\[[\s\S]*\]\s*\Z")
+            )
             exps.append(gxe.ExpectColumnValuesToBeJsonParseable(column=col.name))
     return exps
 
@@ -163,11 +175,17 @@ def validate_extract(df: pd.DataFrame, table: Table, file_name: str) -> ExtractV
     frame = df
     missing_nullable = [c.name for c in table.columns if c.nullable and c.name not in df.columns]
     if missing_nullable:
-        frame = df.assign(**{n: pd.Series([None] * len(df), index=df.index, dtype=object)
-                             for n in missing_nullable})
+        frame = df.assign(
+            **{
+                n: pd.Series([None] * len(df), index=df.index, dtype=object)
+                for n in missing_nullable
+            }
+        )
     batch = g.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format={"result_format": "SUMMARY",
-                                                  "partial_unexpected_count": PARTIAL_UNEXPECTED})
+    result = batch.validate(
+        suite,
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL_UNEXPECTED},
+    )
     expectations: list[dict[str, Any]] = []
     for r in result.results:
         cfg = r.expectation_config
@@ -180,11 +198,13 @@ def validate_extract(df: pd.DataFrame, table: Table, file_name: str) -> ExtractV
         missing = ((res.get("details") or {}).get("mismatched") or {}).get("missing")
         if missing:  # table-level column-set check: report the missing columns
             partial, unexpected = list(missing), len(missing)
-        expectations.append({
-            "expectation": cfg.type if cfg is not None else "unknown",
-            "column": column,
-            "success": bool(r.success),
-            "unexpected_count": unexpected,
-            "partial_unexpected_list": [_plain(v) for v in partial],
-        })
+        expectations.append(
+            {
+                "expectation": cfg.type if cfg is not None else "unknown",
+                "column": column,
+                "success": bool(r.success),
+                "unexpected_count": unexpected,
+                "partial_unexpected_list": [_plain(v) for v in partial],
+            }
+        )
     return ExtractValidation(file_name, bool(result.success), expectations)

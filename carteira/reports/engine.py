@@ -94,8 +94,12 @@ class ReportResult:
     columns: Sequence[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"report": self.report, "params": self.params, "summary": self.summary,
-                "rows": self.rows}
+        return {
+            "report": self.report,
+            "params": self.params,
+            "summary": self.summary,
+            "rows": self.rows,
+        }
 
     def render(self, fmt: str) -> str:
         if fmt == "json":
@@ -139,9 +143,10 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 
 def _table(result: ReportResult) -> str:
-    lines = [f"{result.report}  " + "  ".join(
-        f"{k}={v}" for k, v in result.params.items() if v not in (None, [], ())
-    )]
+    lines = [
+        f"{result.report}  "
+        + "  ".join(f"{k}={v}" for k, v in result.params.items() if v not in (None, [], ()))
+    ]
     if result.summary:
         lines.append("  ".join(f"{k}: {_cell(v)}" for k, v in result.summary.items()))
     columns = result._columns()

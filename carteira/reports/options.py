@@ -14,12 +14,17 @@ from carteira.settings import Settings
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--warehouse and --format, with the warehouse defaulting to CARTEIRA_WAREHOUSE."""
     func = click.option(
-        "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json"]),
+        default="table",
         show_default=True,
     )(func)
     func = click.option(
-        "--warehouse", type=click.Path(path_type=Path, dir_okay=False),
-        default=lambda: str(Settings.from_env().warehouse_path), show_default="CARTEIRA_WAREHOUSE",
+        "--warehouse",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=lambda: str(Settings.from_env().warehouse_path),
+        show_default="CARTEIRA_WAREHOUSE",
         help="Published warehouse file.",
     )(func)
     return func

@@ -52,8 +52,10 @@ def create_raw_db(path: Path) -> Path:
 def default_file_name(table: Table, extract_date: dt.date, delivery_seq: int) -> str:
     """Landing-relative file name the ingestion would record for a delivery."""
     suffix = "" if delivery_seq == 1 else f"_{delivery_seq}"
-    return (f"{table.system}/{table.name}/{table.name}_{extract_date:%Y%m%d}{suffix}."
-            f"{table.format.extension}")
+    return (
+        f"{table.system}/{table.name}/{table.name}_{extract_date:%Y%m%d}{suffix}."
+        f"{table.format.extension}"
+    )
 
 
 def insert_rows(
@@ -98,8 +100,7 @@ def insert_rows(
             "_load_id": load_id,
         }
         records.append(
-            [row.get(c) for c in table.column_names]
-            + [row.get(m, defaults[m]) for m in meta_names]
+            [row.get(c) for c in table.column_names] + [row.get(m, defaults[m]) for m in meta_names]
         )
     if not records:
         return 0
@@ -131,8 +132,14 @@ def run_dbt(
     manifests. Raises RuntimeError carrying dbt's output when the command fails.
     """
     work_dir = build_path.parent
-    cmd = [str(Path(sys.executable).with_name("dbt")), *args,
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR)]
+    cmd = [
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+    ]
     if vars:
         cmd += ["--vars", json.dumps(vars, default=str)]
     env = {
@@ -143,8 +150,9 @@ def run_dbt(
         "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
         "DBT_LOG_PATH": str(work_dir / "dbt_logs"),
     }
-    proc = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         raise RuntimeError(
             f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"

@@ -66,3 +66,14 @@
 {% macro postgres__round_double(expr, digits) -%}
     round(cast({{ expr }} as numeric), {{ digits }})
 {%- endmacro %}
+
+{#- cast(x as <8-byte float>) for statistics (means, deviations, rates) that are
+    rounded before they reach a contract, never for money: DuckDB's `double`,
+    PostgreSQL's `double precision`. One place, so floats in models stay visible. -#}
+{% macro cast_as_double(expr) -%}
+    {{ return(adapter.dispatch('cast_as_double')(expr)) }}
+{%- endmacro %}
+
+{% macro default__cast_as_double(expr) -%}cast({{ expr }} as double){%- endmacro %}
+
+{% macro postgres__cast_as_double(expr) -%}cast({{ expr }} as double precision){%- endmacro %}

@@ -29,7 +29,11 @@
 -#}
 {%- set defaults = config.get('meta', {}).get('alert_rules', {}) -%}
 {%- set overrides = var('alert_thresholds', {}) -%}
-{%- set rules = {'purchase_gap': {}, 'payments_turning_late': {}, 'spending_drop': {}, 'returns_spike': {}, 'credit_bureau': {}} -%}
+{%- set rule_names = ['purchase_gap', 'payments_turning_late', 'spending_drop', 'returns_spike', 'credit_bureau'] -%}
+{%- set rules = {} -%}
+{%- for name in rule_names -%}
+    {%- do rules.update({name: {}}) -%}
+{%- endfor -%}
 {%- for name, values in defaults.items() -%}
     {%- set merged = {} -%}
     {%- do merged.update(values) -%}
@@ -37,9 +41,10 @@
     {%- do rules.update({name: merged}) -%}
 {%- endfor -%}
 {%- if execute -%}
-    {%- for name in ['purchase_gap', 'payments_turning_late', 'spending_drop', 'returns_spike', 'credit_bureau'] -%}
+    {%- for name in rule_names -%}
         {%- if name not in defaults -%}
-            {{ exceptions.raise_compiler_error("client_alerts: no configuration for alert rule '" ~ name ~ "' (config.meta.alert_rules)") }}
+            {{ exceptions.raise_compiler_error(
+                "client_alerts: no configuration for alert rule '" ~ name ~ "' (config.meta.alert_rules)") }}
         {%- endif -%}
     {%- endfor -%}
 {%- endif -%}
@@ -64,8 +69,8 @@ purchase_stats as (
         client_key,
         max(order_date) as last_purchase_on,
         count(gap_days) as gaps,
-        avg(cast(gap_days as double precision)) as mean_gap_days,
-        coalesce(stddev_samp(cast(gap_days as double precision)), 0) as stddev_gap_days
+        avg({{ cast_as_double('gap_days') }}) as mean_gap_days,
+        coalesce(stddev_samp({{ cast_as_double('gap_days') }}), 0) as stddev_gap_days
     from purchase_gaps
     group by client_key
 ),
@@ -77,7 +82,11 @@ purchase_gap as (
         gaps,
         mean_gap_days,
         stddev_gap_days,
-        greatest(stddev_gap_days, {{ rules['purchase_gap'].get('min_stddev_days', 0) }}) as effective_stddev_days,
+        {%- set min_stddev_days = rules['purchase_gap'].get('min_stddev_days', 0) %}
+        case
+            when stddev_gap_days >= {{ min_stddev_days }} then stddev_gap_days
+            else {{ min_stddev_days }}
+        end as effective_stddev_days,
         {{ dbt.datediff('last_purchase_on', as_of_date(), 'day') }} as current_gap_days
     from purchase_stats
     where gaps >= {{ rules['purchase_gap'].get('min_gaps', 0) }}
@@ -88,7 +97,9 @@ purchase_gap_alerts as (
         client_key,
         'purchase_gap' as rule,
         cast(null as varchar) as subject,
-        cast(last_purchase_on + cast(ceil(mean_gap_days + {{ rules['purchase_gap'].get('z_score', 0) }} * effective_stddev_days) as integer) as date)
+        cast(last_purchase_on + cast(
+            ceil(mean_gap_days + {{ rules['purchase_gap'].get('z_score', 0) }} * effective_stddev_days) as integer
+        ) as date)
             as raised_on,
         {{ portable_printf(
             'No purchase for %d days; the client usually buys every %.1f days (sd %.1f, %d gaps): z-score %.2f >= %s',
@@ -113,7 +124,8 @@ purchase_gap_alerts as (
 due_titles as (
     select
         client_key,
-        due_on >= {{ dbt.dateadd('day', -1 * (rules['payments_turning_late'].get('window_days', 0) | int), as_of_date()) }}
+        {%- set late_window = rules['payments_turning_late'].get('window_days', 0) | int %}
+        due_on >= {{ dbt.dateadd('day', -1 * late_window, as_of_date()) }}
             as is_recent,
         days_late > {{ rules['payments_turning_late'].get('late_days', 0) }} as is_late
     from {{ ref('fct_receivables') }}
@@ -136,8 +148,8 @@ lateness as (
 lateness_rates as (
     select
         *,
-        cast(recent_late_titles as double precision) / nullif(recent_titles, 0) as recent_late_rate,
-        cast(baseline_late_titles as double precision) / nullif(baseline_titles, 0) as baseline_late_rate
+        {{ cast_as_double('recent_late_titles') }} / nullif(recent_titles, 0) as recent_late_rate,
+        {{ cast_as_double('baseline_late_titles') }} / nullif(baseline_titles, 0) as baseline_late_rate
     from lateness
 ),
 
@@ -148,7 +160,8 @@ payments_late_alerts as (
         cast(null as varchar) as subject,
         {{ as_of_date() }} as raised_on,
         {{ portable_printf(
-            '%d of %d titles due in the last %s days were paid late or are still unpaid (%.0f%%), against %d of %d before (%.0f%%)',
+            '%d of %d titles due in the last %s days were paid late or are still unpaid (%.0f%%), '
+            ~ 'against %d of %d before (%.0f%%)',
             ['recent_late_titles', 'recent_titles', "'" ~ rules['payments_turning_late'].get('window_days', 0) ~ "'",
              '100 * recent_late_rate', 'baseline_late_titles', 'baseline_titles', '100 * baseline_late_rate']) }}
             as message,
@@ -172,6 +185,7 @@ payments_late_alerts as (
 ),
 
 {%- set spend_window = rules['spending_drop'].get('window_days', 0) | int %}
+{%- set spend_ratio = cast_as_double('current_value') ~ ' / ' ~ cast_as_double('previous_value') %}
 
 spending as (
     select
@@ -197,13 +211,13 @@ spending_alerts as (
         {{ portable_printf(
             'Sales of the last %d days: %s, against %s in the %d days before (%.0f%%)',
             [spend_window | string, 'cast(current_value as varchar)', 'cast(previous_value as varchar)',
-             spend_window | string, '100 * cast(current_value as double precision) / cast(previous_value as double precision)']) }}
+             spend_window | string, '100 * ' ~ spend_ratio]) }}
             as message,
         {{ json_object_function() }}(
             'window_days', {{ spend_window }},
             'current_value', current_value,
             'previous_value', previous_value,
-            'ratio', {{ round_double('cast(current_value as double precision) / cast(previous_value as double precision)', 4) }},
+            'ratio', {{ round_double(spend_ratio, 4) }},
             'threshold_max_ratio', {{ rules['spending_drop'].get('max_ratio', 0) }},
             'threshold_min_previous_value', {{ rules['spending_drop'].get('min_previous_value', 0) }}
         ) as figures
@@ -255,7 +269,8 @@ returns_alerts as (
     from returns_windowed
     where {{ 'true' if rules['returns_spike'].get('enabled', true) else 'false' }}
       and recent_returns >= {{ rules['returns_spike'].get('min_returns', 0) }}
-      and recent_returns >= {{ rules['returns_spike'].get('multiplier', 0) }} * baseline_returns * {{ ret_window }} / {{ ret_baseline }}.0
+      and recent_returns >= {{ rules['returns_spike'].get('multiplier', 0) }}
+          * baseline_returns * {{ ret_window }} / {{ ret_baseline }}.0
 ),
 
 bureau_alerts as (

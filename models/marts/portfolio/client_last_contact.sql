@@ -35,7 +35,7 @@ in_range as (
 ranked as (
     select
         *,
-        row_number() over (partition by client_key order by contact_at desc, source_rank) as recency,
+        row_number() over (partition by client_key order by contact_at desc, source_rank asc) as recency,
         count(*) over (partition by client_key) as contacts
     from in_range
 )

@@ -1,0 +1,1 @@
+"""Developer tools: code generators and checks run by contributors, CI and pre-commit."""

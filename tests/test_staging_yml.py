@@ -1,0 +1,100 @@
+"""The staging .yml files are generated from carteira.contract and kept up to date.
+
+`python -m carteira.devtools.staging_yml` writes them; these tests fail when a contract
+change was not followed by a run of it, and check that what people wrote (column and
+source descriptions) survives a regeneration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from carteira import contract
+from carteira.devtools import staging_yml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_committed_files_are_what_the_generator_writes() -> None:
+    files = staging_yml.generated_files()
+    assert staging_yml.stale(files) == [], "run: uv run python -m carteira.devtools.staging_yml"
+    assert staging_yml.undescribed(files) == []
+    assert staging_yml.main(["--check"]) == 0
+
+
+@pytest.fixture
+def staging_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The generator pointed at a copy of models/staging."""
+    staging = tmp_path / "models" / "staging"
+    shutil.copytree(REPO / "models" / "staging", staging)
+    monkeypatch.setattr(staging_yml, "STAGING_DIR", staging)
+    monkeypatch.setattr(staging_yml, "SOURCES_FILE", staging / "_sources.yml")
+    return staging
+
+
+def _models(path: Path) -> dict[str, dict]:
+    return {m["name"]: m for m in yaml.safe_load(path.read_text())["models"]}
+
+
+def test_check_fails_when_a_file_was_edited_by_hand(staging_copy: Path) -> None:
+    path = staging_copy / "pbx" / "_pbx__models.yml"
+    path.write_text(path.read_text().replace("    - unique\n", "", 1))
+    assert staging_yml.main(["--check"]) == 1
+    assert staging_yml.main([]) == 0
+    assert "    - unique\n" in path.read_text()
+    assert staging_yml.main(["--check"]) == 0
+
+
+def test_a_new_contract_column_is_added_and_descriptions_survive(
+    staging_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clients = contract.TABLES_BY_FQN["crm__clients"]
+    new_column = contract.Column("loyalty_tier", "str", nullable=False, enum=("gold", "silver"))
+    changed = dataclasses.replace(clients, columns=(*clients.columns, new_column), _by_name={})
+    tables = tuple(changed if t is clients else t for t in contract.TABLES)
+    monkeypatch.setattr(staging_yml, "TABLES", tables)
+    path = staging_copy / "crm" / "_crm__models.yml"
+    before = _models(path)["stg_crm__clients"]
+
+    assert staging_yml.main(["--check"]) == 1
+    assert staging_yml.main([]) == 0
+    assert "stg_crm__clients.loyalty_tier has no description" in capsys.readouterr().err
+
+    model = _models(path)["stg_crm__clients"]
+    columns = {c["name"]: c for c in model["columns"]}
+    assert list(columns)[: len(changed.columns)] == changed.column_names
+    tier = columns["loyalty_tier"]
+    assert tier["description"] == "One of: gold, silver."
+    assert tier["data_tests"] == [
+        {"not_null": {"config": {"severity": "warn"}}},
+        {
+            "accepted_values": {
+                "arguments": {"values": ["gold", "silver"]},
+                "config": {"severity": "warn"},
+            }
+        },
+    ]
+    for old in before["columns"]:
+        assert columns[old["name"]] == old
+
+    # Someone describes the column; the next run keeps the text and the check passes.
+    text = path.read_text()
+    assert "description: 'One of: gold, silver.'" in text
+    path.write_text(
+        text.replace(
+            "description: 'One of: gold, silver.'",
+            "description: 'Loyalty tier the CRM computes. One of: gold, silver.'",
+        )
+    )
+    assert staging_yml.main([]) == 0
+    assert staging_yml.main(["--check"]) == 0
+    sources = yaml.safe_load((staging_copy / "_sources.yml").read_text())
+    crm = next(s for s in sources["sources"] if s["name"] == "crm")
+    table = next(t for t in crm["tables"] if t["name"] == "clients")
+    described = {c["name"]: c["description"] for c in table["columns"]}
+    assert described["loyalty_tier"] == "Loyalty tier the CRM computes. One of: gold, silver."
