@@ -805,8 +805,7 @@ def ingest_table(
                     f"in {time.perf_counter() - t0:.2f}s"
                 )
     except Exception as exc:  # one table's failure must not stop the others
-        result.error = (f"{current}: {type(exc).__name__}: {exc}\n"
-                        f"{traceback.format_exc()}")
+        result.error = f"{current}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
         if progress is not None:
             progress(f"{table.fqn}: FAILED on {current}: {type(exc).__name__}: {exc}")
     result.seconds = time.perf_counter() - started
