@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from carteira import progress
-from carteira.settings import DEFAULT_WAREHOUSE, DEMO_DIR, Settings
+from carteira.settings import Settings
 
 SCALES = ("tiny", "small", "medium", "large")
 
@@ -77,15 +77,16 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
 @main.command()
 @click.option(
     "--landing",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    required=True,
-    help="Landing zone with <system>/<table>/<table>_<YYYYMMDD>.<ext>.",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Landing zone with <system>/<table>/<table>_<YYYYMMDD>.<ext> (default: CARTEIRA_LANDING).",
 )
 @click.option(
     "--warehouse",
     type=click.Path(path_type=Path),
-    required=True,
-    help="Published warehouse file; the raw layer is kept beside it (*.raw.duckdb).",
+    default=None,
+    help="Published warehouse file; the raw layer is kept beside it (*.raw.duckdb) "
+    "(default: CARTEIRA_WAREHOUSE).",
 )
 @click.option(
     "--as-of",
@@ -96,17 +97,21 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     "(default: today in the business time zone).",
 )
 @click.option("--raw-only", is_flag=True, help="Only ingest into the raw layer; skip dbt.")
-def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> None:
+def refresh(landing: Path | None, warehouse: Path | None, as_of: object, raw_only: bool) -> None:
     """Ingest what is new, build and test the warehouse, publish it.
 
     Exit status: 0 published cleanly; 1 published, but some input was quarantined;
     2 not published (a step or an error-severity check failed).
     """
-    settings = Settings.for_warehouse(
-        landing,
-        warehouse,
+    settings = Settings.from_env(
+        landing_dir=landing,
+        warehouse_path=warehouse,
         as_of=as_of.date() if as_of else None,  # type: ignore[attr-defined]
     )
+    if not settings.landing_dir.is_dir():
+        raise click.BadParameter(
+            f"landing zone {settings.landing_dir} is not a folder", param_hint="--landing"
+        )
     sys.exit(_refresh(settings, raw_only))
 
 
@@ -114,21 +119,23 @@ def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> No
 @click.option(
     "--home",
     type=click.Path(path_type=Path),
-    default=DEMO_DIR,
-    show_default=True,
-    help="Folder for the demo landing zone and warehouse.",
+    default=None,
+    help="Folder for the demo landing zone and warehouse (default: $CARTEIRA_HOME/demo, "
+    "i.e. ~/.carteira/demo).",
 )
 @click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-def demo(home: Path, scale: str, days: int, seed: int) -> None:
+def demo(home: Path | None, scale: str, days: int, seed: int) -> None:
     """Generate a demo landing zone and build the warehouse from it."""
     import shutil
     from datetime import timedelta
 
     from carteira.generator import generate as run_generate
 
-    as_of = Settings.from_env().effective_as_of()
+    env = Settings.from_env()
+    home = home or env.demo_dir
+    as_of = env.effective_as_of()
     start = as_of - timedelta(days=days - 1)
     landing = home / "landing"
     if home.exists():
@@ -155,8 +162,8 @@ def demo(home: Path, scale: str, days: int, seed: int) -> None:
 @click.option(
     "--warehouse",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=DEFAULT_WAREHOUSE,
-    show_default=True,
+    default=lambda: str(Settings.from_env().warehouse_path),
+    show_default="CARTEIRA_WAREHOUSE",
 )
 @click.argument("query")
 def sql(warehouse: Path, query: str) -> None:

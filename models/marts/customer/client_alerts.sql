@@ -28,7 +28,7 @@
                          credit_bureau_on.
 -#}
 {%- set defaults = config.get('meta', {}).get('alert_rules', {}) -%}
-{%- set overrides = var('alert_thresholds', {}) -%}
+{%- set overrides = var('alert_thresholds') -%}
 {%- set rules = {'purchase_gap': {}, 'payments_turning_late': {}, 'spending_drop': {}, 'returns_spike': {}, 'credit_bureau': {}} -%}
 {%- for name, values in defaults.items() -%}
     {%- set merged = {} -%}
