@@ -26,7 +26,14 @@ def _quiet_third_parties() -> None:
 def main() -> None:
     """Carteira: one warehouse for every system your clients live in."""
     _quiet_third_parties()
-    progress.to_stderr()
+
+
+verbose_option = click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="A line per file and per dbt node instead of one progress bar per phase.",
+)
 
 
 @main.command()
@@ -45,10 +52,12 @@ def main() -> None:
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-def generate(landing: Path, start: object, days: int, scale: str, seed: int) -> None:
+@verbose_option
+def generate(landing: Path, start: object, days: int, scale: str, seed: int, verbose: bool) -> None:
     """Write a synthetic landing zone that follows the source contract exactly."""
     from carteira.generator import generate as run_generate
 
+    progress.configure(verbose=verbose)
     stats = run_generate(
         landing,
         start.date(),
@@ -64,10 +73,16 @@ def generate(landing: Path, start: object, days: int, scale: str, seed: int) -> 
 
 
 def _refresh(settings: Settings, raw_only: bool) -> int:
+    from carteira.contract import TABLES
+    from carteira.ingestion.files import count_deliveries
     from orchestration.run import run_refresh
 
     started = time.perf_counter()
-    outcome = run_refresh(settings, raw_only=raw_only)
+    progress.start("ingest", count_deliveries(settings.landing_dir, TABLES, settings.as_of))
+    try:
+        outcome = run_refresh(settings, raw_only=raw_only)
+    finally:
+        progress.close()
     for line in outcome.summary_lines():
         click.echo(line, err=outcome.exit_code != 0)
     click.echo(f"total {time.perf_counter() - started:.1f}s", err=outcome.exit_code != 0)
@@ -97,12 +112,16 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     "(default: today in the business time zone).",
 )
 @click.option("--raw-only", is_flag=True, help="Only ingest into the raw layer; skip dbt.")
-def refresh(landing: Path | None, warehouse: Path | None, as_of: object, raw_only: bool) -> None:
+@verbose_option
+def refresh(
+    landing: Path | None, warehouse: Path | None, as_of: object, raw_only: bool, verbose: bool
+) -> None:
     """Ingest what is new, build and test the warehouse, publish it.
 
     Exit status: 0 published cleanly; 1 published, but some input was quarantined;
     2 not published (a step or an error-severity check failed).
     """
+    progress.configure(verbose=verbose)
     settings = Settings.from_env(
         landing_dir=landing,
         warehouse_path=warehouse,
@@ -126,13 +145,15 @@ def refresh(landing: Path | None, warehouse: Path | None, as_of: object, raw_onl
 @click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-def demo(home: Path | None, scale: str, days: int, seed: int) -> None:
+@verbose_option
+def demo(home: Path | None, scale: str, days: int, seed: int, verbose: bool) -> None:
     """Generate a demo landing zone and build the warehouse from it."""
     import shutil
     from datetime import timedelta
 
     from carteira.generator import generate as run_generate
 
+    progress.configure(verbose=verbose)
     env = Settings.from_env()
     home = home or env.demo_dir
     as_of = env.effective_as_of()

@@ -62,9 +62,9 @@ def _raw_asset(table: Table) -> AssetsDefinition:
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = carteira.settings()
 
-        def report(message: str) -> None:
+        def report(message: str) -> None:  # once per file of the table
             context.log.info(message)
-            progress.emit(message)
+            progress.advance("ingest", message)
 
         settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(settings.raw_path))

@@ -13,9 +13,7 @@ from typing import Any
 from dagster import (
     AssetExecutionContext,
     AssetKey,
-    AssetMaterialization,
     MaterializeResult,
-    Output,
     asset,
 )
 from dagster_dbt import (
@@ -73,15 +71,10 @@ def warehouse_models(
     context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
     progress.emit(f"dbt build into {settings.build_path.name} (as_of {settings.effective_as_of()})")
     try:
-        done = 0
-        for event in dbt.cli(
-            DBT_BUILD_ARGS + ["--vars", json.dumps(settings.dbt_vars())], context=context
-        ).stream():
-            if isinstance(event, Output | AssetMaterialization):
-                done += 1
-                name = getattr(event, "output_name", None) or event.asset_key.to_user_string()
-                progress.emit(f"dbt: {done} models built, last {name}")
-            yield event
+        with progress.dbt_log():
+            yield from dbt.cli(
+                DBT_BUILD_ARGS + ["--vars", json.dumps(settings.dbt_vars())], context=context
+            ).stream()
     except Exception:
         discard_build(settings)
         raise
