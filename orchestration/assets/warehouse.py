@@ -45,6 +45,8 @@ class CarteiraDbtTranslator(DagsterDbtTranslator):
 
     @staticmethod
     def _layer(props: Mapping[str, Any]) -> str:
+        if props["resource_type"] == "seed":
+            return "seeds"
         fqn = props.get("fqn") or []
         return fqn[1] if len(fqn) > 2 else "warehouse"
 
