@@ -36,6 +36,12 @@ verbose_option = click.option(
 )
 
 
+def _report_progress(verbose: bool) -> None:
+    """Show progress on stderr until the command ends (then stop, for whoever runs next)."""
+    progress.configure(verbose=verbose)
+    click.get_current_context().call_on_close(progress.reset)
+
+
 @main.command()
 @click.option(
     "--landing",
@@ -57,7 +63,7 @@ def generate(landing: Path, start: object, days: int, scale: str, seed: int, ver
     """Write a synthetic landing zone that follows the source contract exactly."""
     from carteira.generator import generate as run_generate
 
-    progress.configure(verbose=verbose)
+    _report_progress(verbose)
     stats = run_generate(
         landing,
         start.date(),
@@ -121,7 +127,7 @@ def refresh(
     Exit status: 0 published cleanly; 1 published, but some input was quarantined;
     2 not published (a step or an error-severity check failed).
     """
-    progress.configure(verbose=verbose)
+    _report_progress(verbose)
     settings = Settings.from_env(
         landing_dir=landing,
         warehouse_path=warehouse,
@@ -153,7 +159,7 @@ def demo(home: Path | None, scale: str, days: int, seed: int, verbose: bool) -> 
 
     from carteira.generator import generate as run_generate
 
-    progress.configure(verbose=verbose)
+    _report_progress(verbose)
     env = Settings.from_env()
     home = home or env.demo_dir
     as_of = env.effective_as_of()

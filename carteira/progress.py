@@ -166,8 +166,13 @@ def configure(*, verbose: bool = False, stream: TextIO | None = None) -> Mode:
     return mode
 
 
-def is_configured() -> bool:
-    return _reporter is not None
+def reset() -> None:
+    """Stop reporting (the CLI calls this when its command ends, so nothing outlives it)."""
+    global _reporter
+    if _reporter is not None:
+        _reporter.close()
+    _reporter = None
+    logger.handlers = []
 
 
 def emit(message: str) -> None:

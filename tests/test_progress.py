@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -29,9 +30,11 @@ class _Terminal(io.StringIO):
 
 
 @pytest.fixture(autouse=True)
-def _unconfigured(monkeypatch: pytest.MonkeyPatch) -> None:
+def _unconfigured() -> Iterator[None]:
     """Each test configures its own reporter; none leaks into other tests."""
-    monkeypatch.setattr(progress, "_reporter", None)
+    progress.reset()
+    yield
+    progress.reset()
 
 
 def _lines(stream: io.StringIO) -> list[str]:
@@ -115,6 +118,18 @@ def test_terminal_mode_draws_one_bar_per_phase() -> None:
     assert "files ingested" in drawn and "dbt nodes built" in drawn
     assert "3/3" in drawn and "1/1" in drawn
     assert "a file" not in drawn
+
+
+def test_the_cli_stops_reporting_when_its_command_ends(tmp_path: Path) -> None:
+    """Later code in the same process (tests, an embedding app) must not write to a stale stream."""
+    from click.testing import CliRunner
+
+    from carteira.cli import main
+
+    args = ["generate", "--landing", str(tmp_path), "--start", "2026-11-20", "--days", "1"]
+    result = CliRunner().invoke(main, [*args, "--scale", "tiny"])
+    assert result.exit_code == 0, result.output
+    assert progress._reporter is None
 
 
 def test_singular_tests_are_checks_of_one_model() -> None:
