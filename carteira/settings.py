@@ -112,14 +112,18 @@ class Settings:
             raw = given(name)
             if attribute in values or raw is None:
                 continue
-            if attribute == "views_dir":
-                values[attribute] = path(raw)
-            elif attribute == "as_of":
-                values[attribute] = date.fromisoformat(raw)
-            elif types[attribute] == "int":
-                values[attribute] = int(raw)
-            else:
-                values[attribute] = raw
+            try:
+                if attribute == "views_dir":
+                    values[attribute] = path(raw)
+                elif attribute == "as_of":
+                    values[attribute] = date.fromisoformat(raw)
+                elif types[attribute] == "int":
+                    values[attribute] = int(raw)
+                else:
+                    values[attribute] = raw
+            except ValueError:
+                kind = "a date YYYY-MM-DD" if attribute == "as_of" else "a whole number"
+                raise ValueError(f"{name}={raw!r}: expected {kind}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

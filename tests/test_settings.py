@@ -227,3 +227,11 @@ def test_every_var_the_models_read_is_declared_once_in_dbt_project() -> None:
                     with_default.append(f"{path.name}: {m.group(1)}")
     assert used <= declared, used - declared
     assert not with_default, with_default
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("CARTEIRA_DUCKDB_THREADS", "two"), ("CARTEIRA_AS_OF", "21/11/2026")]
+)
+def test_a_malformed_variable_is_named(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"{name}='{re.escape(value)}': expected"):
+        Settings.from_env({name: value})
