@@ -12,7 +12,7 @@ import click
 
 from carteira import progress
 from carteira.exit_codes import CarteiraError, CouldNotRun, ExitCode
-from carteira.settings import DEFAULT_WAREHOUSE, DEMO_DIR, Settings
+from carteira.settings import Settings
 
 SCALES = ("tiny", "small", "medium", "large")
 
@@ -79,7 +79,20 @@ def main(debug: bool) -> None:
     2 not published / failed; 3 could not run (busy, bad arguments, missing tool).
     """
     _quiet_third_parties()
-    progress.to_stderr()
+
+
+verbose_option = click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="A line per file and per dbt node instead of one progress bar per phase.",
+)
+
+
+def _report_progress(verbose: bool) -> None:
+    """Show progress on stderr until the command ends (then stop, for whoever runs next)."""
+    progress.configure(verbose=verbose)
+    click.get_current_context().call_on_close(progress.reset)
 
 
 @main.command()
@@ -98,10 +111,12 @@ def main(debug: bool) -> None:
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-def generate(landing: Path, start: object, days: int, scale: str, seed: int) -> None:
+@verbose_option
+def generate(landing: Path, start: object, days: int, scale: str, seed: int, verbose: bool) -> None:
     """Write a synthetic landing zone that follows the source contract exactly."""
     from carteira.generator import generate as run_generate
 
+    _report_progress(verbose)
     stats = run_generate(
         landing,
         start.date(),
@@ -117,11 +132,17 @@ def generate(landing: Path, start: object, days: int, scale: str, seed: int) -> 
 
 
 def _refresh(settings: Settings, raw_only: bool) -> int:
+    from carteira.contract import TABLES
+    from carteira.ingestion.files import count_deliveries
     from orchestration.run import run_refresh
 
     started = time.perf_counter()
     debug = bool(click.get_current_context().find_root().params.get("debug"))
-    outcome = run_refresh(settings, raw_only=raw_only, debug=debug)
+    progress.start("ingest", count_deliveries(settings.landing_dir, TABLES, settings.as_of))
+    try:
+        outcome = run_refresh(settings, raw_only=raw_only, debug=debug)
+    finally:
+        progress.close()
     for line in outcome.summary_lines():
         click.echo(line, err=outcome.exit_code != 0)
     click.echo(f"total {time.perf_counter() - started:.1f}s", err=outcome.exit_code != 0)
@@ -131,15 +152,16 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
 @main.command(cls=_RunCommand)
 @click.option(
     "--landing",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    required=True,
-    help="Landing zone with <system>/<table>/<table>_<YYYYMMDD>.<ext>.",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Landing zone with <system>/<table>/<table>_<YYYYMMDD>.<ext> (default: CARTEIRA_LANDING).",
 )
 @click.option(
     "--warehouse",
     type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="Published warehouse file; the raw layer is kept beside it (*.raw.duckdb).",
+    default=None,
+    help="Published warehouse file; the raw layer is kept beside it (*.raw.duckdb) "
+    "(default: CARTEIRA_WAREHOUSE).",
 )
 @click.option(
     "--as-of",
@@ -150,18 +172,30 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     "(default: today in the business time zone).",
 )
 @click.option("--raw-only", is_flag=True, help="Only ingest into the raw layer; skip dbt.")
-def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> None:
+@verbose_option
+def refresh(
+    landing: Path | None, warehouse: Path | None, as_of: object, raw_only: bool, verbose: bool
+) -> None:
     """Ingest what is new, build and test the warehouse, publish it.
 
     Exit status: 0 published cleanly; 1 published, but some input was quarantined;
     2 not published (a step or an error-severity check failed); 3 could not run (another
     refresh holds the warehouse, a reader holds the raw file, bad arguments, no dbt).
     """
-    settings = Settings.for_warehouse(
-        landing,
-        warehouse,
+    _report_progress(verbose)
+    settings = Settings.from_env(
+        landing_dir=landing,
+        warehouse_path=warehouse,
         as_of=as_of.date() if as_of else None,  # type: ignore[attr-defined]
     )
+    if not settings.landing_dir.is_dir():
+        raise click.BadParameter(
+            f"landing zone {settings.landing_dir} is not a folder", param_hint="--landing"
+        )
+    if settings.warehouse_path.is_dir():
+        raise click.BadParameter(
+            f"{settings.warehouse_path} is a folder, not a warehouse file", param_hint="--warehouse"
+        )
     sys.exit(_refresh(settings, raw_only))
 
 
@@ -169,21 +203,25 @@ def refresh(landing: Path, warehouse: Path, as_of: object, raw_only: bool) -> No
 @click.option(
     "--home",
     type=click.Path(path_type=Path),
-    default=DEMO_DIR,
-    show_default=True,
-    help="Folder for the demo landing zone and warehouse.",
+    default=None,
+    help="Folder for the demo landing zone and warehouse (default: $CARTEIRA_HOME/demo, "
+    "i.e. ~/.carteira/demo).",
 )
 @click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
 @click.option("--days", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-def demo(home: Path, scale: str, days: int, seed: int) -> None:
+@verbose_option
+def demo(home: Path | None, scale: str, days: int, seed: int, verbose: bool) -> None:
     """Generate a demo landing zone and build the warehouse from it."""
     import shutil
     from datetime import timedelta
 
     from carteira.generator import generate as run_generate
 
-    as_of = Settings.from_env().effective_as_of()
+    _report_progress(verbose)
+    env = Settings.from_env()
+    home = home or env.demo_dir
+    as_of = env.effective_as_of()
     start = as_of - timedelta(days=days - 1)
     landing = home / "landing"
     if home.exists():
@@ -210,8 +248,8 @@ def demo(home: Path, scale: str, days: int, seed: int) -> None:
 @click.option(
     "--warehouse",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=DEFAULT_WAREHOUSE,
-    show_default=True,
+    default=lambda: str(Settings.from_env().warehouse_path),
+    show_default="CARTEIRA_WAREHOUSE",
 )
 @click.argument("query")
 def sql(warehouse: Path, query: str) -> None:

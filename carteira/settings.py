@@ -1,30 +1,52 @@
-"""Run-time settings, read from the environment with local defaults.
+"""Run-time settings: one object, built once from the environment and the command line.
 
-One object carries every path and knob so that the CLI, the Dagster resources and the
-tests agree on where the landing zone, the raw layer and the published warehouse live.
+The CLI, the Dagster definitions (resources and schedule) and dbt (vars and profile
+environment) all take their paths and knobs from a `Settings`, so a variable set for
+`carteira refresh` means the same under `dagster dev` and the daily schedule.
+
+Every default is written once: the dbt-facing ones (`business_timezone`,
+`cancellation_cutoff_hours`) are the vars declared in `dbt_project/dbt_project.yml`, which
+dbt itself falls back to; the others are the field defaults below. `ENVIRONMENT` lists
+the variables that change them (the README documents the same list).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DEFAULT_HOME = Path(os.environ.get("CARTEIRA_HOME", Path.home() / ".carteira"))
-# Out of the box everything points at the demo (`carteira demo`), so reports, `carteira sql`
-# and `dagster dev` work right after it; real deployments set CARTEIRA_LANDING/WAREHOUSE.
-DEMO_DIR = DEFAULT_HOME / "demo"
-DEFAULT_LANDING = DEMO_DIR / "landing"
-DEFAULT_WAREHOUSE = DEMO_DIR / "warehouse.duckdb"
+DBT_PROJECT_VARS: dict[str, Any] = yaml.safe_load(
+    (DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")
+)["vars"]
+DEFAULT_TIMEZONE: str = DBT_PROJECT_VARS["business_timezone"]
 
-
-def _env_date(name: str) -> date | None:
-    value = os.environ.get(name)
-    return date.fromisoformat(value) if value else None
+# Variable -> Settings field. Paths that default to a place derived from another path
+# (demo folder under the home, raw layer beside the warehouse) are resolved in `from_env`.
+ENVIRONMENT: dict[str, str] = {
+    "CARTEIRA_HOME": "home",
+    "CARTEIRA_LANDING": "landing_dir",
+    "CARTEIRA_WAREHOUSE": "warehouse_path",
+    "CARTEIRA_RAW": "raw_path",
+    "CARTEIRA_QUARANTINE": "quarantine_dir",
+    "CARTEIRA_VIEWS_DIR": "views_dir",
+    "CARTEIRA_AS_OF": "as_of",
+    "CARTEIRA_TIMEZONE": "business_timezone",
+    "CARTEIRA_CANCELLATION_CUTOFF_HOURS": "cancellation_cutoff_hours",
+    "CARTEIRA_DUCKDB_MEMORY_LIMIT": "duckdb_memory_limit",
+    "CARTEIRA_DUCKDB_THREADS": "duckdb_threads",
+    "CARTEIRA_RAW_LOCK_WAIT_SECONDS": "raw_lock_wait_seconds",
+    "CARTEIRA_SCHEDULE_CRON": "schedule_cron",
+    "CARTEIRA_SCHEDULE_TIMEZONE": "schedule_timezone",
+}
 
 
 @dataclass(frozen=True)
@@ -33,56 +55,102 @@ class Settings:
     warehouse_path: Path
     raw_path: Path
     quarantine_dir: Path
-    business_timezone: str = "America/Sao_Paulo"
+    home: Path = Path.home() / ".carteira"
+    # The user's saved report views; None means `<home>/views`.
+    views_dir: Path | None = None
+    business_timezone: str = DEFAULT_TIMEZONE
     as_of: date | None = None
-    cancellation_cutoff_hours: int = 2
+    cancellation_cutoff_hours: int = DBT_PROJECT_VARS["cancellation_cutoff_hours"]
     duckdb_memory_limit: str = "8GB"
     duckdb_threads: int = 2
-    # how long a refresh waits for a reader to close the raw file before giving up (busy)
+    # How long a refresh waits for a reader to close the raw file before giving up (busy).
     raw_lock_wait_seconds: float = 60.0
-    extra_vars: dict[str, str] = field(default_factory=dict)
+    schedule_cron: str = "0 6 * * *"
+    # Empty means the business time zone: the schedule runs at 06:00 where the business is.
+    schedule_timezone: str = ""
+    extra_vars: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def for_warehouse(cls, landing_dir: Path, warehouse_path: Path, **kwargs: object) -> Settings:
-        """Derive raw-layer and quarantine locations from the published warehouse path.
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        landing_dir: Path | None = None,
+        warehouse_path: Path | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Settings from `environ` (default `os.environ`), then command-line values.
 
-        The raw layer is history that must survive any failed build, so it lives in its own
-        DuckDB file next to the warehouse rather than inside the file that gets replaced.
+        A value given on the command line (not None) wins over the environment. Without
+        CARTEIRA_RAW / CARTEIRA_QUARANTINE the raw layer and quarantine sit beside the
+        warehouse: the raw layer is history that must survive any failed build, so it
+        lives in its own DuckDB file rather than inside the file that gets replaced.
+        Out of the box everything points at the demo (`carteira demo`) under
+        CARTEIRA_HOME, so reports, `carteira sql` and `dagster dev` work right after it.
         """
-        warehouse_path = Path(warehouse_path).resolve()
-        stem = warehouse_path.stem
-        base = cls.from_env()
-        return replace(
-            base,
-            landing_dir=Path(landing_dir).resolve(),
-            warehouse_path=warehouse_path,
-            raw_path=warehouse_path.with_name(f"{stem}.raw.duckdb"),
-            quarantine_dir=warehouse_path.with_name(f"{stem}.quarantine"),
-            **kwargs,  # type: ignore[arg-type]
-        )
+        env = os.environ if environ is None else environ
+
+        def given(name: str) -> str | None:
+            return env.get(name) or None
+
+        def path(value: str | Path) -> Path:
+            # Absolute, because dbt and Dagster steps do not share the caller's cwd.
+            return Path(value).expanduser().resolve()
+
+        home = path(given("CARTEIRA_HOME") or cls.home)
+        demo = home / "demo"
+        warehouse = path(warehouse_path or given("CARTEIRA_WAREHOUSE") or demo / "warehouse.duckdb")
+        stem = warehouse.stem
+        values: dict[str, Any] = {
+            "home": home,
+            "landing_dir": path(landing_dir or given("CARTEIRA_LANDING") or demo / "landing"),
+            "warehouse_path": warehouse,
+            "raw_path": path(given("CARTEIRA_RAW") or warehouse.with_name(f"{stem}.raw.duckdb")),
+            "quarantine_dir": path(
+                given("CARTEIRA_QUARANTINE") or warehouse.with_name(f"{stem}.quarantine")
+            ),
+        }
+        types = {f.name: f.type for f in fields(cls)}
+        for name, attribute in ENVIRONMENT.items():
+            raw = given(name)
+            if attribute in values or raw is None:
+                continue
+            try:
+                if attribute == "views_dir":
+                    values[attribute] = path(raw)
+                elif attribute == "as_of":
+                    values[attribute] = date.fromisoformat(raw)
+                elif types[attribute] == "int":
+                    values[attribute] = int(raw)
+                elif types[attribute] == "float":
+                    values[attribute] = float(raw)
+                else:
+                    values[attribute] = raw
+            except ValueError:
+                kind = {"as_of": "a date YYYY-MM-DD", "raw_lock_wait_seconds": "a number"}.get(
+                    attribute, "a whole number"
+                )
+                raise ValueError(f"{name}={raw!r}: expected {kind}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
 
     @classmethod
-    def from_env(cls) -> Settings:
-        warehouse = Path(os.environ.get("CARTEIRA_WAREHOUSE", DEFAULT_WAREHOUSE))
-        stem = warehouse.stem
-        return cls(
-            landing_dir=Path(os.environ.get("CARTEIRA_LANDING", DEFAULT_LANDING)),
-            warehouse_path=warehouse,
-            raw_path=Path(
-                os.environ.get("CARTEIRA_RAW", warehouse.with_name(f"{stem}.raw.duckdb"))
-            ),
-            quarantine_dir=Path(
-                os.environ.get("CARTEIRA_QUARANTINE", warehouse.with_name(f"{stem}.quarantine"))
-            ),
-            business_timezone=os.environ.get("CARTEIRA_TIMEZONE", "America/Sao_Paulo"),
-            as_of=_env_date("CARTEIRA_AS_OF"),
-            cancellation_cutoff_hours=int(
-                os.environ.get("CARTEIRA_CANCELLATION_CUTOFF_HOURS", "2")
-            ),
-            duckdb_memory_limit=os.environ.get("CARTEIRA_DUCKDB_MEMORY_LIMIT", "8GB"),
-            duckdb_threads=int(os.environ.get("CARTEIRA_DUCKDB_THREADS", "2")),
-            raw_lock_wait_seconds=float(os.environ.get("CARTEIRA_RAW_LOCK_WAIT_SECONDS", "60")),
-        )
+    def for_warehouse(cls, landing_dir: Path, warehouse_path: Path, **kwargs: Any) -> Settings:
+        """Settings for an explicit landing zone and warehouse (the rest from the environment)."""
+        return cls.from_env(landing_dir=landing_dir, warehouse_path=warehouse_path, **kwargs)
+
+    @property
+    def demo_dir(self) -> Path:
+        """Where `carteira demo` writes its landing zone and warehouse."""
+        return self.home / "demo"
+
+    @property
+    def user_views_dir(self) -> Path:
+        return self.views_dir or self.home / "views"
+
+    @property
+    def effective_schedule_timezone(self) -> str:
+        return self.schedule_timezone or self.business_timezone
 
     def effective_as_of(self) -> date:
         """`as_of` if set, else today in the business time zone (never the machine's zone)."""
@@ -95,7 +163,7 @@ class Settings:
         """Where a refresh builds the next warehouse before publishing it by rename."""
         return self.warehouse_path.with_name(self.warehouse_path.name + ".building")
 
-    def dbt_vars(self) -> dict[str, str | int]:
+    def dbt_vars(self) -> dict[str, Any]:
         return {
             "as_of": self.effective_as_of().isoformat(),
             # a warehouse for as_of is built from the extracts dated up to as_of only

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
@@ -13,6 +11,7 @@ from dagster import (
     in_process_executor,
 )
 
+from carteira.settings import Settings
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.warehouse import published_warehouse, warehouse_models
 from orchestration.resources import resources_from_env
@@ -26,22 +25,29 @@ refresh_job = define_asset_job(
     description="Ingest new extracts, build and test the warehouse, publish it.",
 )
 
-daily_refresh = ScheduleDefinition(
-    name="daily_refresh",
-    job=refresh_job,
-    cron_schedule=os.environ.get("CARTEIRA_SCHEDULE_CRON", "0 6 * * *"),
-    execution_timezone=os.environ.get("CARTEIRA_SCHEDULE_TIMEZONE", "America/Sao_Paulo"),
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+
+def daily_refresh(settings: Settings) -> ScheduleDefinition:
+    return ScheduleDefinition(
+        name="daily_refresh",
+        job=refresh_job,
+        cron_schedule=settings.schedule_cron,
+        execution_timezone=settings.effective_schedule_timezone,
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
 
 
-def build_definitions(resources: dict[str, object] | None = None) -> Definitions:
-    """Definitions with the given resources (the CLI passes explicit paths and `as_of`)."""
+def build_definitions(settings: Settings | None = None) -> Definitions:
+    """Definitions for `settings`, by default built once from the environment.
+
+    The CLI passes the settings of its flags; `dagster dev` and the schedule use the
+    environment. Either way resources and schedule come from the same object.
+    """
+    settings = settings or Settings.from_env()
     return Definitions(
         assets=[*raw_assets, warehouse_models, published_warehouse],
         jobs=[refresh_job],
-        schedules=[daily_refresh],
-        resources=resources or resources_from_env(),
+        schedules=[daily_refresh(settings)],
+        resources=resources_from_env(settings),
         executor=in_process_executor,
     )
 

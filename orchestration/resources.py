@@ -1,4 +1,4 @@
-"""Dagster resources, configured from the environment with local defaults."""
+"""Dagster resources, configured from one `Settings` (see `carteira.settings`)."""
 
 from __future__ import annotations
 
@@ -7,38 +7,61 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
 from carteira.exit_codes import CouldNotRun
-from carteira.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
+from carteira.settings import Settings
 from orchestration.dbt_project import carteira_dbt_project
 
 
 class CarteiraResource(ConfigurableResource):
-    """Where the landing zone and warehouse are, and which date the warehouse describes.
+    """Every setting a refresh needs, as plain config so the Dagster UI shows it.
 
-    `as_of` empty means "today in the business time zone", resolved at run time so that a
-    daily schedule always describes its own day.
+    Built by `from_settings` and turned back by `settings()` field for field: nothing is
+    re-derived or defaulted here, so the environment means the same under `dagster dev`,
+    the schedule and `carteira refresh`. `as_of` empty means "today in the business time
+    zone", resolved at run time so that a daily schedule always describes its own day.
     """
 
-    landing_dir: str = str(DEFAULT_LANDING)
-    warehouse_path: str = str(DEFAULT_WAREHOUSE)
-    as_of: str = ""
-    business_timezone: str = "America/Sao_Paulo"
-    cancellation_cutoff_hours: int = 2
-    duckdb_memory_limit: str = "8GB"
-    duckdb_threads: int = 2
+    landing_dir: str
+    warehouse_path: str
+    raw_path: str
+    quarantine_dir: str
+    as_of: str
+    business_timezone: str
+    cancellation_cutoff_hours: int
+    duckdb_memory_limit: str
+    duckdb_threads: int
+    raw_lock_wait_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CarteiraResource:
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            warehouse_path=str(settings.warehouse_path),
+            raw_path=str(settings.raw_path),
+            quarantine_dir=str(settings.quarantine_dir),
+            as_of=settings.as_of.isoformat() if settings.as_of else "",
+            business_timezone=settings.business_timezone,
+            cancellation_cutoff_hours=settings.cancellation_cutoff_hours,
+            duckdb_memory_limit=settings.duckdb_memory_limit,
+            duckdb_threads=settings.duckdb_threads,
+            raw_lock_wait_seconds=settings.raw_lock_wait_seconds,
+        )
 
     def settings(self) -> Settings:
-        return Settings.for_warehouse(
-            Path(self.landing_dir),
-            Path(self.warehouse_path),
+        return Settings(
+            landing_dir=Path(self.landing_dir),
+            warehouse_path=Path(self.warehouse_path),
+            raw_path=Path(self.raw_path),
+            quarantine_dir=Path(self.quarantine_dir),
             as_of=date.fromisoformat(self.as_of) if self.as_of else None,
             business_timezone=self.business_timezone,
             cancellation_cutoff_hours=self.cancellation_cutoff_hours,
             duckdb_memory_limit=self.duckdb_memory_limit,
             duckdb_threads=self.duckdb_threads,
+            raw_lock_wait_seconds=self.raw_lock_wait_seconds,
         )
 
 
@@ -68,21 +91,10 @@ def _dbt_executable() -> str:
         return "dbt"  # dagster-dbt reports it; `carteira refresh` checks find_dbt() first
 
 
-def _env(name: str, default: str) -> str | EnvVar:
-    import os
-
-    return EnvVar(name) if os.environ.get(name) else default
-
-
-def resources_from_env() -> dict[str, object]:
+def resources_from_env(settings: Settings | None = None) -> dict[str, object]:
+    """The resources for `settings` (default: built from the environment)."""
     return {
-        "carteira": CarteiraResource(
-            landing_dir=_env("CARTEIRA_LANDING", str(DEFAULT_LANDING)),
-            warehouse_path=_env("CARTEIRA_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
-            as_of=_env("CARTEIRA_AS_OF", ""),
-            business_timezone=_env("CARTEIRA_TIMEZONE", "America/Sao_Paulo"),
-            duckdb_memory_limit=_env("CARTEIRA_DUCKDB_MEMORY_LIMIT", "8GB"),
-        ),
+        "carteira": CarteiraResource.from_settings(settings or Settings.from_env()),
         "dbt": DbtCliResource(
             project_dir=carteira_dbt_project,
             profiles_dir=str(carteira_dbt_project.profiles_dir),

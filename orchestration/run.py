@@ -109,19 +109,8 @@ def run_refresh(
 
 def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutcome:
     from orchestration.definitions import build_definitions
-    from orchestration.resources import CarteiraResource, resources_from_env
 
-    resources = resources_from_env()
-    resources["carteira"] = CarteiraResource(
-        landing_dir=str(settings.landing_dir),
-        warehouse_path=str(settings.warehouse_path),
-        as_of=settings.as_of.isoformat() if settings.as_of else "",
-        business_timezone=settings.business_timezone,
-        cancellation_cutoff_hours=settings.cancellation_cutoff_hours,
-        duckdb_memory_limit=settings.duckdb_memory_limit,
-        duckdb_threads=settings.duckdb_threads,
-    )
-    defs = build_definitions(resources)
+    defs = build_definitions(settings)
     job = defs.resolve_job_def("refresh")
     instance = DagsterInstance.ephemeral()
     selection = AssetSelection.groups("raw") if raw_only else None

@@ -72,6 +72,7 @@ SELECT = [
     "+bi.client_card_open_quotes",
     "+bi.client_card_alerts",
     "+bi.portfolio_project_contracts",
+    "+dim_status_label",
 ]
 
 
@@ -916,6 +917,43 @@ def test_alert_thresholds_are_configuration(warehouse: Path, tmp_path: Path) -> 
     assert pairs == (EXPECTED_ALERTS - {(JOAO, "credit_bureau")}) | {
         (erp_key("C203"), "purchase_gap")
     }
+
+
+def test_alert_thresholds_are_seeds_business_users_edit(warehouse: Path, tmp_path: Path) -> None:
+    """The same change made in the seeds (what editing seeds/*.csv loads) instead of a var."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "update seeds.alert_thresholds set value = '1.0' "
+            "where rule = 'purchase_gap' and setting = 'z_score'"
+        )
+        con.execute("update seeds.alert_rules set enabled = false where rule = 'credit_bureau'")
+    run_dbt(
+        ["run", "--select", "client_alerts"],
+        copy,
+        warehouse.parent / "raw.duckdb",
+        vars={"as_of": AS_OF},
+    )
+    pairs = {(a["client_key"], a["rule"]) for a in alerts(copy)}
+    assert pairs == (EXPECTED_ALERTS - {(JOAO, "credit_bureau")}) | {
+        (erp_key("C203"), "purchase_gap")
+    }
+
+
+def test_pdf_status_labels_come_from_the_warehouse(warehouse: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "update marts.dim_status_label set label_pt = 'Em vigor' "
+            "where domain = 'negotiation_status' and code = 'active'"
+        )
+    out = tmp_path / "acordo.pdf"
+    result = invoke(copy, "negotiation", "--id", "1", "--format", "pdf", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = "\n".join(page.extract_text() for page in PdfReader(str(out)).pages)
+    assert "Em vigor" in text and "Ativo" not in text
 
 
 # --------------------------------------------------------------------------- negotiation PDF

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from carteira.settings import DEFAULT_TIMEZONE
+
 DAY = 86_400
 HOUR = 3_600
 MINUTE = 60
@@ -33,7 +35,7 @@ class Timeline:
 
     start: date
     days: int
-    timezone: str = "America/Sao_Paulo"
+    timezone: str = DEFAULT_TIMEZONE
     origin: date = field(init=False)
     _tz: ZoneInfo = field(init=False, repr=False)
     _offsets: dict[int, int] = field(default_factory=dict, init=False, repr=False)

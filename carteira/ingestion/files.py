@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -97,6 +98,18 @@ def discover_files(landing: Path, table: Table, as_of: date | None = None) -> li
     if as_of is not None:
         good = [f for f in good if f.extract_date <= as_of]
     return good
+
+
+def count_deliveries(landing: Path, tables: Iterable[Table], as_of: date | None = None) -> int:
+    """How many files a refresh will look at: well-named ones up to as_of, and badly named.
+
+    The same files `ingest_table` walks, so the CLI can size its progress bar up front.
+    """
+    total = 0
+    for table in tables:
+        good, bad = scan_table_dir(Path(landing), table)
+        total += len(bad) + sum(1 for f in good if as_of is None or f.extract_date <= as_of)
+    return total
 
 
 def sha256_file(path: Path) -> str:

@@ -207,6 +207,13 @@ def negotiation(
     return found[0], titles
 
 
+def status_labels(warehouse: Path, language: str = "pt") -> dict[tuple[str, str], str]:
+    """Label of each (domain, code), from marts.dim_status_label (the seed business users edit)."""
+    with connect(warehouse) as con:
+        rows = run_query(con, "status_labels", {})
+    return {(r["domain"], r["code"]): r[f"label_{language}"] for r in rows}
+
+
 def _status_choices() -> click.Choice:
     return click.Choice(TITLE_STATUSES)
 
@@ -310,7 +317,7 @@ def negotiation_command(negotiation_id: int, fmt: str, out: Path | None, warehou
             raise click.UsageError("--format pdf needs --out FILE")
         from carteira.reports.negotiation_pdf import write_negotiation_pdf
 
-        write_negotiation_pdf(head, titles, out)
+        write_negotiation_pdf(head, titles, out, status_labels(warehouse, "pt"))
         click.echo(f"wrote {out}")
         return
     result = SectionedResult(

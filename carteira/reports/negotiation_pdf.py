@@ -3,13 +3,15 @@
 Written with fpdf2's core Helvetica font, which needs no font file and encodes text as
 Latin-1: that covers Portuguese (ç, ã, é, ...). Characters outside Latin-1 (curly quotes,
 dashes from a copy-paste in the ERP) are replaced by their nearest ASCII form instead of
-failing the whole document. Labels are in Portuguese, the language of the business; money
-and dates use the Brazilian formats the agreement is signed with.
+failing the whole document. Labels are in Portuguese, the language of the business (status
+labels come from the warehouse: seed status_labels); money and dates use the Brazilian
+formats the agreement is signed with.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,21 +19,6 @@ from typing import Any
 
 from fpdf import FPDF
 
-TITLE_STATUS_PT = {
-    "open": "Em aberto",
-    "overdue": "Vencido",
-    "received": "Recebido",
-    "credit_bureau": "Negativado",
-    "in_collection": "Em cobrança",
-    "cancelled": "Cancelado",
-    "renegotiated": "Renegociado",
-}
-AGREEMENT_STATUS_PT = {
-    "active": "Ativo",
-    "settled": "Quitado",
-    "broken": "Rompido",
-    "cancelled": "Cancelado",
-}
 _REPLACEMENTS = {
     "\u2018": "'",
     "\u2019": "'",
@@ -72,8 +59,17 @@ def br_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else "-"
 
 
-def write_negotiation_pdf(head: dict[str, Any], titles: list[dict[str, Any]], out: Path) -> Path:
-    """Write the agreement `head` (queries/negotiation.sql) and its `titles` to `out`."""
+def write_negotiation_pdf(
+    head: dict[str, Any],
+    titles: list[dict[str, Any]],
+    out: Path,
+    labels: Mapping[tuple[str, str], str],
+) -> Path:
+    """Write the agreement `head` (queries/negotiation.sql) and its `titles` to `out`.
+
+    `labels` maps (domain, code) to the label printed for a status (a code without a
+    label is printed as is).
+    """
     pdf = FPDF(format="A4")
     pdf.set_title(latin1(f"Acordo de renegociação nº {head['negotiation_id']}"))
     pdf.set_author(latin1(head.get("company_name") or "Carteira"))
@@ -120,7 +116,7 @@ def write_negotiation_pdf(head: dict[str, Any], titles: list[dict[str, Any]], ou
     field("Desconto:", money(head.get("discount_amount")))
     field("Parcelas:", str(head.get("installments_count") or len(titles)))
     status = head.get("status") or ""
-    field("Situação do acordo:", AGREEMENT_STATUS_PT.get(status, status))
+    field("Situação do acordo:", labels.get(("negotiation_status", status), status))
     pdf.ln(2)
 
     section("Parcelas")
@@ -140,7 +136,7 @@ def write_negotiation_pdf(head: dict[str, Any], titles: list[dict[str, Any]], ou
             money(title.get("amount")),
             money(title.get("paid")),
             money(title.get("balance")),
-            TITLE_STATUS_PT.get(status, status),
+            labels.get(("receivable_status", status), status),
         )
         for i, (width, text) in enumerate(zip(widths, cells, strict=True)):
             pdf.cell(width, 7, latin1(text), border=1, align="R" if 2 <= i <= 4 else "C")

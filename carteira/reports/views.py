@@ -3,7 +3,8 @@
 A view is a small YAML file (name, description, filters, columns) so that a screen the
 business uses every day ("contracts signed this month") is one name instead of a set of
 flags. Built-in views ship in `carteira/views/`; user views live in the folder named by
-`CARTEIRA_VIEWS_DIR` (default `~/.carteira/views`) and shadow a built-in of the same name.
+`CARTEIRA_VIEWS_DIR` (default `$CARTEIRA_HOME/views`, i.e. `~/.carteira/views`) and shadow
+a built-in of the same name.
 
 Views are validated when loaded and when saved: an unknown filter, column, period or
 stage is refused with a message naming it, so a typo never silently widens a report.
@@ -15,7 +16,6 @@ answer as the warehouse it reads.
 from __future__ import annotations
 
 import calendar
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ import yaml
 
 from carteira.reports.engine import ReportError
 from carteira.reports.options import common_options
+from carteira.settings import Settings
 
 BUILTIN_VIEWS_DIR = Path(__file__).resolve().parent.parent / "views"
 VIEW_SUFFIX = ".yml"
@@ -117,9 +118,8 @@ def _yaml_value(value: Any) -> Any:
 
 
 def user_views_dir() -> Path:
-    """Folder of the user's views: `CARTEIRA_VIEWS_DIR`, else `~/.carteira/views`."""
-    env = os.environ.get("CARTEIRA_VIEWS_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".carteira" / "views"
+    """Folder of the user's views: `CARTEIRA_VIEWS_DIR`, else `<CARTEIRA_HOME>/views`."""
+    return Settings.from_env().user_views_dir
 
 
 # --------------------------------------------------------------------------- validation

@@ -66,9 +66,9 @@ def _raw_asset(table: Table) -> AssetsDefinition:
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = carteira.settings()
 
-        def report(message: str) -> None:
+        def report(message: str) -> None:  # once per file of the table
             context.log.info(message)
-            progress.emit(message)
+            progress.advance("ingest", message)
 
         # `carteira refresh` already holds it; a run started by Dagster itself takes it here
         # and keeps it until its process ends

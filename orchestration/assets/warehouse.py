@@ -13,9 +13,7 @@ from typing import Any
 from dagster import (
     AssetExecutionContext,
     AssetKey,
-    AssetMaterialization,
     MaterializeResult,
-    Output,
     asset,
 )
 from dagster_dbt import (
@@ -49,6 +47,8 @@ class CarteiraDbtTranslator(DagsterDbtTranslator):
 
     @staticmethod
     def _layer(props: Mapping[str, Any]) -> str:
+        if props["resource_type"] == "seed":
+            return "seeds"
         fqn = props.get("fqn") or []
         return fqn[1] if len(fqn) > 2 else "warehouse"
 
@@ -83,15 +83,10 @@ def warehouse_models(
         os.environ.update(settings.dbt_env())
         context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
         progress.emit(f"dbt build into {settings.build_path.name} (as_of {as_of})")
-        done = 0
-        for event in dbt.cli(
-            args + ["--vars", json.dumps(settings.dbt_vars())], context=context
-        ).stream():
-            if isinstance(event, Output | AssetMaterialization):
-                done += 1
-                name = getattr(event, "output_name", None) or event.asset_key.to_user_string()
-                progress.emit(f"dbt: {done} models built, last {name}")
-            yield event
+        with progress.dbt_log():
+            yield from dbt.cli(
+                args + ["--vars", json.dumps(settings.dbt_vars())], context=context
+            ).stream()
         record_build(settings.build_path, as_of, raw_extracts_after(settings.raw_path, as_of))
     except BaseException:
         discard_build(settings)

@@ -1,7 +1,7 @@
 {#-
     Lower bound of `_loaded_at` for the raw rows an incremental staging model
     reads on this run: the newest `_loaded_at` already in the target minus a
-    lookback (var `staging_lookback_hours`, default 3).
+    lookback (var `staging_lookback_hours`, declared in dbt_project.yml).
 
     The lookback covers loads whose rows were stamped before, but committed
     after, a load already seen (parallel or slow ingestion runs). Re-reading
@@ -14,7 +14,7 @@
     `_loaded_at`), where a correlated `(select max(...))` made it scan the whole history.
 -#}
 {% macro stg_incremental_lower_bound() -%}
-    {%- set lookback_hours = var('staging_lookback_hours', 3) | int -%}
+    {%- set lookback_hours = var('staging_lookback_hours') | int -%}
     {%- set floor = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
     {%- if execute -%}
         {%- set bound_sql -%}

@@ -10,7 +10,7 @@
     portable. The outer cast pins the type on every engine.
 -#}
 {% macro stg_to_business_time(column, source_timezone=none) -%}
-    {%- set business_timezone = var('business_timezone', 'America/Sao_Paulo') -%}
+    {%- set business_timezone = var('business_timezone') -%}
     {%- if source_timezone is none or source_timezone == business_timezone -%}
         cast({{ column }} as {{ dbt.type_timestamp() }})
     {%- else -%}

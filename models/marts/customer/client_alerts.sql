@@ -3,11 +3,11 @@
   the rule, a message that explains it and the figures behind it (JSON), so a
   reader can check why it fired.
 
-  Thresholds are configuration, not code: defaults in
-  _customer__models.yml (client_alerts -> config.meta.alert_rules), each rule
-  overridable per deployment through var('alert_thresholds')
-  ({rule: {threshold: value}}, merged over the defaults). A rule with
-  enabled: false raises nothing.
+  Thresholds are reference data, not code: the seeds alert_rules (enabled,
+  severity) and alert_thresholds (one row per rule and setting), read when
+  the model runs; each setting overridable per deployment through
+  var('alert_thresholds') ({rule: {setting: value}}, merged over the seeds).
+  A rule with enabled false raises nothing.
 
   purchase_gap           statistical: z-score of the current gap since the last
                          purchase against the client's own gaps between
@@ -27,27 +27,43 @@
                          to a credit bureau and still owed). Raised on
                          credit_bureau_on.
 -#}
-{%- set defaults = config.get('meta', {}).get('alert_rules', {}) -%}
-{%- set overrides = var('alert_thresholds', {}) -%}
 {%- set rule_names = ['purchase_gap', 'payments_turning_late', 'spending_drop', 'returns_spike', 'credit_bureau'] -%}
 {%- set rules = {} -%}
 {%- for name in rule_names -%}
     {%- do rules.update({name: {}}) -%}
 {%- endfor -%}
-{%- for name, values in defaults.items() -%}
-    {%- set merged = {} -%}
-    {%- do merged.update(values) -%}
-    {%- do merged.update(overrides.get(name, {})) -%}
-    {%- do rules.update({name: merged}) -%}
-{%- endfor -%}
+{#- ref() outside `execute` so dbt builds the seeds before this model -#}
+{%- set rules_relation = ref('alert_rules') -%}
+{%- set thresholds_relation = ref('alert_thresholds') -%}
 {%- if execute -%}
-    {%- for name in rule_names -%}
-        {%- if name not in defaults -%}
-            {{ exceptions.raise_compiler_error(
-                "client_alerts: no configuration for alert rule '" ~ name ~ "' (config.meta.alert_rules)") }}
+    {%- set configured = [] -%}
+    {%- for row in run_query('select rule, enabled, severity from ' ~ rules_relation).rows -%}
+        {%- if row['rule'] in rules -%}
+            {%- do rules[row['rule']].update({'enabled': row['enabled'], 'severity': row['severity']}) -%}
+            {%- do configured.append(row['rule']) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- for name in rule_names if name not in configured -%}
+        {{ exceptions.raise_compiler_error("client_alerts: no row for alert rule '" ~ name ~ "' in seeds/alert_rules.csv") }}
+    {%- endfor -%}
+    {%- set seen = [] -%}
+    {%- for row in run_query('select rule, setting, value from ' ~ thresholds_relation).rows -%}
+        {%- set key = row['rule'] ~ '.' ~ row['setting'] -%}
+        {%- if row['rule'] not in rules -%}
+            {{ exceptions.raise_compiler_error("client_alerts: unknown rule '" ~ row['rule'] ~ "' in seeds/alert_thresholds.csv") }}
+        {%- endif -%}
+        {%- if key in seen -%}
+            {{ exceptions.raise_compiler_error("client_alerts: " ~ key ~ " appears twice in seeds/alert_thresholds.csv") }}
+        {%- endif -%}
+        {%- do seen.append(key) -%}
+        {%- set text = row['value'] | trim -%}
+        {#- a value written with a decimal point stays decimal (2.0 prints as 2.0) -#}
+        {%- do rules[row['rule']].update({row['setting']: (text | float) if '.' in text else (text | int)}) -%}
+    {%- endfor -%}
 {%- endif -%}
+{%- for name, values in var('alert_thresholds').items() if name in rules -%}
+    {%- do rules[name].update(values) -%}
+{%- endfor -%}
 
 with purchase_days as (
     select distinct client_key, order_date
