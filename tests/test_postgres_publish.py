@@ -7,10 +7,12 @@ database with its own role prefix (roles are cluster-wide):
 2. a build that fails (a staff row without staff_id slipped into PostgreSQL's raw layer)
    must exit 2 and leave the served schemas at day 2;
 3. publish for day 3 while a reader (a login of the reader role) queries the as_of of
-   every mart in one statement, in a loop: every answer holds one date, old then new.
+   every `marts` and `bi` relation in one statement, in a loop: every answer holds one
+   date, old then new.
 
-The tests then read through logins of staff roles and compare with
-`carteira report telesales --viewer` on the DuckDB warehouse of the same day.
+The tests then read through logins of staff roles, from the telesales marts and from the
+bi datasets, and compare with `carteira report telesales --viewer` on the DuckDB
+warehouse of the same day.
 """
 
 from __future__ import annotations
@@ -85,19 +87,19 @@ def _served_as_of(dsn: str) -> list[date]:
 
 
 def _as_of_query(dsn: str) -> str:
-    """One statement reading the newest as_of of every mart that has that column."""
+    """One statement reading the newest as_of of every served relation with that column."""
     pg = connect_pg(dsn)
     try:
         with pg.cursor() as cur:
             cur.execute(
-                "select table_name from information_schema.columns "
-                "where table_schema = 'marts' and column_name = 'as_of' order by 1"
+                "select table_schema, table_name from information_schema.columns "
+                "where table_schema in ('marts', 'bi') and column_name = 'as_of' order by 1, 2"
             )
-            tables = [r[0] for r in cur.fetchall()]
+            tables = cur.fetchall()
     finally:
         pg.close()
-    assert len(tables) > 5, tables
-    values = ", ".join(f'((select max(as_of) from marts."{t}"))' for t in tables)
+    assert {schema for schema, _ in tables} == {"marts", "bi"}, tables
+    values = ", ".join(f'((select max(as_of) from {s}."{t}"))' for s, t in tables)
     return f"select array_agg(distinct v) from (values {values}) as t(v) where v is not null"
 
 
@@ -151,6 +153,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     try:
         with fresh_database("h10pg_publish") as dsn:
             first = _publish(warehouse, dsn, prefix, DAY2)
+            if first.exit_code != 0:
+                pytest.fail(f"the first publish failed:\n{first.output[-4000:]}")
 
             pg = connect_pg(dsn)
             with pg, pg.cursor() as cur:
@@ -288,7 +292,11 @@ def _cli_rows(warehouse: Path, viewer: str, mode: str) -> dict[str, tuple]:
     }
 
 
-PG_PER_OWNER = """
+# Per owner: (clients, called clients, calls, successful calls), as the telesales report
+# counts them (calls once per owner and client), from the marts and from the bi datasets.
+# No viewer filter: row-level security is the only thing that restricts the rows.
+PG_PER_OWNER = {
+    "marts": """
 with population as (
     select client_key, owner_staff_id from marts.telesales_client_population
     where %(mode)s = 'client_owner'
@@ -296,29 +304,61 @@ with population as (
     select client_key, owner_staff_id from marts.telesales_opportunity_population
     where %(mode)s = 'opportunity_owner'
 ),
-calls as (
-    select client_key, staff_id, sum(calls) as calls, sum(successful_calls) as successful
-    from marts.telesales_client_calls
-    where call_date between %(start)s and %(end)s
-    group by client_key, staff_id
+pair_calls as (
+    select pairs.owner_staff_id, pairs.client_key, sum(c.calls) as calls,
+        sum(c.successful_calls) as successful
+    from (select distinct owner_staff_id, client_key from population) as pairs
+    join marts.telesales_client_calls c
+        on c.client_key = pairs.client_key and c.staff_id = pairs.owner_staff_id
+    where c.call_date between %(start)s and %(end)s
+    group by 1, 2
+),
+units as (
+    select coalesce(p.owner_staff_id, 'unassigned') as owner, count(*) as clients,
+        count(*) filter (where pc.calls > 0) as called
+    from population p
+    left join pair_calls pc
+        on pc.owner_staff_id = p.owner_staff_id and pc.client_key = p.client_key
+    group by 1
+),
+sums as (
+    select owner_staff_id as owner, sum(calls) as calls, sum(successful) as successful
+    from pair_calls group by 1
 )
-select
-    coalesce(p.owner_staff_id, 'unassigned'),
-    count(*),
-    count(*) filter (where c.calls > 0),
-    coalesce(sum(c.calls), 0),
-    coalesce(sum(c.successful), 0)
-from population p
-left join calls c on c.client_key = p.client_key and c.staff_id = p.owner_staff_id
-group by 1
-"""
+select u.owner, u.clients, u.called, coalesce(s.calls, 0), coalesce(s.successful, 0)
+from units u left join sums s on s.owner = u.owner
+""",
+    "bi": """
+with population as (
+    select owner, client_key from bi.telesales_population where owner_mode = %(mode)s
+),
+pair_calls as (
+    select owner, client_key, sum(calls) as calls, sum(successful_calls) as successful
+    from bi.telesales_owner_client_day
+    where owner_mode = %(mode)s and activity_date between %(start)s and %(end)s
+    group by 1, 2
+),
+units as (
+    select p.owner, count(*) as clients, count(*) filter (where pc.calls > 0) as called
+    from population p
+    left join pair_calls pc on pc.owner = p.owner and pc.client_key = p.client_key
+    group by 1
+),
+sums as (
+    select owner, sum(calls) as calls, sum(successful) as successful
+    from pair_calls group by 1
+)
+select u.owner, u.clients, u.called, coalesce(s.calls, 0), coalesce(s.successful, 0)
+from units u left join sums s on s.owner = u.owner
+""",
+}
 
 
-def _pg_rows(dsn: str, mode: str) -> dict[str, tuple]:
+def _pg_rows(dsn: str, mode: str, source: str = "marts") -> dict[str, tuple]:
     pg = psycopg2.connect(dsn)
     try:
         with pg.cursor() as cur:
-            cur.execute(PG_PER_OWNER, {"mode": mode, "start": START, "end": DAY3})
+            cur.execute(PG_PER_OWNER[source], {"mode": mode, "start": START, "end": DAY3})
             return {r[0]: tuple(int(v) for v in r[1:]) for r in cur.fetchall()}
     finally:
         pg.close()
@@ -334,6 +374,7 @@ def test_staff_connections_see_what_the_cli_shows(published: Published, mode: st
         pg_rows = _pg_rows(dsn, mode)
         cli_rows = _cli_rows(published.warehouse, staff_id, mode)
         assert pg_rows == cli_rows, (kind, staff_id)
+        assert _pg_rows(dsn, mode, "bi") == cli_rows, (kind, staff_id, "bi")
         owners_seen[kind] = set(pg_rows)
     # Not vacuous: the viewers see different, nested owner sets.
     assert owners_seen["inactive"] == set()
@@ -367,6 +408,7 @@ def test_unknown_staff_is_a_cli_error_and_sees_no_rows_on_postgres(published: Pu
     # On PostgreSQL a login that stands for no staff member sees no owned row at all.
     dsn = dsn_with(published.dsn, user=f"{published.prefix}_bi_tool")
     assert _pg_rows(dsn, "client_owner") == {}
+    assert _pg_rows(dsn, "client_owner", "bi") == {}
 
 
 def test_every_served_relation_and_column_has_its_description(published: Published) -> None:
@@ -391,6 +433,7 @@ def test_every_served_relation_and_column_has_its_description(published: Publish
     finally:
         pg.close()
     assert len(relations) > 20
+    assert "bi.telesales_population" in relations
     assert [r for r, d in relations.items() if not d] == []
     assert undocumented_columns == []
     assert relations["marts.dim_staff"] == (
