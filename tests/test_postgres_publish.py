@@ -454,3 +454,12 @@ def test_unreachable_server_and_wrong_credentials_are_one_line(
         assert len(lines) == 1 and expected in lines[0], result.output
         assert "Traceback" not in result.output
     assert _served_as_of(published.dsn) == [DAY3]
+
+
+def test_staff_role_names_fit_postgres_and_stay_distinct() -> None:
+    assert staff_role_name("carteira", "s_0009") == "carteira_staff_s_0009"
+    long_a, long_b = "x" * 60 + "a", "x" * 60 + "b"
+    names = {staff_role_name("carteira", long_a), staff_role_name("carteira", long_b)}
+    assert len(names) == 2
+    assert all(len(n.encode()) <= 63 for n in names)
+    assert staff_role_name("carteira", long_a) == staff_role_name("carteira", long_a)
