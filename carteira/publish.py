@@ -17,7 +17,8 @@ things a plain file copy cannot:
 The build file itself is kept after a publish, renamed to the work file, and the next
 refresh starts from it (a rename, not a copy) when the published file is still the one
 exported from it; otherwise (first run, failed refresh, a published file replaced by
-hand) the next build starts from a copy of the published file, as it always could.
+hand, a work file grown past MAX_WORK_GROWTH) the next build starts from a copy of the
+published file, as it always could.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ from carteira.settings import Settings
 # 1.1: older ones cannot read the NOT NULL / PRIMARY KEY constraints that dbt's
 # enforced contracts create, whatever the storage version (docs/bi-datasets.md).
 STORAGE_VERSIONS = ("v0.10.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0")
+
+# A work file rebuilt in place keeps free blocks; past this multiple of the published
+# file's size the next build starts from a copy of the published file instead (one extra
+# copy, now and then, bounds the disk the work file takes).
+MAX_WORK_GROWTH = 3
 
 
 def _wal(path: Path) -> Path:
@@ -68,7 +74,9 @@ def _work_matches_published(settings: Settings) -> bool:
         recorded = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return recorded == _identity(settings.warehouse_path)
+    if recorded != _identity(settings.warehouse_path):
+        return False
+    return work.stat().st_size <= MAX_WORK_GROWTH * settings.warehouse_path.stat().st_size
 
 
 def _discard_work(settings: Settings) -> None:

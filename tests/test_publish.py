@@ -171,3 +171,15 @@ def test_published_file_is_compact_after_rebuilds(tmp_path: Path) -> None:
         publish(s)
     assert abs(s.warehouse_path.stat().st_size - first) <= 0.05 * first
     assert work_path(s).stat().st_size > 1.05 * first  # the build did grow
+
+
+def test_a_grown_work_file_is_replaced_by_a_copy_of_the_published_file(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    build = prepare_build(s)
+    _write(build, 1)
+    publish(s)
+    with open(work_path(s), "ab") as fh:  # free blocks piling up in the work file
+        fh.truncate(4 * s.warehouse_path.stat().st_size)
+    build = prepare_build(s)
+    assert not work_path(s).exists()
+    assert build.stat().st_size == s.warehouse_path.stat().st_size
