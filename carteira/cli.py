@@ -287,11 +287,13 @@ def dbt(dbt_args: tuple[str, ...]) -> None:
 
 
 def _add_report_commands() -> None:
+    from carteira.postgres_cli import publish_postgres_command
     from carteira.reports.cli import report
     from carteira.reports.views import VIEWS_GROUP
 
     main.add_command(report)
     main.add_command(VIEWS_GROUP)
+    main.add_command(publish_postgres_command)
 
 
 _add_report_commands()
