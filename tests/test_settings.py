@@ -18,11 +18,16 @@ import pytest
 from click.testing import CliRunner
 
 from carteira.cli import main
+from carteira.exit_codes import CouldNotRun
 from carteira.settings import DBT_PROJECT_DIR, DBT_PROJECT_VARS, ENVIRONMENT, REPO_ROOT, Settings
 
 
-class _Stop(Exception):
-    """Raised in place of running the job once the CLI's settings are captured."""
+class _Stop(CouldNotRun):
+    """Raised in place of running the job once the CLI's settings are captured.
+
+    An expected failure (the CLI turns it into exit 3 and one line), so the test sees the
+    CLI stop exactly where it hands its settings to the Dagster definitions.
+    """
 
 
 def _cli_settings(monkeypatch: pytest.MonkeyPatch, *args: str) -> Settings:
@@ -34,12 +39,12 @@ def _cli_settings(monkeypatch: pytest.MonkeyPatch, *args: str) -> Settings:
     def capture(settings: Settings | None = None) -> Any:
         assert settings is not None, "the CLI must pass its settings"
         seen.append(settings)
-        raise _Stop
+        raise _Stop("stopped by the test")
 
     with monkeypatch.context() as patch:
         patch.setattr(definitions, "build_definitions", capture)
         result = CliRunner().invoke(main, ["refresh", *args])
-    assert isinstance(result.exception, _Stop), result.output
+    assert result.exit_code == 3 and "stopped by the test" in result.output, result.output
     (settings,) = seen
     return settings
 
