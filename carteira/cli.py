@@ -173,9 +173,11 @@ def sql(warehouse: Path, query: str) -> None:
 def _add_report_commands() -> None:
     from carteira.reports.cli import report
     from carteira.reports.views import VIEWS_GROUP
+    from carteira.superset_cli import superset
 
     main.add_command(report)
     main.add_command(VIEWS_GROUP)
+    main.add_command(superset)
 
 
 _add_report_commands()
