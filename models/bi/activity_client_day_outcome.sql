@@ -1,0 +1,25 @@
+{#-
+  Activity report, clients (REPORTS.md 1), for BI tools: counted bookings per
+  client, session date, outcome and registration type. Summing the measures
+  over any filter (period, registration types, outcomes) gives the report's
+  per-client rows; count(distinct client_key) gives its "clients" card. Every
+  booking is in exactly one row, so nothing is counted twice.
+-#}
+with bookings as (
+    select * from {{ ref('activity_bookings') }}
+)
+
+select
+    cast(client_key as varchar) as client_key,
+    cast(any_value(full_name) as varchar) as full_name,
+    cast(registration_type as varchar) as registration_type,
+    cast(session_date as date) as session_date,
+    cast(outcome as varchar) as outcome,
+    cast(count(*) as integer) as bookings,
+    cast(count(*) filter (where outcome = 'attended') as integer) as attended,
+    cast(count(*) filter (where outcome = 'excused_absence') as integer) as excused_absences,
+    cast(count(*) filter (where outcome = 'unexcused_absence') as integer) as unexcused_absences,
+    cast(count(*) filter (where outcome = 'scheduled') as integer) as scheduled,
+    cast({{ as_of_date() }} as date) as as_of
+from bookings
+group by client_key, registration_type, session_date, outcome

@@ -1,0 +1,54 @@
+{#-
+  Client card, agenda and CRM (REPORTS.md 5): one row per crm task, erp
+  scheduled event or crm interaction of a client, past and future
+  (is_future: after the as_of day).
+-#}
+with agenda as (
+    select
+        'task' as kind,
+        task_id as item_id,
+        client_key,
+        due_at as occurs_at,
+        task_type as item_type,
+        status,
+        assigned_staff_id as staff,
+        cast(null as varchar) as subject
+    from {{ ref('fct_tasks') }}
+    union all
+    select
+        'schedule_event',
+        cast(event_id as varchar),
+        client_key,
+        scheduled_for,
+        event_type,
+        status,
+        coalesce(responsible_name, responsible_email),
+        order_code
+    from {{ ref('fct_schedule_events') }}
+    union all
+    select
+        'interaction',
+        interaction_id,
+        client_key,
+        occurred_at,
+        channel || ' ' || direction,
+        'done',
+        staff_id,
+        subject
+    from {{ ref('fct_interactions') }}
+)
+
+select
+    cast(kind as varchar) as kind,
+    cast(item_id as varchar) as item_id,
+    cast(client_key as varchar) as client_key,
+    cast(occurs_at as timestamp) as occurs_at,
+    cast(occurs_at as date) as occurs_on,
+    cast(item_type as varchar) as item_type,
+    cast(status as varchar) as status,
+    cast(staff as varchar) as staff,
+    cast(subject as varchar) as subject,
+    cast(cast(occurs_at as date) > {{ as_of_date() }} as boolean) as is_future,
+    cast({{ as_of_date() }} as date) as as_of
+from agenda
+where client_key is not null

@@ -1,0 +1,93 @@
+{#-
+  Telesales report (REPORTS.md 3): measures per (owner_mode, owner, client,
+  date), for every (owner, client) pair of that mode's population
+  (bi.telesales_population). Calls count only matched outbound calls from the
+  OWNER's extension (telesales_client_calls); appointments, orders, collected
+  and debt are the client's (telesales_client_activity, nothing after as_of).
+  A pair under two opportunities of one owner has its measures once here.
+  The report's call period [from, to] bounds the call measures; appointment
+  and order measures run from `from` up to as_of.
+-#}
+with pairs as (
+    select distinct owner_mode, owner_staff_id, owner, owner_name, client_key
+    from {{ ref('telesales_population') }}
+),
+
+clients as (
+    select client_key, full_name, source, client_group from {{ ref('dim_client') }}
+),
+
+calls as (
+    select
+        pairs.owner_mode,
+        pairs.owner_staff_id,
+        pairs.client_key,
+        calls.call_date as activity_date,
+        calls.calls,
+        calls.successful_calls,
+        calls.talk_seconds
+    from pairs
+    inner join {{ ref('telesales_client_calls') }} as calls
+        on calls.client_key = pairs.client_key
+        and calls.staff_id = pairs.owner_staff_id
+),
+
+activity as (
+    select
+        pairs.owner_mode,
+        pairs.owner_staff_id,
+        pairs.client_key,
+        activity.activity_date,
+        activity.appointments,
+        activity.appointments_done,
+        activity.orders,
+        activity.order_value,
+        activity.collected,
+        activity.debt
+    from pairs
+    inner join {{ ref('telesales_client_activity') }} as activity
+        on activity.client_key = pairs.client_key
+),
+
+days as (
+    select owner_mode, owner_staff_id, client_key, activity_date from calls
+    union
+    select owner_mode, owner_staff_id, client_key, activity_date from activity
+)
+
+select
+    cast(days.owner_mode as varchar) as owner_mode,
+    cast(days.owner_staff_id as varchar) as owner_staff_id,
+    cast(pairs.owner as varchar) as owner,
+    cast(pairs.owner_name as varchar) as owner_name,
+    cast(days.client_key as varchar) as client_key,
+    cast(clients.full_name as varchar) as full_name,
+    cast(clients.source as varchar) as source,
+    cast(clients.client_group as varchar) as client_group,
+    cast(days.activity_date as date) as activity_date,
+    cast(coalesce(calls.calls, 0) as integer) as calls,
+    cast(coalesce(calls.successful_calls, 0) as integer) as successful_calls,
+    cast(coalesce(calls.talk_seconds, 0) as bigint) as talk_seconds,
+    cast(coalesce(activity.appointments, 0) as integer) as appointments,
+    cast(coalesce(activity.appointments_done, 0) as integer) as appointments_done,
+    cast(coalesce(activity.orders, 0) as integer) as orders,
+    cast(coalesce(activity.order_value, 0) as decimal(18, 2)) as order_value,
+    cast(coalesce(activity.collected, 0) as decimal(18, 2)) as collected,
+    cast(coalesce(activity.debt, 0) as decimal(18, 2)) as debt,
+    cast({{ as_of_date() }} as date) as as_of
+from days
+inner join pairs
+    on pairs.owner_mode = days.owner_mode
+    and pairs.owner_staff_id is not distinct from days.owner_staff_id
+    and pairs.client_key = days.client_key
+left join clients on clients.client_key = days.client_key
+left join calls
+    on calls.owner_mode = days.owner_mode
+    and calls.owner_staff_id is not distinct from days.owner_staff_id
+    and calls.client_key = days.client_key
+    and calls.activity_date = days.activity_date
+left join activity
+    on activity.owner_mode = days.owner_mode
+    and activity.owner_staff_id is not distinct from days.owner_staff_id
+    and activity.client_key = days.client_key
+    and activity.activity_date = days.activity_date
