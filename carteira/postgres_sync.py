@@ -199,16 +199,26 @@ class DbtResult:
 
 
 def dbt_build_postgres(
-    settings: Settings, dsn: str, *, extra_args: tuple[str, ...] = ()
+    settings: Settings,
+    dsn: str,
+    *,
+    extra_args: tuple[str, ...] = (),
+    extra_vars: dict[str, str] | None = None,
+    target: Path | None = None,
 ) -> DbtResult:
     """`dbt build --target postgres` with the settings' vars, raw_database = the DSN's db.
 
-    Runs in a subprocess with its own target folder, so it never races a DuckDB build's
-    artefacts. Returns success and the tail of dbt's output on failure.
+    Runs in a subprocess with its own target folder (default one per process), so it never
+    races a DuckDB build's artefacts. Returns success and the tail of dbt's output on
+    failure.
     """
     env = {**os.environ, **dbt_env_for(dsn)}
-    dbt_vars = {**settings.dbt_vars(), "raw_database": env["CARTEIRA_PG_DBNAME"]}
-    target = DBT_PROJECT_DIR / "target" / f"postgres-{os.getpid()}"
+    dbt_vars = {
+        **settings.dbt_vars(),
+        "raw_database": env["CARTEIRA_PG_DBNAME"],
+        **(extra_vars or {}),
+    }
+    target = target or DBT_PROJECT_DIR / "target" / f"postgres-{os.getpid()}"
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [
         str(dbt) if dbt.exists() else "dbt",

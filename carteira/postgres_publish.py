@@ -1,0 +1,253 @@
+"""`carteira publish-postgres`: serve the warehouse from PostgreSQL, swapped in atomically.
+
+Steps, each leaving what readers see untouched until the last one:
+
+1. connect (an unreachable server or refused credentials stop here: `CannotRun`);
+2. copy the raw loads PostgreSQL does not hold yet (`postgres_sync.sync_raw`);
+3. `dbt build --target postgres` (models, data tests, unit tests) with every schema built
+   under the suffix `__building` (`marts__building`, `bi__building`, `staging__building`,
+   ...), from nothing: PostgreSQL has no cheap copy of the last state the way the DuckDB
+   refresh copies its file, so incremental models build in full here;
+4. in ONE transaction: lock every relation of the schemas being replaced, rename each old
+   schema away (`__retired`), the new one in, create the roles, grants and row-level
+   security policies (`postgres_access`), drop the old schemas, commit.
+
+A reader's statement therefore resolves every relation either before the commit (old
+schemas, which the swap cannot drop while the reader holds them) or after it (new ones):
+it never mixes two `as_of` dates. A failed build or swap drops the `__building` schemas
+and leaves the served ones as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import psycopg2
+from psycopg2 import errors, sql
+
+from carteira import postgres_access
+from carteira.postgres_access import SERVED_SCHEMAS, OwnedRelation
+from carteira.postgres_sync import dbt_build_postgres, dsn_parts, sync_raw
+from carteira.settings import Settings
+
+BUILD_SUFFIX = "__building"
+RETIRED_SUFFIX = "__retired"
+# The swap waits this long for readers' locks on a first attempt, doubling per attempt.
+# Short first waits let the swap, not a reader, give way when both wait for each other.
+FIRST_LOCK_WAIT_MS = 500
+
+
+class CannotRun(RuntimeError):
+    """The publish could not start (server unreachable, credentials, missing raw layer)."""
+
+
+class PublishFailed(RuntimeError):
+    """The build or the swap failed; the served schemas are as they were."""
+
+
+@dataclass
+class PublishOutcome:
+    as_of: str
+    raw_rows_copied: int
+    schemas: list[str]
+    served: list[str]
+    owned: list[OwnedRelation]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def describe_dsn(dsn: str) -> str:
+    """user@host:port/dbname of a DSN, never its password."""
+    parts = dsn_parts(dsn)
+    return (
+        f"{parts.get('user', '')}@{parts.get('host', 'localhost')}:{parts.get('port', '5432')}"
+        f"/{parts.get('dbname', '')}"
+    )
+
+
+def connect(dsn: str):  # noqa: ANN201 - psycopg2 connection
+    """Connect, or raise CannotRun with the server's one-line reason."""
+    try:
+        parts = dsn_parts(dsn)
+    except psycopg2.ProgrammingError as exc:
+        raise CannotRun(f"invalid PostgreSQL DSN: {_first_line(exc)}") from None
+    try:
+        if "connect_timeout" in parts:
+            return psycopg2.connect(dsn)
+        return psycopg2.connect(dsn, connect_timeout=10)
+    except psycopg2.OperationalError as exc:
+        raise CannotRun(
+            f"cannot connect to PostgreSQL {describe_dsn(dsn)}: {_first_line(exc)}"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _drop_schemas_ending(pg, suffix: str) -> None:  # noqa: ANN001
+    """Drop the leftovers of an interrupted publish (`*__building`, `*__retired`)."""
+    with pg, pg.cursor() as cur:
+        cur.execute(
+            "select nspname from pg_namespace where right(nspname, %s) = %s",
+            (len(suffix), suffix),
+        )
+        for (schema,) in cur.fetchall():
+            cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
+
+
+def read_manifest(target: Path) -> tuple[list[str], list[OwnedRelation]]:
+    """Schemas the build wrote (without the suffix) and the owned relations among them."""
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    schemas: set[str] = set()
+    owned: list[OwnedRelation] = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in ("model", "seed", "snapshot"):
+            continue
+        if node["config"].get("materialized") == "ephemeral":
+            continue
+        schema = node["schema"]
+        if not schema.endswith(BUILD_SUFFIX):
+            continue
+        base = schema[: -len(BUILD_SUFFIX)]
+        schemas.add(base)
+        meta = {**node.get("meta", {}), **node["config"].get("meta", {})}
+        owner_column = meta.get("row_owner_column")
+        if owner_column:
+            if base not in SERVED_SCHEMAS:
+                continue
+            owned.append(OwnedRelation(base, node.get("alias") or node["name"], owner_column))
+    return sorted(schemas), sorted(owned, key=lambda r: (r.schema, r.name))
+
+
+def _swap_once(
+    pg,  # noqa: ANN001
+    schemas: list[str],
+    owned: list[OwnedRelation],
+    role_prefix: str,
+    lock_wait_ms: int,
+) -> None:
+    served = tuple(s for s in schemas if s in SERVED_SCHEMAS)
+    with pg, pg.cursor() as cur:
+        cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{lock_wait_ms}ms")))
+        cur.execute(
+            "select quote_ident(n.nspname) || '.' || quote_ident(c.relname) from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p', 'f') order by 1",
+            (schemas,),
+        )
+        current = [r[0] for r in cur.fetchall()]
+        if current:
+            # Readers of the old relations finish first; new readers queue behind the swap.
+            cur.execute(f"lock table {', '.join(current)} in access exclusive mode")
+        for schema in schemas:
+            cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
+            if cur.fetchone():
+                cur.execute(
+                    sql.SQL("alter schema {} rename to {}").format(
+                        sql.Identifier(schema), sql.Identifier(schema + RETIRED_SUFFIX)
+                    )
+                )
+            cur.execute(
+                sql.SQL("alter schema {} rename to {}").format(
+                    sql.Identifier(schema + BUILD_SUFFIX), sql.Identifier(schema)
+                )
+            )
+        postgres_access.ensure_roles(cur, role_prefix)
+        postgres_access.make_views_security_invoker(cur, served)
+        postgres_access.grant_served(cur, role_prefix, served)
+        postgres_access.apply_row_security(cur, owned)
+        for schema in schemas:
+            cur.execute(
+                sql.SQL("drop schema if exists {} cascade").format(
+                    sql.Identifier(schema + RETIRED_SUFFIX)
+                )
+            )
+
+
+def swap_in(
+    pg,  # noqa: ANN001
+    schemas: list[str],
+    owned: list[OwnedRelation],
+    role_prefix: str,
+    timeout_s: float,
+) -> None:
+    """The one transaction that replaces the served schemas; retried while readers hold locks."""
+    deadline = time.monotonic() + timeout_s
+    wait_ms = FIRST_LOCK_WAIT_MS
+    while True:
+        try:
+            _swap_once(pg, schemas, owned, role_prefix, wait_ms)
+            return
+        except (errors.LockNotAvailable, errors.DeadlockDetected) as exc:
+            if time.monotonic() + wait_ms / 1000 > deadline:
+                raise PublishFailed(
+                    f"readers held the served relations for more than {timeout_s:.0f}s: "
+                    f"{_first_line(exc)}"
+                ) from None
+            time.sleep(0.1)
+            wait_ms = min(wait_ms * 2, 10_000)
+
+
+def publish_postgres(
+    settings: Settings,
+    dsn: str,
+    *,
+    role_prefix: str = "carteira",
+    swap_timeout_s: float = 120.0,
+) -> PublishOutcome:
+    """Copy raw, build beside the served schemas, swap them in. See the module docstring."""
+    if not settings.raw_path.exists():
+        raise CannotRun(f"no raw layer at {settings.raw_path}: run `carteira refresh` first")
+    seconds: dict[str, float] = {}
+    pg = connect(dsn)
+    try:
+        started = time.perf_counter()
+        _drop_schemas_ending(pg, BUILD_SUFFIX)
+        _drop_schemas_ending(pg, RETIRED_SUFFIX)
+        try:
+            copied = sync_raw(settings.raw_path, dsn)
+        except duckdb.Error as exc:
+            raise CannotRun(
+                f"cannot read the raw layer {settings.raw_path}: {_first_line(exc)}"
+            ) from None
+        except psycopg2.Error as exc:
+            raise PublishFailed(f"copying the raw layer failed: {_first_line(exc)}") from None
+        seconds["raw copy"] = time.perf_counter() - started
+        started = time.perf_counter()
+        target = Path(tempfile.mkdtemp(prefix="carteira-dbt-pg-"))
+        result = dbt_build_postgres(
+            settings, dsn, extra_vars={"build_schema_suffix": BUILD_SUFFIX}, target=target
+        )
+        seconds["dbt build"] = time.perf_counter() - started
+        if not result.success:
+            _drop_schemas_ending(pg, BUILD_SUFFIX)
+            raise PublishFailed(
+                f"dbt build on PostgreSQL failed (logs in {target}):\n{result.message}"
+            )
+        schemas, owned = read_manifest(target)
+        started = time.perf_counter()
+        try:
+            swap_in(pg, schemas, owned, role_prefix, swap_timeout_s)
+        except (psycopg2.Error, postgres_access.AccessError) as exc:
+            pg.rollback()
+            _drop_schemas_ending(pg, BUILD_SUFFIX)
+            raise PublishFailed(f"swapping the new schemas in failed: {_first_line(exc)}") from None
+        seconds["swap"] = time.perf_counter() - started
+        shutil.rmtree(target, ignore_errors=True)
+    finally:
+        pg.close()
+    return PublishOutcome(
+        as_of=settings.effective_as_of().isoformat(),
+        raw_rows_copied=copied,
+        schemas=schemas,
+        served=[s for s in schemas if s in SERVED_SCHEMAS],
+        owned=owned,
+        seconds=seconds,
+    )
