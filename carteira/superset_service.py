@@ -261,7 +261,7 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
     input_path.unlink(missing_ok=True)
     if result.returncode != 0:
         raise RuntimeError(f"Superset setup failed (log: {service.log_file})")
-    echo(result.stdout.strip())
+    echo(result.stdout.strip().splitlines()[-1])
     if running_pid(service) is None:
         _start(service, env)
     echo(f"Superset is up: {service.url}  (user admin, password in {service.credentials_file})")

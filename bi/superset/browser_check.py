@@ -7,9 +7,11 @@ waits until every chart has rendered (no loading indicator left, no chart error)
 full-page screenshot, and reads the headline numbers of the cards. The result is one
 JSON object on stdout:
 
-    {"<slug>": {"charts": N, "errors": [...], "cards": {"<title>": "<text>"},
-                "tables": {"<title>": ["<first cell of each row>", ...]},
-                "screenshot": "<path>"}}
+    {"<slug>": {"tabs": [{"charts": N, "errors": [...], "cards": {"<title>": "<text>"},
+                          "tables": {"<title>": [[cell, ...] per row]},
+                          "screenshot": "<path>"}, ...]}}
+
+one entry per tab (one for a dashboard without tabs), each tab clicked in turn.
 
 Used by tests/test_superset.py and to refresh the README's screenshots.
 """
@@ -94,28 +96,39 @@ def _settled(driver: webdriver.Chrome) -> dict[str, Any] | None:
     return None
 
 
-def open_dashboard(driver: webdriver.Chrome, base_url: str, slug: str, out: Path) -> dict:
-    driver.set_window_size(WIDTH, 1000)
-    driver.get(f"{base_url}superset/dashboard/{slug}/?standalone=1")
+def _render(driver: webdriver.Chrome, shot: Path) -> dict[str, Any]:
+    """Wait for every chart on screen to render, then screenshot and read the page."""
     wait = WebDriverWait(driver, RENDER_TIMEOUT_SECONDS, poll_frequency=1)
     try:
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".dashboard-component-chart-holder"))
-        # Charts render as they scroll into view: make the window as tall as the page.
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(WIDTH, max(1000, height + 100))
-        page = wait.until(_settled)
-        # Render settled once; give animations a moment, then read the final state.
-        time.sleep(2)
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(WIDTH, max(1000, height + 100))
+        for _ in range(2):
+            # Charts render as they scroll into view: make the window as tall as the page.
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(WIDTH, max(1000, height + 100))
+            page = wait.until(_settled)
+            time.sleep(2)  # animations, and filters applied after a first render
         page = wait.until(_settled)
     except TimeoutException:
         page = driver.execute_script(_READ_PAGE)
         page["errors"].append(f"not rendered within {RENDER_TIMEOUT_SECONDS}s")
-    shot = out / f"{slug}.png"
     driver.save_screenshot(str(shot))
     page["screenshot"] = str(shot)
     return page
+
+
+def open_dashboard(driver: webdriver.Chrome, base_url: str, slug: str, out: Path) -> dict:
+    """Every tab of one dashboard: {"tabs": [page of tab 1, ...]} (one entry without tabs)."""
+    driver.set_window_size(WIDTH, 1000)
+    driver.get(f"{base_url}superset/dashboard/{slug}/?standalone=1")
+    pages = [_render(driver, out / f"{slug}.png")]
+    tabs = driver.find_elements(By.CSS_SELECTOR, ".dashboard-component-tabs .ant-tabs-tab")
+    for number, tab in enumerate(tabs[1:], start=2):
+        driver.set_window_size(WIDTH, 1000)
+        driver.execute_script("window.scrollTo(0, 0)")
+        tab.click()
+        time.sleep(1)
+        pages.append(_render(driver, out / f"{slug}-tab{number}.png"))
+    return {"tabs": pages}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,7 +60,21 @@ def database_config(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[str, Any]:
-    schema, table = ds["table"].split(".", 1)
+    """A physical dataset (`table: schema.relation`) or a virtual one (`sql: select ...`)."""
+    if "table" in ds:
+        schema, table, sql = *ds["table"].split(".", 1), None
+    else:
+        schema, table, sql = None, name, " ".join(ds["sql"].split())
+    columns = [
+        {
+            "column_name": column,
+            "verbose_name": label,
+            "is_dttm": column == ds.get("time_column"),
+            "groupby": True,
+            "filterable": True,
+        }
+        for column, label in ds.get("labels", {}).items()
+    ]
     metrics = [
         {
             "currency": None,
@@ -79,9 +93,10 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
         "always_filter_main_dttm": False,
         "cache_timeout": None,
         "catalog": None,
-        # Columns are read from the database at import (manage.py), so a column added to
-        # the relation shows up without regenerating the bundle.
-        "columns": [],
+        # Only the labelled columns: the others (and every type) are read from the
+        # database at import (setup_superset.py), so a column added to the relation shows
+        # up without regenerating the bundle.
+        "columns": columns,
         "database_uuid": database_uuid,
         "default_endpoint": None,
         "description": ds.get("description"),
@@ -95,7 +110,7 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
         "offset": 0,
         "params": None,
         "schema": schema,
-        "sql": None,
+        "sql": sql,
         "table_name": table,
         "template_params": None,
         "uuid": stable_uuid("dataset", name),
@@ -226,10 +241,12 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "row_limit": 100,
             "donut": True,
             "show_labels": True,
-            "labels_outside": True,
-            "label_type": "key_value_percent",
+            "labels_outside": False,
+            "label_type": "percent",
             "number_format": "SMART_NUMBER",
-            "show_legend": False,
+            "show_legend": True,
+            "legendOrientation": "bottom",
+            "legendType": "scroll",
             "color_scheme": "supersetColors",
             "innerRadius": 40,
             "outerRadius": 70,
@@ -416,8 +433,14 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
                     }
                 ],
             }
+            # `first: true`: a one-client screen opens on a client instead of on everyone.
+            native["requiredFirst"] = bool(f.get("first"))
+            if "sort_metric" in f:  # values (and so the first one) by this metric, descending
+                native["sortMetric"] = f["sort_metric"]
+                native["controlValues"]["sortAscending"] = False
             native["controlValues"] |= {
-                "defaultToFirstItem": False,
+                "enableEmptyFilter": bool(f.get("first")),
+                "defaultToFirstItem": bool(f.get("first")),
                 "inverseSelection": False,
                 "multiSelect": f.get("multi", True),
                 "searchAllOptions": True,
