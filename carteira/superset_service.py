@@ -23,7 +23,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -237,7 +237,9 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
     env = _superset_env(service, credentials)
     _sync_environment(env)
     serving_uri = (
-        postgres_uri(service.postgres_dsn) if service.postgres_dsn else duckdb_uri(service.warehouse)
+        postgres_uri(service.postgres_dsn)
+        if service.postgres_dsn
+        else duckdb_uri(service.warehouse)
     )
     setup_input = {
         "bundle": str(BUNDLE),
@@ -252,7 +254,11 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
     input_path.write_text(json.dumps(setup_input))
     with service.log_file.open("a") as log:
         result = subprocess.run(
-            [str(_venv_bin("python")), str(SUPERSET_PROJECT / "setup_superset.py"), str(input_path)],
+            [
+                str(_venv_bin("python")),
+                str(SUPERSET_PROJECT / "setup_superset.py"),
+                str(input_path),
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -264,6 +270,8 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
     echo(result.stdout.strip().splitlines()[-1])
     if running_pid(service) is None:
         _start(service, env)
+    else:  # already serving, maybe on the port of an earlier `up`
+        service = replace(service, port=int(service.pid_file.read_text().split()[1]))
     echo(f"Superset is up: {service.url}  (user admin, password in {service.credentials_file})")
     echo(f"Stop it with: carteira superset stop --warehouse {service.warehouse}")
 
@@ -283,6 +291,7 @@ def _start(service: Service, env: dict[str, str]) -> None:
             "300",
             "--limit-request-line",
             "0",
+            "--no-control-socket",
             "superset.app:create_app()",
         ],
         env=env,

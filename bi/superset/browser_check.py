@@ -144,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     driver = _driver(profile)
     try:
         login(driver, args.url, args.username, args.password)
-        result = {slug: open_dashboard(driver, args.url, slug, args.out) for slug in args.dashboards}
+        result = {
+            slug: open_dashboard(driver, args.url, slug, args.out) for slug in args.dashboards
+        }
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)

@@ -101,7 +101,9 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
         "default_endpoint": None,
         "description": ds.get("description"),
         # Read by setup_superset.py to generate the per-viewer row-level security rules.
-        "extra": {"row_owner_column": ds["row_owner_column"]} if ds.get("row_owner_column") else None,
+        "extra": {"row_owner_column": ds["row_owner_column"]}
+        if ds.get("row_owner_column")
+        else None,
         "fetch_values_predicate": None,
         "filter_select_enabled": True,
         "main_dttm_col": ds.get("time_column"),
@@ -182,7 +184,9 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
                 "all_columns": chart["columns"],
                 "groupby": [],
                 "metrics": [],
-                "order_by_cols": [json.dumps([c.lstrip("-"), not c.startswith("-")]) for c in order],
+                "order_by_cols": [
+                    json.dumps([c.lstrip("-"), not c.startswith("-")]) for c in order
+                ],
             }
         metrics = [_metric_ref(m) for m in chart["metrics"]]
         return base | {
@@ -475,11 +479,17 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
 def build(spec: dict[str, Any], out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
-    _dump(out / "metadata.yaml", {"type": "Dashboard", "version": VERSION, "timestamp": "2026-11-29T00:00:00+00:00"})
+    _dump(
+        out / "metadata.yaml",
+        {"type": "Dashboard", "version": VERSION, "timestamp": "2026-11-29T00:00:00+00:00"},
+    )
     database = database_config(spec)
     _dump(out / "databases" / "carteira.yaml", database)
     for name, ds in spec["datasets"].items():
-        _dump(out / "datasets" / "carteira" / f"{name}.yaml", dataset_config(name, ds, database["uuid"]))
+        _dump(
+            out / "datasets" / "carteira" / f"{name}.yaml",
+            dataset_config(name, ds, database["uuid"]),
+        )
     for name, chart in spec["charts"].items():
         _dump(out / "charts" / f"{name}.yaml", chart_config(name, chart))
     for name, dash in spec["dashboards"].items():
@@ -512,7 +522,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         build(spec, Path(tmp) / "bundle")
         if _files(Path(tmp) / "bundle") != _files(BUNDLE):
-            print("bi/superset/bundle is out of date: run bi/superset/build_bundle.py", file=sys.stderr)
+            print(
+                "bi/superset/bundle is out of date: run bi/superset/build_bundle.py",
+                file=sys.stderr,
+            )
             return 1
     print("bundle in sync with dashboards.yml")
     return 0

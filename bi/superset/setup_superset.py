@@ -158,7 +158,6 @@ def _staff(members: list[dict[str, Any]], password: str, datasets: list[Any]) ->
 def setup(config: dict[str, Any]) -> None:
     from flask import g
     from flask_migrate import upgrade
-
     from superset.app import create_app
 
     app = create_app()
