@@ -1,9 +1,10 @@
 -- Activity report: clients (bookings and attendance), REPORTS.md section 1.
 --
--- Reads marts.activity_bookings only (one row per counted booking: outcome is never
--- session_cancelled there). One row per client with at least one counted booking in the
--- period, plus one total row (is_total = true) that is the report's summary:
--- clients, bookings, attended, excused_absences, unexcused_absences, scheduled.
+-- Reads bi.activity_client_day_outcome only (counted bookings per client, session date,
+-- outcome and registration type), the relation a BI tool sums: one row per client with at
+-- least one counted booking in the period, plus one total row (is_total = true) that is
+-- the report's summary: clients, bookings, attended, excused_absences,
+-- unexcused_absences, scheduled.
 -- bookings = attended + excused_absences + unexcused_absences + scheduled on every row.
 --
 -- Parameters (DuckDB named parameters):
@@ -16,12 +17,12 @@ select
     any_value(full_name) as full_name,
     any_value(registration_type) as registration_type,
     count(distinct client_key) as clients,
-    count(*) as bookings,
-    count(*) filter (where outcome = 'attended') as attended,
-    count(*) filter (where outcome = 'excused_absence') as excused_absences,
-    count(*) filter (where outcome = 'unexcused_absence') as unexcused_absences,
-    count(*) filter (where outcome = 'scheduled') as scheduled
-from marts.activity_bookings
+    cast(coalesce(sum(bookings), 0) as bigint) as bookings,
+    cast(coalesce(sum(attended), 0) as bigint) as attended,
+    cast(coalesce(sum(excused_absences), 0) as bigint) as excused_absences,
+    cast(coalesce(sum(unexcused_absences), 0) as bigint) as unexcused_absences,
+    cast(coalesce(sum(scheduled), 0) as bigint) as scheduled
+from bi.activity_client_day_outcome
 where session_date between $from_date and $to_date
   and ($registration_types is null or list_contains($registration_types, registration_type))
   and ($outcomes is null or list_contains($outcomes, outcome))

@@ -1,8 +1,8 @@
 -- Activity report: occupancy, REPORTS.md section 2.
 --
--- Reads marts.activity_sessions only (one row per session that is not cancelled). One row
--- per session in the period, plus one total row (is_total = true) that is the summary:
--- the counts summed and the rates recomputed from the sums (never averaged).
+-- Reads bi.activity_occupancy_sessions only (one row per session that is not cancelled).
+-- One row per session in the period, plus one total row (is_total = true) that is the
+-- summary: the counts summed and the rates recomputed from the sums (never averaged).
 --   booked          bookings with no cancelled_at
 --   occupancy_rate  booked / capacity
 --   attendance_rate attended / booked, null when booked = 0
@@ -12,11 +12,11 @@ select
     grouping(session_id) = 1 as is_total,
     session_id,
     any_value(session_date) as session_date,
-    any_value(strftime(starts_at, '%H:%M')) as start_time,
-    any_value(activity_name) as activity,
-    any_value(area_name) as area,
-    any_value(instructor_name) as instructor,
-    count(*) as sessions,
+    any_value(start_time) as start_time,
+    any_value(activity) as activity,
+    any_value(area) as area,
+    any_value(instructor) as instructor,
+    cast(coalesce(sum(sessions), 0) as bigint) as sessions,
     coalesce(sum(capacity), 0) as capacity,
     coalesce(sum(booked), 0) as booked,
     coalesce(sum(attended), 0) as attended,
@@ -24,7 +24,7 @@ select
         as decimal(9, 4)) as occupancy_rate,
     cast(case when sum(booked) > 0 then round(sum(attended) / sum(booked), 4) end
         as decimal(9, 4)) as attendance_rate
-from marts.activity_sessions
+from bi.activity_occupancy_sessions
 where session_date between $from_date and $to_date
 group by grouping sets ((session_id), ())
 order by is_total desc, session_date, start_time, session_id

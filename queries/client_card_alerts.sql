@@ -1,4 +1,5 @@
--- Client card, alerts raised as of as_of, with the figures behind each one.
+-- Client card, alerts raised as of as_of, with the figures behind each one
+-- (bi.client_card_alerts).
 select
     rule,
     severity,
@@ -6,6 +7,6 @@ select
     message,
     figures,
     subject
-from marts.client_alerts
+from bi.client_card_alerts
 where client_key = $client_key
 order by case severity when 'critical' then 1 when 'warning' then 2 else 3 end, raised_on, rule, subject

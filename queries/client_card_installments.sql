@@ -1,7 +1,7 @@
 -- Client card, installment history: every title with its on-time indicator
--- as of as_of. on_time: true = paid in full on or before the due date;
--- false = paid late, or past due and still unpaid; null = not due yet, or
--- cancelled / renegotiated (no longer the client's debt).
+-- as of as_of (bi.customer_history_titles). on_time: true = paid in full on or
+-- before the due date; false = paid late, or past due and still unpaid; null =
+-- not due yet, or cancelled / renegotiated (no longer the client's debt).
 select
     receivable_id,
     document_number,
@@ -9,16 +9,12 @@ select
     installments_total,
     due_on,
     amount,
-    paid_amount as paid,
+    paid,
     paid_off_on,
     balance,
     status,
     days_late,
-    case
-        when status in ('cancelled', 'renegotiated') then null
-        when paid_on_time then true
-        when balance <= 0 or due_on < as_of then false
-    end as on_time
-from marts.fct_receivables
+    on_time
+from bi.customer_history_titles
 where client_key = $client_key
 order by due_on, document_number, installment_number, receivable_id

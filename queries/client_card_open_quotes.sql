@@ -6,7 +6,6 @@ select
     amount,
     salesperson_email,
     company_name
-from marts.fct_quotes
+from bi.client_card_open_quotes
 where client_key = $client_key
-  and is_open
 order by created_date, quote_id

@@ -7,7 +7,6 @@ select
     promised_delivery_on,
     order_value,
     company_name
-from marts.fct_orders
+from bi.client_card_pending_orders
 where client_key = $client_key
-  and is_pending
 order by order_date, order_id

@@ -8,6 +8,6 @@ select
     quantity,
     reason,
     refund_amount
-from marts.fct_returns
+from bi.client_card_returns
 where client_key = $client_key
 order by returned_on, return_id

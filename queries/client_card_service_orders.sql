@@ -11,6 +11,6 @@ select
     parts_amount,
     services_amount,
     total_amount
-from marts.fct_service_orders
+from bi.client_card_service_orders
 where client_key = $client_key
 order by opened_at, service_order_id

@@ -10,6 +10,6 @@ select
     on_time_rate,
     service_orders,
     returns
-from marts.client_yearly_indicators
+from bi.client_card_yearly
 where client_key = $client_key
 order by year

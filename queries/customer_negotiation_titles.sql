@@ -8,12 +8,12 @@ select
     titles.installments_total,
     titles.due_on,
     titles.amount,
-    titles.paid_amount as paid,
+    titles.paid,
     titles.balance,
     titles.status,
     titles.days_late
-from marts.fct_receivables as titles
-inner join marts.fct_negotiations as negotiations
+from bi.customer_history_titles as titles
+inner join bi.customer_history_negotiations as negotiations
     on negotiations.negotiation_id = titles.negotiation_id
 where negotiations.client_key = $client_key
 order by titles.negotiation_id, titles.installment_number, titles.receivable_id

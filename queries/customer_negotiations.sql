@@ -1,4 +1,5 @@
--- Customer history, negotiations: the client's renegotiation agreements.
+-- Customer history, negotiations: the client's renegotiation agreements
+-- (bi.customer_history_negotiations).
 select
     negotiation_id,
     company_name,
@@ -11,6 +12,6 @@ select
     title_count,
     titles_paid,
     titles_receivable
-from marts.fct_negotiations
+from bi.customer_history_negotiations
 where client_key = $client_key
 order by agreed_on, negotiation_id

@@ -1,5 +1,5 @@
 -- Every item the client bought (non-cancelled orders): customer history
--- "sales" and client card "sales history".
+-- "sales" and client card "sales history" (bi.customer_history_sales).
 select
     order_date,
     order_code,
@@ -13,7 +13,6 @@ select
     lot_number,
     size,
     order_item_id
-from marts.fct_order_items
+from bi.customer_history_sales
 where client_key = $client_key
-  and not is_cancelled
 order by order_date, order_code, order_item_id

@@ -1,5 +1,6 @@
 -- Customer history, financial section: every title of the client as of
--- as_of, optionally only some statuses ($statuses: list, or null for all).
+-- as_of (bi.customer_history_titles), optionally only some statuses
+-- ($statuses: list, or null for all).
 select
     receivable_id,
     company_name,
@@ -10,12 +11,12 @@ select
     issued_on,
     due_on,
     amount,
-    paid_amount as paid,
+    paid,
     balance,
     status,
     days_late,
     negotiation_id
-from marts.fct_receivables
+from bi.customer_history_titles
 where client_key = $client_key
   and ($statuses is null or list_contains($statuses, status))
 order by due_on, document_number, installment_number, receivable_id

@@ -6,10 +6,10 @@ select
     installments_total,
     due_on,
     amount,
-    paid_amount as paid,
+    paid,
     balance,
     status,
     days_late
-from marts.fct_receivables
+from bi.customer_history_titles
 where negotiation_id = $negotiation_id
 order by installment_number, due_on, receivable_id

@@ -1,19 +1,21 @@
 -- Telesales report (per owner), REPORTS.md section 3.
 --
--- Reads the telesales marts, dim_staff and staff_visibility only. One row per owner with a
--- population in scope, a row `unassigned` (owner_staff_id null) for the population without
--- owner, and one total row (is_total = true) that is the summary: the sum of the rows
--- (zeros when no row is in scope).
+-- Reads the bi relations a BI tool reads (bi.telesales_population and
+-- bi.telesales_owner_client_day) plus marts.telesales_department_staff, marts.dim_staff and
+-- marts.staff_visibility for the owner filters. One row per owner with a population in
+-- scope, a row `unassigned` (owner_staff_id null) for the population without owner, and one
+-- total row (is_total = true) that is the summary: the sum of the rows (zeros when no row
+-- is in scope).
 --
--- Population: mode client_owner = crm clients (marts.telesales_client_population, owner =
--- clients.owner_staff_id); mode opportunity_owner = opportunities, optionally of one
--- campaign (marts.telesales_opportunity_population, owner = opportunities.owner_staff_id).
--- "clients" counts the population rows (opportunities in opportunity mode).
+-- Population (bi.telesales_population, owner_mode = $mode): mode client_owner = crm clients
+-- (owner = clients.owner_staff_id); mode opportunity_owner = opportunities, optionally of
+-- one campaign (owner = opportunities.owner_staff_id). "clients" counts the population rows
+-- (opportunities in opportunity mode).
 --   called_clients   rows whose client got at least one matched outbound call in the call
---                    period from the OWNER's extension (marts.telesales_client_calls)
+--                    period from the OWNER's extension
 --   calls, successful_calls, talk_minutes   of those calls
 --   appointments / orders / collected / debt   from the start of the call period up to
---                    as_of (marts.telesales_client_activity holds nothing after as_of)
+--                    as_of (bi.telesales_owner_client_day holds nothing after as_of)
 -- Calls, appointments and orders are per (owner, client): a client under two opportunities
 -- of the same owner is counted once in those sums, and once per opportunity in the
 -- client counts.
@@ -28,22 +30,13 @@
 --   $calls_from, $calls_to       call period, inclusive (required)
 --   $viewer                      staff id: only the owners that viewer may see
 --                                (marts.staff_visibility); `unassigned` only for a viewer
---                                who sees everyone (active, can_view_all)
+--                                who sees everyone (active, can_view_all); a viewer
+--                                not in marts.dim_staff raises an error
 -- The unassigned row is shown only when no owner and no department is asked for.
 with population as (
-    select client_key as unit_id, client_key, owner_staff_id
-    from marts.telesales_client_population
-    where $mode = 'client_owner'
-      and ($sources is null or list_contains($sources, source))
-      and ($client_groups is null or list_contains($client_groups, client_group))
-      and ($created_from is null or created_date >= $created_from)
-      and ($created_to is null or created_date <= $created_to)
-
-    union all
-
-    select opportunity_id as unit_id, client_key, owner_staff_id
-    from marts.telesales_opportunity_population
-    where $mode = 'opportunity_owner'
+    select population_unit_id as unit_id, client_key, owner_staff_id
+    from bi.telesales_population
+    where owner_mode = $mode
       and ($campaign is null or campaign_id = $campaign)
       and ($sources is null or list_contains($sources, source))
       and ($client_groups is null or list_contains($client_groups, client_group))
@@ -72,35 +65,26 @@ pairs as (
     from scoped
 ),
 
-pair_calls as (
+pair_days as (
     select
         pairs.owner_staff_id,
         pairs.client_key,
-        sum(calls.calls) as calls,
-        sum(calls.successful_calls) as successful_calls,
-        sum(calls.talk_seconds) as talk_seconds
+        sum(days.calls) filter (where days.activity_date <= $calls_to) as calls,
+        sum(days.successful_calls) filter (where days.activity_date <= $calls_to)
+            as successful_calls,
+        sum(days.talk_seconds) filter (where days.activity_date <= $calls_to) as talk_seconds,
+        sum(days.appointments) as appointments,
+        sum(days.appointments_done) as appointments_done,
+        sum(days.orders) as orders,
+        sum(days.order_value) as order_value,
+        sum(days.collected) as collected,
+        sum(days.debt) as debt
     from pairs
-    inner join marts.telesales_client_calls as calls
-        on calls.client_key = pairs.client_key
-        and calls.staff_id = pairs.owner_staff_id
-    where calls.call_date between $calls_from and $calls_to
-    group by pairs.owner_staff_id, pairs.client_key
-),
-
-pair_activity as (
-    select
-        pairs.owner_staff_id,
-        pairs.client_key,
-        sum(activity.appointments) as appointments,
-        sum(activity.appointments_done) as appointments_done,
-        sum(activity.orders) as orders,
-        sum(activity.order_value) as order_value,
-        sum(activity.collected) as collected,
-        sum(activity.debt) as debt
-    from pairs
-    inner join marts.telesales_client_activity as activity
-        on activity.client_key = pairs.client_key
-    where activity.activity_date >= $calls_from
+    inner join bi.telesales_owner_client_day as days
+        on days.owner_mode = $mode
+        and days.owner_staff_id is not distinct from pairs.owner_staff_id
+        and days.client_key = pairs.client_key
+    where days.activity_date >= $calls_from
     group by pairs.owner_staff_id, pairs.client_key
 ),
 
@@ -108,22 +92,19 @@ pair_metrics as (
     select
         pairs.owner_staff_id,
         pairs.client_key,
-        coalesce(pair_calls.calls, 0) as calls,
-        coalesce(pair_calls.successful_calls, 0) as successful_calls,
-        coalesce(pair_calls.talk_seconds, 0) as talk_seconds,
-        coalesce(pair_activity.appointments, 0) as appointments,
-        coalesce(pair_activity.appointments_done, 0) as appointments_done,
-        coalesce(pair_activity.orders, 0) as orders,
-        coalesce(pair_activity.order_value, 0) as order_value,
-        coalesce(pair_activity.collected, 0) as collected,
-        coalesce(pair_activity.debt, 0) as debt
+        coalesce(pair_days.calls, 0) as calls,
+        coalesce(pair_days.successful_calls, 0) as successful_calls,
+        coalesce(pair_days.talk_seconds, 0) as talk_seconds,
+        coalesce(pair_days.appointments, 0) as appointments,
+        coalesce(pair_days.appointments_done, 0) as appointments_done,
+        coalesce(pair_days.orders, 0) as orders,
+        coalesce(pair_days.order_value, 0) as order_value,
+        coalesce(pair_days.collected, 0) as collected,
+        coalesce(pair_days.debt, 0) as debt
     from pairs
-    left join pair_calls
-        on pair_calls.owner_staff_id is not distinct from pairs.owner_staff_id
-        and pair_calls.client_key = pairs.client_key
-    left join pair_activity
-        on pair_activity.owner_staff_id is not distinct from pairs.owner_staff_id
-        and pair_activity.client_key = pairs.client_key
+    left join pair_days
+        on pair_days.owner_staff_id is not distinct from pairs.owner_staff_id
+        and pair_days.client_key = pairs.client_key
 ),
 
 owner_counts as (
@@ -191,4 +172,12 @@ select
     cast(coalesce(sum(clients_without_orders), 0) as bigint) as clients_without_orders
 from owners
 group by grouping sets ((owner_staff_id), ())
+-- A viewer that is not a staff member is an error, never a row of zeros.
+having (
+    select case
+        when $viewer is not null
+            and not exists (select 1 from marts.dim_staff where staff_id = $viewer)
+        then error('unknown viewer ' || $viewer || ': no such staff_id in marts.dim_staff')
+    end
+) is null
 order by is_total desc, owner_staff_id is null, owner_name, owner_staff_id

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carteira.publish import discard_build, prepare_build, publish
+from carteira.publish import discard_build, prepare_build, publish, work_path
 from carteira.settings import Settings
 
 
@@ -106,3 +106,80 @@ def test_reader_holding_published_file_neither_blocks_nor_sees_partial_state(
     con = duckdb.connect(str(s.warehouse_path), read_only=True)
     assert con.execute("select version, count(*) from t group by version").fetchall() == [(2, 500)]
     con.close()
+
+
+def _storage_version(path: Path) -> str:
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{path}' AS published (READ_ONLY)")
+        return con.execute(
+            "select tags['storage_version'] from duckdb_databases() "
+            "where database_name = 'published'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_published_file_has_the_oldest_storage_version(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    build = prepare_build(s)
+    _write(build, 1)
+    assert _storage_version(build) != "v1.0.0+"  # this DuckDB writes a newer one by default
+    publish(s)
+    # Storage number 64: what DuckDB 0.10 to 1.1 write (docs/bi-datasets.md).
+    assert _storage_version(s.warehouse_path) == "v1.0.0+"
+
+
+def test_next_build_starts_from_the_last_build_without_a_copy(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    build = prepare_build(s)
+    _write(build, 1)
+    publish(s)
+    kept = work_path(s)
+    inode = kept.stat().st_ino
+    build = prepare_build(s)
+    assert build.stat().st_ino == inode and not kept.exists()
+    con = duckdb.connect(str(build))
+    assert con.execute("select count(*) from t").fetchone() == (1000,)
+    con.close()
+
+
+def test_after_a_failed_build_the_next_starts_from_the_published_file(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    build = prepare_build(s)
+    _write(build, 1)
+    publish(s)
+    build = prepare_build(s)
+    _write(build, 2)  # a build that fails its checks ...
+    discard_build(s)  # ... is thrown away
+    build = prepare_build(s)
+    con = duckdb.connect(str(build))
+    assert con.execute("select distinct version from t").fetchall() == [(1,)]
+    con.close()
+
+
+def test_published_file_is_compact_after_rebuilds(tmp_path: Path) -> None:
+    """Rebuilding every table leaves free blocks in the build, none in the published file."""
+    s = _settings(tmp_path)
+    build = prepare_build(s)
+    _write(build, 1, rows=2_000_000)
+    publish(s)
+    first = s.warehouse_path.stat().st_size
+    for _ in range(3):
+        build = prepare_build(s)
+        _write(build, 1, rows=2_000_000)
+        publish(s)
+    assert abs(s.warehouse_path.stat().st_size - first) <= 0.05 * first
+    assert work_path(s).stat().st_size > 1.05 * first  # the build did grow
+
+
+def test_a_grown_work_file_is_replaced_by_a_copy_of_the_published_file(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    build = prepare_build(s)
+    _write(build, 1)
+    publish(s)
+    with open(work_path(s), "ab") as fh:  # free blocks piling up in the work file
+        fh.truncate(4 * s.warehouse_path.stat().st_size)
+    build = prepare_build(s)
+    assert not work_path(s).exists()
+    assert build.stat().st_size == s.warehouse_path.stat().st_size

@@ -57,6 +57,21 @@ SELECT = [
     "+marts.customer",
     "+marts.portfolio",
     "+dim_staff",
+    # the bi relations the reports read
+    "+bi.customer_history_titles",
+    "+bi.customer_history_sales",
+    "+bi.customer_history_negotiations",
+    "+bi.customer_history_schedule",
+    "+bi.client_card_financial",
+    "+bi.client_card_yearly",
+    "+bi.client_card_notes",
+    "+bi.client_card_agenda",
+    "+bi.client_card_service_orders",
+    "+bi.client_card_returns",
+    "+bi.client_card_pending_orders",
+    "+bi.client_card_open_quotes",
+    "+bi.client_card_alerts",
+    "+bi.portfolio_project_contracts",
 ]
 
 

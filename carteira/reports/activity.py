@@ -2,8 +2,10 @@
 `carteira report activity-occupancy`.
 
 The numbers come from `queries/activity_clients.sql`, `queries/activity_client_bookings.sql`
-and `queries/activity_occupancy.sql`, which read the marts `marts.activity_bookings` and
-`marts.activity_sessions` only: a BI tool running the same SQL gets the same answer. Each
+and `queries/activity_occupancy.sql`, which read the parameter-free BI relations
+`bi.activity_client_day_outcome`, `bi.activity_client_bookings` and
+`bi.activity_occupancy_sessions` only: a BI tool summing those relations gets the same
+answer. Each
 query returns its rows plus one total row flagged `is_total` (a grouping set), so the
 summary is computed by SQL too; this module only splits that row off, binds parameters
 and renders.

@@ -1,9 +1,11 @@
 """Reports 4 and 5: `carteira report customer-history`, `client-card` and `negotiation`.
 
 Each section is one named query (`queries/customer_*.sql`, `queries/client_card*.sql`,
-`queries/negotiation*.sql`) over the marts; this module resolves the client the user
-named, runs the sections and renders them. It holds no business rule: statuses, balances,
-indicators and alerts are computed in the marts, so a BI tool gets the same numbers.
+`queries/negotiation*.sql`) over the parameter-free `bi` relations (`bi.customer_history_*`,
+`bi.client_card_*`; the client is resolved and the negotiation document read from the
+marts); this module resolves the client the user named, runs the sections and renders
+them. It holds no business rule: statuses, balances, indicators and alerts are computed
+in the models, so a BI tool reading the same relations gets the same numbers.
 
 Multi-section reports keep the JSON shape of every report ({"report", "params",
 "summary", "rows"}) with `rows` a mapping of section name -> list of rows.
@@ -117,7 +119,7 @@ def resolve_client(con: duckdb.DuckDBPyConnection, ident: str) -> str:
 def _summary(con: duckdb.DuckDBPyConnection, client_key: str) -> dict[str, Any]:
     rows = run_query(con, "customer_summary", {"client_key": client_key})
     if not rows:
-        raise ReportError(f"client {client_key} is not in marts.dim_client")
+        raise ReportError(f"client {client_key} is not in bi.client_card_financial")
     return rows[0]
 
 

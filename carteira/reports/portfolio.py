@@ -1,6 +1,6 @@
 """`carteira report portfolio`: the customer portfolio (projects and contracts), report 6.
 
-The numbers come from `queries/portfolio.sql` over `marts.portfolio_projects`; this module
+The numbers come from `queries/portfolio.sql` over `bi.portfolio_project_contracts`; this module
 only merges a saved view (carteira.reports.views) with command-line filters, resolves
 relative periods against the warehouse's `as_of` and keeps the view's columns.
 """

@@ -4,7 +4,8 @@ Per owner, over the clients (mode `client_owner`) or opportunities (mode
 `opportunity_owner`) it owns: matched outbound calls from the owner's extension in the
 call period, appointments and orders from the start of that period up to the warehouse's
 as_of, and a row `unassigned` for the population without owner. All of it is
-`queries/telesales.sql` over the telesales marts; as_of is read from the marts
+`queries/telesales.sql` over `bi.telesales_population` and `bi.telesales_owner_client_day`
+(the relations a BI tool reads); as_of is read from them
 (`queries/telesales_as_of.sql`), never from the wall clock, so a report on a warehouse
 refreshed for a given date is reproducible.
 
@@ -60,7 +61,7 @@ ROW_COLUMNS = ("owner", "owner_name", *METRICS)
 
 
 def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The date the warehouse describes, as stored in the telesales marts."""
+    """The date the warehouse describes, as stored in the telesales bi relations."""
     rows = engine.run_query(con, "telesales_as_of", {})
     return rows[0]["as_of"] if rows else None
 

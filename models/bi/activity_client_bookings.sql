@@ -15,7 +15,7 @@ select
     cast(registration_type as varchar) as registration_type,
     cast(session_date as date) as session_date,
     cast(starts_at as timestamp) as starts_at,
-    cast(strftime(starts_at, '%H:%M') as varchar) as start_time,
+    cast({{ time_label('starts_at') }} as varchar) as start_time,
     cast(activity_name as varchar) as activity,
     cast(instructor_name as varchar) as instructor,
     cast(area_name as varchar) as area,

@@ -11,7 +11,7 @@ with bookings as (
 
 select
     cast(client_key as varchar) as client_key,
-    cast(any_value(full_name) as varchar) as full_name,
+    cast(full_name as varchar) as full_name,
     cast(registration_type as varchar) as registration_type,
     cast(session_date as date) as session_date,
     cast(outcome as varchar) as outcome,
@@ -22,4 +22,4 @@ select
     cast(count(*) filter (where outcome = 'scheduled') as integer) as scheduled,
     cast({{ as_of_date() }} as date) as as_of
 from bookings
-group by client_key, registration_type, session_date, outcome
+group by client_key, full_name, registration_type, session_date, outcome

@@ -13,7 +13,7 @@ select
     cast(session_id as bigint) as session_id,
     cast(session_date as date) as session_date,
     cast(starts_at as timestamp) as starts_at,
-    cast(strftime(starts_at, '%H:%M') as varchar) as start_time,
+    cast({{ time_label('starts_at') }} as varchar) as start_time,
     cast(activity_name as varchar) as activity,
     cast(area_name as varchar) as area,
     cast(instructor_name as varchar) as instructor,

@@ -66,3 +66,13 @@
 {% macro postgres__round_double(expr, digits) -%}
     round(cast({{ expr }} as numeric), {{ digits }})
 {%- endmacro %}
+
+{#- Local clock time of a timestamp as text HH:MM: BI tools treat a TIME column as a
+    date and fail on it, so served relations label the start of a session this way. -#}
+{% macro time_label(expr) -%}
+    {{ return(adapter.dispatch('time_label')(expr)) }}
+{%- endmacro %}
+
+{% macro default__time_label(expr) -%}strftime({{ expr }}, '%H:%M'){%- endmacro %}
+
+{% macro postgres__time_label(expr) -%}to_char({{ expr }}, 'HH24:MI'){%- endmacro %}

@@ -496,7 +496,12 @@ RAW: dict[str, list[dict[str, Any]]] = {
 }
 
 # dbt selection: the report marts, everything upstream, and their tests.
-REPORT_MARTS_SELECTOR = "+marts.activity +marts.telesales"
+# The report marts and the bi relations the reports read.
+REPORT_MARTS_SELECTOR = (
+    "+marts.activity +marts.telesales +bi.activity_client_day_outcome "
+    "+bi.activity_client_bookings +bi.activity_occupancy_sessions "
+    "+bi.telesales_population +bi.telesales_owner_client_day"
+)
 
 _BUILT: dict[Path, Path] = {}
 

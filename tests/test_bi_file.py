@@ -1,0 +1,103 @@
+"""The published file: older DuckDB clients read it, and a no-op refresh keeps its size.
+
+Both on the warehouse the real pipeline builds from generated data
+(tests/data/reports_activity/generated.py). The older client is the DuckDB 1.1.3 wheel,
+run by `uv run --no-project --with duckdb==1.1.3` in a subprocess (uv fetches it from
+PyPI once and caches it): BI tools embed DuckDB 1.x drivers, which cannot open a file
+with storage version v2.0.0+.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.data.reports_activity.generated import AS_OF, generated_warehouse
+
+OLD_DUCKDB = "1.1.3"
+
+READ_EVERY_RELATION = textwrap.dedent(
+    """
+    import json, sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    relations = con.execute(
+        "select schema_name, table_name from duckdb_tables() "
+        "where schema_name in ('marts', 'bi') order by 1, 2"
+    ).fetchall()
+    counts = {}
+    for schema, table in relations:
+        rows = con.execute(f'select * from "{schema}"."{table}"').fetchall()
+        counts[f"{schema}.{table}"] = len(rows)
+    print(json.dumps({"version": duckdb.__version__, "counts": counts}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generated_warehouse(tmp_path_factory.getbasetemp())
+
+
+def _counts(path: Path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        relations = con.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables() "
+            "where schema_name in ('marts', 'bi')"
+        ).fetchall()
+        return {
+            f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
+            for s, t, _ in relations
+        }
+
+
+def test_an_older_duckdb_reads_every_relation_of_marts_and_bi(warehouse: Path) -> None:
+    uv = shutil.which("uv")
+    assert uv, "uv is needed to run an older DuckDB wheel (pip install uv)"
+    proc = subprocess.run(
+        [
+            uv,
+            "run",
+            "--quiet",
+            "--no-project",
+            "--with",
+            f"duckdb=={OLD_DUCKDB}",
+            "python",
+            "-c",
+            READ_EVERY_RELATION,
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["version"] == OLD_DUCKDB
+    expected = _counts(warehouse)
+    assert any(name.startswith("bi.") for name in expected)
+    assert any(name.startswith("marts.") for name in expected)
+    assert seen["counts"] == expected
+
+
+def test_a_refresh_without_new_extracts_keeps_the_file_size(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    from carteira.settings import Settings
+    from orchestration.run import run_refresh
+
+    copy = tmp_path / "copy"
+    shutil.copytree(warehouse.parent, copy)
+    settings = Settings.for_warehouse(copy / "landing", copy / warehouse.name, as_of=AS_OF)
+    before = settings.warehouse_path.stat().st_size
+    for _ in range(2):  # the first starts from a copy (new inode), the second from the work file
+        outcome = run_refresh(settings)
+        assert outcome.published, outcome.summary_lines()
+        after = settings.warehouse_path.stat().st_size
+        assert abs(after - before) <= 0.05 * before, (before, after)
