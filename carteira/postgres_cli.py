@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -11,14 +12,14 @@ import duckdb
 
 from carteira.settings import DEFAULT_WAREHOUSE, Settings
 
-# The exit statuses every `carteira` command shares (README): success, nothing published,
-# could not run at all.
+# The exit statuses every `carteira` command shares: success, nothing published, could not
+# run at all (the values of carteira.exit_codes.ExitCode on the refresh-reliability branch).
 EXIT_OK = 0
 EXIT_NOT_PUBLISHED = 2
 EXIT_CANNOT_RUN = 3
 
 
-def _warehouse_as_of(warehouse: Path) -> str | None:
+def _warehouse_as_of(warehouse: Path) -> date | None:
     """The date the published DuckDB warehouse describes, so both engines serve the same."""
     if not warehouse.exists():
         return None
@@ -26,10 +27,9 @@ def _warehouse_as_of(warehouse: Path) -> str | None:
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        found = warehouse_as_of(con)
+        return warehouse_as_of(con)
     finally:
         con.close()
-    return found.isoformat() if found else None
 
 
 @click.command("publish-postgres")
@@ -88,14 +88,13 @@ def publish_postgres_command(
 
     warehouse = warehouse.resolve()
     try:
-        day = as_of.date().isoformat() if as_of else _warehouse_as_of(warehouse)  # type: ignore[attr-defined]
+        day = as_of.date() if as_of else _warehouse_as_of(warehouse)  # type: ignore[attr-defined]
     except duckdb.Error as exc:
         click.echo(f"carteira publish-postgres: cannot read {warehouse}: {exc}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
+    # No landing zone is read: the raw layer beside the warehouse is the input.
     settings = Settings.for_warehouse(
-        warehouse.parent,
-        warehouse,
-        as_of=Settings.from_env().as_of if day is None else _date(day),
+        warehouse.parent, warehouse, as_of=day or Settings.from_env().as_of
     )
     started = time.perf_counter()
     try:
@@ -116,9 +115,3 @@ def publish_postgres_command(
         f"{len(outcome.owned)} relations ({steps}; total {time.perf_counter() - started:.1f}s)"
     )
     sys.exit(EXIT_OK)
-
-
-def _date(day: str):  # noqa: ANN202 - datetime.date
-    from datetime import date
-
-    return date.fromisoformat(day)

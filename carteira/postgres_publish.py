@@ -41,6 +41,7 @@ RETIRED_SUFFIX = "__retired"
 # The swap waits this long for readers' locks on a first attempt, doubling per attempt.
 # Short first waits let the swap, not a reader, give way when both wait for each other.
 FIRST_LOCK_WAIT_MS = 500
+PUBLISH_LOCK = "carteira publish-postgres"
 
 
 class CannotRun(RuntimeError):
@@ -89,6 +90,15 @@ def connect(dsn: str):  # noqa: ANN201 - psycopg2 connection
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _take_publish_lock(pg) -> None:  # noqa: ANN001
+    """One publish per database at a time (a session lock, released when pg closes)."""
+    with pg, pg.cursor() as cur:
+        cur.execute("select pg_try_advisory_lock(hashtext(%s))", (PUBLISH_LOCK,))
+        (taken,) = cur.fetchone()
+    if not taken:
+        raise CannotRun("another publish-postgres is running on this database")
 
 
 def _drop_schemas_ending(pg, suffix: str) -> None:  # noqa: ANN001
@@ -208,6 +218,7 @@ def publish_postgres(
     seconds: dict[str, float] = {}
     pg = connect(dsn)
     try:
+        _take_publish_lock(pg)
         started = time.perf_counter()
         _drop_schemas_ending(pg, BUILD_SUFFIX)
         _drop_schemas_ending(pg, RETIRED_SUFFIX)

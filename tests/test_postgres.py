@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,47 +24,20 @@ import duckdb
 import pytest
 
 from carteira.generator import generate
-from carteira.postgres_sync import connect_pg, dbt_build_postgres, dsn_parts, sync_raw
+from carteira.postgres_sync import connect_pg, dbt_build_postgres, sync_raw
 from carteira.settings import Settings
+from tests.helpers.postgres import fresh_database
 
 START = date(2026, 3, 2)
 DAYS = 3
 AS_OF = START + timedelta(days=DAYS - 1)
 
 
-def _dsn() -> str:
-    """The server of CARTEIRA_PG_DSN, else one started here by scripts/ci_postgres.sh.
-
-    The script installs PostgreSQL from Debian's packages when it is missing and starts a
-    throwaway server on 127.0.0.1, so `uv run pytest` checks portability on any machine
-    (CI exports the DSN up front in .ci/run). If no server can be had, the test fails:
-    the portability promise is only kept if it is checked.
-    """
-    dsn = os.environ.get("CARTEIRA_PG_DSN")
-    if dsn:
-        return dsn
-    script = Path(__file__).resolve().parents[1] / "scripts" / "ci_postgres.sh"
-    started = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False)
-    found = re.search(r'^export CARTEIRA_PG_DSN="(.*)"$', started.stdout, re.MULTILINE)
-    if started.returncode != 0 or not found:
-        pytest.fail(f"no PostgreSQL server for the portability test: {started.stderr[-2000:]}")
-    return found.group(1)
-
-
 @pytest.fixture(scope="module")
 def pg_dsn() -> Any:
     """A fresh database on the server named by CARTEIRA_PG_DSN, dropped afterwards."""
-    base = _dsn()
-    name = f"carteira_test_{uuid.uuid4().hex[:8]}"
-    admin = connect_pg(base)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"create database \"{name}\" encoding 'UTF8' template template0")
-    parts = {**dsn_parts(base), "dbname": name}
-    yield " ".join(f"{k}={v}" for k, v in parts.items())
-    with admin.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}" with (force)')
-    admin.close()
+    with fresh_database("carteira_test") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")
