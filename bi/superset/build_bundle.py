@@ -227,6 +227,8 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "y_axis_title_margin": 30 if chart.get("y_title") else 15,
             "y_axis_title_position": "Left",
         }
+        if "y_max" in chart:
+            params["y_axis_bounds"] = [0, chart["y_max"]]
         if "time_grain" in chart:
             params["time_grain_sqla"] = chart["time_grain"]
         if chart.get("sort_by_value"):
