@@ -26,9 +26,11 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.request
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -403,3 +405,41 @@ def test_a_rep_sees_only_their_rows_in_the_browser(
             "select full_name from marts.dim_staff where staff_id = ?", [rep["staff_id"]]
         ).fetchone()
     assert [row[0] for row in owner_rows] == [name]
+
+
+def test_dashboards_served_from_postgres(superset: dict[str, Any]) -> None:
+    """`up --postgres`: refused while the database serves nothing; after publish-postgres the
+    same dashboards read PostgreSQL, with the same numbers and the same per-viewer rows.
+    Last in this module: it leaves the Superset of the fixture reading PostgreSQL."""
+    from tests.helpers.postgres import fresh_database
+
+    warehouse = superset["warehouse"]
+    with fresh_database("h11") as dsn:
+        up = ["superset", "up", "--warehouse", str(warehouse), "--port", str(superset["port"])]
+        empty = _carteira(*up, "--postgres", dsn)
+        assert empty.returncode == 3 and "no schema marts" in empty.stderr
+        published = _carteira(
+            "publish-postgres", "--dsn", dsn, "--warehouse", str(warehouse), "--role-prefix", "h11t"
+        )
+        assert published.returncode == 0, published.stderr[-3000:]
+        served = _carteira(*up, "--postgres", dsn)
+        assert served.returncode == 0, served.stderr
+        state = warehouse.with_name(warehouse.stem + ".superset") / "superset.db"
+        with closing(sqlite3.connect(state)) as con:
+            (uri,) = con.execute(
+                "select sqlalchemy_uri from dbs where database_name = 'Carteira'"
+            ).fetchone()
+        assert uri.startswith("postgresql+psycopg2://")
+
+        api = Api(superset["url"], "admin", superset["admin_password"])
+        summary = _report(warehouse, "activity-clients", *ALL_TIME)["summary"]
+        assert _card(api, api.charts("activity"), "Bookings") == summary["bookings"]
+        rep = _staff(warehouse)["rep"]
+        rep_api = Api(superset["url"], rep["username"], superset["staff_password"])
+        shown = rep_api.dataset_rows(
+            "telesales_population", ["owner_name"], ["clients"], "owner_mode = 'client_owner'"
+        )
+        expected = _report(warehouse, "telesales", *CALLS_ALL_TIME, "--viewer", rep["staff_id"])
+        assert {r["owner_name"]: r["clients"] for r in shown} == {
+            r["owner_name"]: r["clients"] for r in expected["rows"]
+        }
