@@ -10,6 +10,7 @@ with storage version v2.0.0+.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import textwrap
@@ -57,7 +58,7 @@ def _counts(path: Path) -> dict[str, int]:
 
 
 def test_an_older_duckdb_reads_every_relation_of_marts_and_bi(warehouse: Path) -> None:
-    uv = shutil.which("uv")
+    uv = os.environ.get("UV") or shutil.which("uv")  # `uv run` names itself in $UV
     assert uv, "uv is needed to run an older DuckDB wheel (pip install uv)"
     proc = subprocess.run(
         [
