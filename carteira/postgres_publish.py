@@ -246,7 +246,7 @@ def publish_postgres(
         started = time.perf_counter()
         try:
             swap_in(pg, schemas, owned, role_prefix, swap_timeout_s)
-        except (psycopg2.Error, postgres_access.AccessError) as exc:
+        except (psycopg2.Error, postgres_access.AccessError, PublishFailed) as exc:
             pg.rollback()
             _drop_schemas_ending(pg, BUILD_SUFFIX)
             raise PublishFailed(f"swapping the new schemas in failed: {_first_line(exc)}") from None

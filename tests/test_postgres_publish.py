@@ -8,7 +8,9 @@ database with its own role prefix (roles are cluster-wide):
    must exit 2 and leave the served schemas at day 2;
 3. publish for day 3 while a reader (a login of the reader role) queries the as_of of
    every `marts` and `bi` relation in one statement, in a loop: every answer holds one
-   date, old then new.
+   date, old then new;
+4. publish for day 2 while a BI session keeps a transaction open on a served table: the
+   swap gives up after --swap-timeout (exit 2) and day 3 stays served.
 
 The tests then read through logins of staff roles, from the telesales marts and from the
 bi datasets, and compare with `carteira report telesales --viewer` on the DuckDB
@@ -55,11 +57,14 @@ class Published:
     failed_as_of: list[date]
     leftover_schemas: list[str]
     swap: Any
+    blocked: Any = None
+    blocked_as_of: list[date] = field(default_factory=list)
+    blocked_leftovers: list[str] = field(default_factory=list)
     reads: list[list[date]] = field(default_factory=list)
     reader_errors: list[str] = field(default_factory=list)
 
 
-def _publish(warehouse: Path, dsn: str, prefix: str, as_of: date) -> Any:
+def _publish(warehouse: Path, dsn: str, prefix: str, as_of: date, *extra: str) -> Any:
     return CliRunner().invoke(
         main,
         [
@@ -72,8 +77,22 @@ def _publish(warehouse: Path, dsn: str, prefix: str, as_of: date) -> Any:
             as_of.isoformat(),
             "--role-prefix",
             prefix,
+            *extra,
         ],
     )
+
+
+def _leftover_schemas(dsn: str) -> list[str]:
+    pg = connect_pg(dsn)
+    try:
+        with pg.cursor() as cur:
+            cur.execute(
+                "select nspname from pg_namespace "
+                "where nspname like '%\\_\\_building' or nspname like '%\\_\\_retired'"
+            )
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        pg.close()
 
 
 def _served_as_of(dsn: str) -> list[date]:
@@ -165,12 +184,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
                 )
             failed = _publish(warehouse, dsn, prefix, DAY3)
             failed_as_of = _served_as_of(dsn)
+            leftovers = _leftover_schemas(dsn)
             with pg, pg.cursor() as cur:
-                cur.execute(
-                    "select nspname from pg_namespace "
-                    "where nspname like '%%\\_\\_building' or nspname like '%%\\_\\_retired'"
-                )
-                leftovers = [r[0] for r in cur.fetchall()]
                 cur.execute("delete from raw.crm__staff where _load_id = 'broken-load'")
             pg.close()
 
@@ -188,6 +203,16 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
             finally:
                 stop.set()
                 reader.join()
+            # A BI session that keeps a transaction open on a served table: the swap
+            # gives up after --swap-timeout, and nothing served changes.
+            holder = psycopg2.connect(reader_dsn)
+            with holder.cursor() as cur:
+                cur.execute("select count(*) from marts.dim_client")
+            result.blocked = _publish(warehouse, dsn, prefix, DAY2, "--swap-timeout", "2")
+            holder.rollback()
+            holder.close()
+            result.blocked_as_of = _served_as_of(dsn)
+            result.blocked_leftovers = _leftover_schemas(dsn)
             yield result
     finally:
         _drop_roles(prefix)
@@ -213,6 +238,13 @@ def test_reader_never_sees_two_as_of_dates_during_the_swap(published: Published)
     assert seen[0] == DAY2 and seen[-1] == DAY3, (seen[0], seen[-1])
     switch = seen.index(DAY3)
     assert all(d == DAY3 for d in seen[switch:]), "the reader went back to the old date"
+
+
+def test_swap_gives_up_on_a_reader_holding_a_transaction(published: Published) -> None:
+    assert published.blocked.exit_code == 2, published.blocked.output
+    assert "readers held the served relations" in published.blocked.output
+    assert published.blocked_as_of == [DAY3], "a publish that gave up changed what is served"
+    assert published.blocked_leftovers == []
 
 
 def test_reader_role_reads_served_schemas_only(published: Published) -> None:
@@ -454,3 +486,12 @@ def test_unreachable_server_and_wrong_credentials_are_one_line(
         assert len(lines) == 1 and expected in lines[0], result.output
         assert "Traceback" not in result.output
     assert _served_as_of(published.dsn) == [DAY3]
+
+
+def test_staff_role_names_fit_postgres_and_stay_distinct() -> None:
+    assert staff_role_name("carteira", "s_0009") == "carteira_staff_s_0009"
+    long_a, long_b = "x" * 60 + "a", "x" * 60 + "b"
+    names = {staff_role_name("carteira", long_a), staff_role_name("carteira", long_b)}
+    assert len(names) == 2
+    assert all(len(n.encode()) <= 63 for n in names)
+    assert staff_role_name("carteira", long_a) == staff_role_name("carteira", long_a)
