@@ -1,0 +1,158 @@
+"""Open Carteira's dashboards in a real browser, as a person would, and report what they show.
+
+Runs in the Superset environment (selenium comes with Superset) and drives Debian's
+`chromium` through Debian's `chromedriver` (both from apt; nothing is downloaded at run
+time). For one login it: signs in through the login form, opens each dashboard by slug,
+waits until every chart has rendered (no loading indicator left, no chart error), saves a
+full-page screenshot, and reads the headline numbers of the cards. The result is one
+JSON object on stdout:
+
+    {"<slug>": {"tabs": [{"charts": N, "errors": [...], "cards": {"<title>": "<text>"},
+                          "tables": {"<title>": [[cell, ...] per row]},
+                          "screenshot": "<path>"}, ...]}}
+
+one entry per tab (one for a dashboard without tabs), each tab clicked in turn.
+
+Used by tests/test_superset.py and to refresh the README's screenshots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+WIDTH = 1600
+RENDER_TIMEOUT_SECONDS = 180
+
+# Cards (big numbers) and table rows as Superset 6 renders them.
+_READ_PAGE = """
+const out = {cards: {}, tables: {}, errors: [], charts: 0, loading: 0};
+for (const holder of document.querySelectorAll('.dashboard-component-chart-holder')) {
+  out.charts += 1;
+  const title = (holder.querySelector('[data-test="editable-title"], .header-title')
+                 || {}).textContent || '';
+  if (holder.querySelector('.loading, [data-test="loading-indicator"]')) out.loading += 1;
+  const error = holder.querySelector('.ant-alert-error, [data-test="error-message"], '
+                                     + '.alert-danger');
+  if (error) out.errors.push(title.trim() + ': ' + error.textContent.trim().slice(0, 200));
+  const big = holder.querySelector('.header-line');
+  if (big) out.cards[title.trim()] = big.textContent.trim();
+  const rows = holder.querySelectorAll('table tbody tr');
+  if (rows.length) out.tables[title.trim()] = Array.from(rows).map(
+      r => Array.from(r.querySelectorAll('td')).map(td => td.textContent.trim()));
+}
+return out;
+"""
+
+
+def _driver(profile: Path) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        f"--window-size={WIDTH},1000",
+    ):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+def login(driver: webdriver.Chrome, base_url: str, username: str, password: str) -> None:
+    driver.get(base_url + "login/")
+    wait = WebDriverWait(driver, 60)
+    wait.until(conditions.presence_of_element_located((By.ID, "username"))).send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, '[data-test="login-button"]').click()
+    wait.until(lambda d: "/login" not in d.current_url)
+
+
+def _settled(driver: webdriver.Chrome) -> dict[str, Any] | None:
+    page = driver.execute_script(_READ_PAGE)
+    if page["charts"] and not page["loading"]:
+        return page
+    return None
+
+
+def _render(driver: webdriver.Chrome, shot: Path) -> dict[str, Any]:
+    """Wait for every chart on screen to render, then screenshot and read the page."""
+    wait = WebDriverWait(driver, RENDER_TIMEOUT_SECONDS, poll_frequency=1)
+    try:
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".dashboard-component-chart-holder"))
+        for _ in range(2):
+            # Charts render as they scroll into view: make the window as tall as the page.
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(WIDTH, max(1000, height + 100))
+            page = wait.until(_settled)
+            time.sleep(2)  # animations, and filters applied after a first render
+        page = wait.until(_settled)
+    except TimeoutException:
+        page = driver.execute_script(_READ_PAGE)
+        page["errors"].append(f"not rendered within {RENDER_TIMEOUT_SECONDS}s")
+    driver.save_screenshot(str(shot))
+    page["screenshot"] = str(shot)
+    return page
+
+
+def open_dashboard(driver: webdriver.Chrome, base_url: str, slug: str, out: Path) -> dict:
+    """Every tab of one dashboard: {"tabs": [page of tab 1, ...]} (one entry without tabs)."""
+    driver.set_window_size(WIDTH, 1000)
+    driver.get(f"{base_url}superset/dashboard/{slug}/?standalone=1")
+    pages = [_render(driver, out / f"{slug}.png")]
+    tabs = driver.find_elements(By.CSS_SELECTOR, ".dashboard-component-tabs .ant-tabs-tab")
+    for number, tab in enumerate(tabs[1:], start=2):
+        driver.set_window_size(WIDTH, 1000)
+        driver.execute_script("window.scrollTo(0, 0)")
+        tab.click()
+        time.sleep(1)
+        pages.append(_render(driver, out / f"{slug}-tab{number}.png"))
+    return {"tabs": pages}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True, help="Superset base URL, ending in /")
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--out", type=Path, required=True, help="folder for screenshots")
+    parser.add_argument("dashboards", nargs="+", help="dashboard slugs")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    profile = Path(tempfile.mkdtemp(prefix="carteira-chromium-"))
+    driver = _driver(profile)
+    try:
+        login(driver, args.url, args.username, args.password)
+        result = {
+            slug: open_dashboard(driver, args.url, slug, args.out) for slug in args.dashboards
+        }
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+    json.dump(result, sys.stdout, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

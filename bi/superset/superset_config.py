@@ -1,0 +1,46 @@
+"""Superset configuration for Carteira, read by Superset through SUPERSET_CONFIG_PATH.
+
+Everything that differs per installation comes from the environment set by
+`manage.py` (`carteira superset up`): the metadata database lives in SQLite under the
+warehouse directory, so one warehouse has one Superset state and deleting that folder
+resets it.
+"""
+
+from __future__ import annotations
+
+import os
+
+_STATE_DIR = os.environ["CARTEIRA_SUPERSET_STATE"]
+
+SECRET_KEY = os.environ["CARTEIRA_SUPERSET_SECRET_KEY"]
+SQLALCHEMY_DATABASE_URI = "sqlite:///" + os.path.join(_STATE_DIR, "superset.db")
+DATA_DIR = _STATE_DIR
+
+# Row-level security rules are generated from marts.staff_visibility (see manage.py).
+FEATURE_FLAGS = {
+    "ROW_LEVEL_SECURITY": True,
+    "DASHBOARD_NATIVE_FILTERS": True,
+    "DASHBOARD_CROSS_FILTERS": True,
+    "DRILL_TO_DETAIL": True,
+    "DRILL_BY": True,
+    "ALERT_REPORTS": False,
+}
+
+# Local single-machine service: no CSRF on the JSON API used by the tests and the importer,
+# no rate limiter storage backend, no telemetry, no thumbnails (no worker is running).
+WTF_CSRF_ENABLED = True
+WTF_CSRF_EXEMPT_LIST = ["superset.views.core.log", "superset.charts.data.api.data"]
+RATELIMIT_ENABLED = False
+AUTH_RATE_LIMITED = False
+TALISMAN_ENABLED = False
+CONTENT_SECURITY_POLICY_WARNING = False
+SCHEDULED_QUERIES: dict = {}
+THUMBNAILS_ENABLED = False
+LOG_LEVEL = "WARNING"
+SQLLAB_CTAS_NO_LIMIT = True
+ROW_LIMIT = 50000
+PREVENT_UNSAFE_DB_CONNECTIONS = False
+CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+BABEL_DEFAULT_LOCALE = "en"
+APP_NAME = "Carteira"

@@ -1,0 +1,71 @@
+"""`carteira superset up|stop`: the dashboards in Apache Superset (docs/superset.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from carteira.exit_codes import CarteiraError
+from carteira.settings import Settings
+
+_WAREHOUSE = click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Published warehouse the dashboards read; Superset's state is kept beside it "
+    "(default: CARTEIRA_WAREHOUSE).",
+)
+
+
+def _warehouse(given: Path | None) -> Path:
+    return Settings.from_env(warehouse_path=given).warehouse_path
+
+
+_PORT = click.option("--port", type=click.IntRange(1, 65535), default=8088, show_default=True)
+
+
+@click.group()
+def superset() -> None:
+    """Apache Superset with Carteira's dashboards, on 127.0.0.1."""
+
+
+@superset.command()
+@_WAREHOUSE
+@_PORT
+@click.option(
+    "--postgres",
+    "postgres_dsn",
+    metavar="DSN",
+    default=None,
+    help="Serving PostgreSQL database (libpq DSN) the dashboards read, as published by "
+    "`carteira publish-postgres`; without it they read the DuckDB file read-only.",
+)
+def up(warehouse: Path | None, port: int, postgres_dsn: str | None) -> None:
+    """Set up Superset (admin, staff users, dashboards) and start it; safe to run again.
+
+    Exit status: 0 up; 2 setup or start failed; 3 could not run (no warehouse, serving
+    database unreachable or empty, port taken).
+    """
+    from carteira import superset_service as service_module
+
+    service = service_module.Service(_warehouse(warehouse), port, postgres_dsn)
+    try:
+        service_module.up(service, echo=click.echo)
+    except CarteiraError:
+        raise  # CannotRun: exit 3 and its one line
+    except Exception as error:  # noqa: BLE001 - one line to the user, details in the log
+        raise CarteiraError(f"superset up: {error}") from error
+
+
+@superset.command()
+@_WAREHOUSE
+def stop(warehouse: Path | None) -> None:
+    """Stop the Superset server started for this warehouse."""
+    from carteira import superset_service as service_module
+
+    service = service_module.Service(_warehouse(warehouse))
+    if service_module.stop(service):
+        click.echo("Superset stopped")
+    else:
+        click.echo("Superset was not running")
