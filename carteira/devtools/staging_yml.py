@@ -217,7 +217,7 @@ def sources_doc(described: Described) -> dict[str, Any]:
             {
                 "name": system,
                 "description": described.systems.get(system, ""),
-                "database": "{{ var('raw_database', 'raw_db') }}",
+                "database": "{{ var('raw_database') }}",
                 "schema": "raw",
                 "config": FRESHNESS,
                 "tables": tables,
