@@ -18,7 +18,7 @@ def _warehouse_as_of(warehouse: Path) -> date | None:
     """The date the published DuckDB warehouse describes, so both engines serve the same."""
     if not warehouse.exists():
         return None
-    from carteira.reports.telesales import warehouse_as_of
+    from carteira.reports.engine import warehouse_as_of
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
