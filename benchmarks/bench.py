@@ -227,14 +227,13 @@ def report_cases(warehouse: Path) -> dict[str, Callable[[], object]]:
     """Every report of REPORTS.md with representative, warehouse-derived parameters."""
     from carteira.reports.activity import activity_clients, activity_occupancy
     from carteira.reports.customer import client_card, customer_history, negotiation
-    from carteira.reports.engine import connect
+    from carteira.reports.engine import connect, warehouse_as_of
     from carteira.reports.portfolio import portfolio_report
     from carteira.reports.telesales import telesales
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        as_of = con.execute("select max(as_of) from marts.client_financial_status").fetchone()[0]
-        as_of = as_of or date.today()
+        as_of = warehouse_as_of(con)
         # the busiest client (most titles) and the biggest agreement: worst cases
         client = con.execute(
             "select client_key from marts.fct_receivables where client_key is not null "
@@ -267,14 +266,14 @@ def report_cases(warehouse: Path) -> dict[str, Callable[[], object]]:
         "telesales (opportunity owner)": with_con(
             lambda c: telesales(c, month_start, as_of, mode="opportunity_owner")
         ),
-        "customer-history": lambda: customer_history(warehouse, client),
-        "client-card": lambda: client_card(warehouse, client),
-        "portfolio (all)": lambda: portfolio_report(warehouse),
-        "portfolio view no-contract-this-month": lambda: portfolio_report(
-            warehouse, view_name="no-contract-this-month"
+        "customer-history": with_con(lambda c: customer_history(c, client)),
+        "client-card": with_con(lambda c: client_card(c, client)),
+        "portfolio (all)": with_con(lambda c: portfolio_report(c)),
+        "portfolio view no-contract-this-month": with_con(
+            lambda c: portfolio_report(c, view_name="no-contract-this-month")
         ),
-        "portfolio view contract-status-this-year": lambda: portfolio_report(
-            warehouse, view_name="contract-status-this-year"
+        "portfolio view contract-status-this-year": with_con(
+            lambda c: portfolio_report(c, view_name="contract-status-this-year")
         ),
     }
     if booker is not None:
@@ -282,7 +281,7 @@ def report_cases(warehouse: Path) -> dict[str, Callable[[], object]]:
             lambda c: activity_clients(c, *period, client=booker[0])
         )
     if nego is not None:
-        cases["negotiation"] = lambda: negotiation(warehouse, int(nego[0]))
+        cases["negotiation"] = with_con(lambda c: negotiation(c, int(nego[0])))
     return cases
 
 

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -24,7 +24,7 @@ import duckdb
 
 from carteira.reports import engine
 from carteira.reports.activity import activity_clients, activity_occupancy
-from carteira.reports.telesales import telesales, warehouse_as_of
+from carteira.reports.telesales import telesales
 
 TARGET_SECONDS = 1.0
 
@@ -43,7 +43,7 @@ def _pick(con: duckdb.DuckDBPyConnection, sql: str) -> str | None:
 def cases(warehouse: Path) -> tuple[list[Case], dict[str, object]]:
     """The report invocations to time, with periods and ids drawn from the warehouse."""
     with engine.connect(warehouse) as con:
-        as_of = warehouse_as_of(con) or date.today()
+        as_of = engine.warehouse_as_of(con)
         start = as_of - timedelta(days=29)
         busiest = _pick(
             con,

@@ -289,7 +289,7 @@ def dbt(dbt_args: tuple[str, ...]) -> None:
 def _add_report_commands() -> None:
     from carteira.postgres_cli import publish_postgres_command
     from carteira.reports.cli import report
-    from carteira.reports.views import VIEWS_GROUP
+    from carteira.reports.views_cli import VIEWS_GROUP
     from carteira.superset_cli import superset
 
     main.add_command(report)

@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from carteira.contract import TABLES
+from carteira.reports.engine import ReportError, warehouse_as_of
 from carteira.settings import DBT_PROJECT_DIR, Settings
 
 DEV_TARGET_DIR = DBT_PROJECT_DIR / "target" / "dev"
@@ -121,16 +122,13 @@ def prepare_dev_copy(paths: DevPaths) -> str | None:
     return f"dev warehouse {paths.dev} copied from {paths.published}"
 
 
-def warehouse_as_of(path: Path) -> str | None:
-    """The date a built warehouse describes (marts.dim_date), or None if it has none."""
+def built_as_of(path: Path) -> str | None:
+    """The as_of of a built warehouse (`engine.warehouse_as_of`), or None if it has none yet."""
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            row = con.execute(
-                "select max(date_day) from marts.dim_date where is_on_or_before_as_of"
-            ).fetchone()
-    except duckdb.Error:
+            return warehouse_as_of(con).isoformat()
+    except (duckdb.Error, ReportError):
         return None
-    return row[0].isoformat() if row and row[0] is not None else None
 
 
 def _split_vars(dbt_args: list[str]) -> tuple[list[str], dict[str, object]]:
@@ -154,7 +152,7 @@ def dbt_command(settings: Settings, paths: DevPaths, dbt_args: list[str]) -> lis
     """The dbt command line: the user's arguments, our project, profiles and vars."""
     rest, user_vars = _split_vars(dbt_args)
     if settings.as_of is None:
-        published_as_of = warehouse_as_of(paths.dev)
+        published_as_of = built_as_of(paths.dev)
         if published_as_of:
             settings = replace(
                 settings, extra_vars={**settings.extra_vars, "as_of": published_as_of}

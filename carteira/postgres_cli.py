@@ -11,6 +11,7 @@ import click
 import duckdb
 
 from carteira.exit_codes import CarteiraError, CouldNotRun, ExitCode
+from carteira.reports.engine import ReportError, warehouse_as_of
 from carteira.settings import Settings
 
 
@@ -18,8 +19,6 @@ def _warehouse_as_of(warehouse: Path) -> date | None:
     """The date the published DuckDB warehouse describes, so both engines serve the same."""
     if not warehouse.exists():
         return None
-    from carteira.reports.telesales import warehouse_as_of
-
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return warehouse_as_of(con)
@@ -91,7 +90,7 @@ def publish_postgres_command(
     settings = Settings.from_env(warehouse_path=warehouse)
     try:
         day = as_of.date() if as_of else _warehouse_as_of(settings.warehouse_path)  # type: ignore[attr-defined]
-    except duckdb.Error as exc:
+    except (duckdb.Error, ReportError) as exc:
         raise CouldNotRun(
             f"publish-postgres: cannot read {settings.warehouse_path}: {exc}"
         ) from exc

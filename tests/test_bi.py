@@ -262,13 +262,13 @@ def test_customer_history_and_client_card(warehouse: Path, con: Any) -> None:
             "count(*) as titles from bi.customer_history_titles where client_key = $c",
             {"c": client},
         )[0]
-        history = customer_history(warehouse, client)
+        history = customer_history(con, client)
         assert history.summary["total_receivable"] == bi["total_receivable"]
         assert history.summary["overdue_amount"] == bi["overdue_amount"]
         assert history.summary["titles"] == bi["titles"]
         # drill-down: the titles of one status
         status = history.sections["titles"][0]["status"]
-        drill = customer_history(warehouse, client, [status])
+        drill = customer_history(con, client, [status])
         bi_ids = [
             r["receivable_id"]
             for r in rows(
@@ -279,7 +279,7 @@ def test_customer_history_and_client_card(warehouse: Path, con: Any) -> None:
             )
         ]
         assert sorted(r["receivable_id"] for r in drill.sections["titles"]) == sorted(bi_ids)
-        card = client_card(warehouse, client)
+        card = client_card(con, client)
         fin = rows(
             con,
             "select sum(payments) as payments, sum(on_time_payments) as on_time_payments "
@@ -308,9 +308,7 @@ def test_portfolio_counts_projects_once(warehouse: Path, con: Any) -> None:
         "from bi.portfolio_project_contracts where created_date between $f and $t",
         {"f": created_from, "t": AS_OF},
     )[0]
-    cli = portfolio_report(
-        warehouse, filters={"created_from": created_from, "created_to": AS_OF}
-    ).summary
+    cli = portfolio_report(con, filters={"created_from": created_from, "created_to": AS_OF}).summary
     assert cli["rows"] > 0
     for name in ("rows", "projects", "contracts", "environments_without_contract"):
         assert bi[name] == cli[name], name

@@ -36,7 +36,8 @@ from click.testing import CliRunner, Result
 
 from carteira.reports import engine
 from carteira.reports.cli import report
-from carteira.reports.views import PORTFOLIO_COLUMNS, VIEWS_GROUP
+from carteira.reports.views import PORTFOLIO_COLUMNS
+from carteira.reports.views_cli import VIEWS_GROUP
 from tests.helpers.rawdb import create_raw_db, insert_rows, run_dbt
 
 AS_OF = "2026-03-10"

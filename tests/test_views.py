@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from carteira.reports.engine import ReportError
 from carteira.reports.views import (
     BUILTIN_VIEWS_DIR,
-    VIEWS_GROUP,
     View,
     delete_view,
     list_views,
@@ -27,6 +26,7 @@ from carteira.reports.views import (
     save_view,
     validate_view,
 )
+from carteira.reports.views_cli import VIEWS_GROUP
 
 BUILTINS = {"no-contract-this-month", "contracts-this-month", "contract-status-this-year"}
 

@@ -27,7 +27,7 @@ import click
 import duckdb
 
 from carteira.reports import engine
-from carteira.reports.options import common_options
+from carteira.reports.options import common_options, emit
 
 REGISTRATION_TYPES = ("member", "trial", "visitor", "former_member")
 # Outcomes that count as a booking (session_cancelled counts nowhere).
@@ -226,21 +226,6 @@ def viewer_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def emit(
-    warehouse: Path, fmt: str, build: Callable[[duckdb.DuckDBPyConnection], engine.ReportResult]
-) -> None:
-    """Open the warehouse read-only, build the report and print it; errors exit non-zero."""
-    try:
-        con = engine.connect(warehouse)
-        try:
-            result = build(con)
-        finally:
-            con.close()
-    except engine.ReportError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(result.render(fmt))
-
-
 def period_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--from/--to: the session-date period, inclusive."""
     func = click.option(
@@ -323,4 +308,10 @@ def activity_occupancy_command(
     )
 
 
+REPORTS = (
+    engine.Report(
+        "activity-clients", activity_clients, ("activity_clients", "activity_client_bookings")
+    ),
+    engine.Report("activity-occupancy", activity_occupancy, ("activity_occupancy",)),
+)
 COMMANDS = [activity_clients_command, activity_occupancy_command]

@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 import duckdb
 
-from carteira.reports.engine import ReportError, ReportResult, connect, run_query
-from carteira.reports.options import common_options
+from carteira.reports.engine import (
+    FORMATS,
+    Report,
+    ReportError,
+    ReportResult,
+    SectionedResult,
+    connect,
+    run_query,
+)
+from carteira.reports.options import common_options, emit
 
 TITLE_STATUSES: tuple[str, ...] = (
     "open",
@@ -66,35 +72,6 @@ CARD_FINANCIAL = (
 )
 
 
-@dataclass
-class SectionedResult(ReportResult):
-    """A report whose rows are named sections; JSON keeps the four top-level keys."""
-
-    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.rows = self.sections  # type: ignore[assignment]
-
-    def render(self, fmt: str) -> str:
-        if fmt == "json":
-            return super().render("json")
-        if fmt not in ("table", "csv"):
-            raise ReportError(f"unknown format {fmt!r}")
-        parts: list[str] = []
-        if fmt == "table":
-            head = ReportResult(
-                report=self.report, params=self.params, summary=self.summary, rows=[], columns=[]
-            )
-            parts.append(head.render("table").rsplit("\n", 1)[0])
-        for name, rows in self.sections.items():
-            section = ReportResult(report=f"[{name}]", params={}, summary={}, rows=rows)
-            if fmt == "csv":
-                parts.append(f"# {name}\n" + section.render("csv").rstrip("\n"))
-            else:
-                parts.append("\n" + section.render("table"))
-        return "\n".join(parts) + ("\n" if fmt == "csv" else "")
-
-
 def digits_of(text: str) -> str:
     return re.sub(r"\D", "", text)
 
@@ -132,18 +109,17 @@ def _decode_json(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]
 
 
 def customer_history(
-    warehouse: Path, client: str, statuses: tuple[str, ...] | list[str] = ()
+    con: duckdb.DuckDBPyConnection, client: str, statuses: tuple[str, ...] | list[str] = ()
 ) -> SectionedResult:
     """Report 4: financial (titles), sales, negotiations and their titles, schedule."""
-    with connect(warehouse) as con:
-        client_key = resolve_client(con, client)
-        head = _summary(con, client_key)
-        sections: dict[str, list[dict[str, Any]]] = {}
-        for name, query in HISTORY_SECTIONS.items():
-            params: dict[str, Any] = {"client_key": client_key}
-            if name == "titles":
-                params["statuses"] = list(statuses) or None
-            sections[name] = run_query(con, query, params)
+    client_key = resolve_client(con, client)
+    head = _summary(con, client_key)
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for name, query in HISTORY_SECTIONS.items():
+        params: dict[str, Any] = {"client_key": client_key}
+        if name == "titles":
+            params["statuses"] = list(statuses) or None
+        sections[name] = run_query(con, query, params)
     summary = {
         "client_key": client_key,
         "full_name": head["full_name"],
@@ -166,15 +142,14 @@ def customer_history(
     )
 
 
-def client_card(warehouse: Path, client: str) -> SectionedResult:
+def client_card(con: duckdb.DuckDBPyConnection, client: str) -> SectionedResult:
     """Report 5: the 360 view of one client, alerts first."""
-    with connect(warehouse) as con:
-        client_key = resolve_client(con, client)
-        head = _summary(con, client_key)
-        sections = {
-            name: run_query(con, query, {"client_key": client_key})
-            for name, query in CARD_SECTIONS.items()
-        }
+    client_key = resolve_client(con, client)
+    head = _summary(con, client_key)
+    sections = {
+        name: run_query(con, query, {"client_key": client_key})
+        for name, query in CARD_SECTIONS.items()
+    }
     _decode_json(sections["alerts"], "figures")
     summary: dict[str, Any] = {
         "client_key": client_key,
@@ -195,22 +170,27 @@ def client_card(warehouse: Path, client: str) -> SectionedResult:
     )
 
 
-def negotiation(
-    warehouse: Path, negotiation_id: int
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One agreement (with its parties) and the installments it issued."""
-    with connect(warehouse) as con:
-        found = run_query(con, "negotiation", {"negotiation_id": negotiation_id})
-        if not found:
-            raise ReportError(f"no negotiation with id {negotiation_id}")
-        titles = run_query(con, "negotiation_titles", {"negotiation_id": negotiation_id})
-    return found[0], titles
+def negotiation(con: duckdb.DuckDBPyConnection, negotiation_id: int) -> SectionedResult:
+    """One agreement (summary: the agreement and its parties) and the installments it issued."""
+    found = run_query(con, "negotiation", {"negotiation_id": negotiation_id})
+    if not found:
+        raise ReportError(f"no negotiation with id {negotiation_id}")
+    head = found[0]
+    titles = run_query(con, "negotiation_titles", {"negotiation_id": negotiation_id})
+    return SectionedResult(
+        report="negotiation",
+        params={"id": negotiation_id, "as_of": head["as_of"]},
+        summary={k: v for k, v in head.items() if k != "as_of"},
+        rows=[],
+        sections={"installments": titles},
+    )
 
 
-def status_labels(warehouse: Path, language: str = "pt") -> dict[tuple[str, str], str]:
+def status_labels(
+    con: duckdb.DuckDBPyConnection, language: str = "pt"
+) -> dict[tuple[str, str], str]:
     """Label of each (domain, code), from marts.dim_status_label (the seed business users edit)."""
-    with connect(warehouse) as con:
-        rows = run_query(con, "status_labels", {})
+    rows = run_query(con, "status_labels", {})
     return {(r["domain"], r["code"]): r[f"label_{language}"] for r in rows}
 
 
@@ -218,17 +198,16 @@ def _status_choices() -> click.Choice:
     return click.Choice(TITLE_STATUSES)
 
 
-def _emit(result: ReportResult, fmt: str, section: str | None, sections: Mapping[str, str]) -> None:
-    if section is not None and isinstance(result, SectionedResult):
-        if section not in sections:
-            raise click.BadParameter(f"unknown section {section!r}", param_hint="--section")
-        result = ReportResult(
-            report=f"{result.report}:{section}",
-            params=result.params,
-            summary=result.summary,
-            rows=result.sections[section],
-        )
-    click.echo(result.render(fmt), nl=fmt != "csv")
+def _only(result: SectionedResult, section: str | None) -> ReportResult:
+    """The whole sectioned result, or with --section one of its sections as a plain result."""
+    if section is None:
+        return result
+    return ReportResult(
+        report=f"{result.report}:{section}",
+        params=result.params,
+        summary=result.summary,
+        rows=result.sections[section],
+    )
 
 
 @click.command("customer-history")
@@ -255,11 +234,12 @@ def customer_history_command(
     client: str, statuses: tuple[str, ...], section: str | None, warehouse: Path, fmt: str
 ) -> None:
     """Customer history: titles, items bought, negotiations, schedule."""
-    try:
-        result = customer_history(warehouse, client, statuses)
-    except ReportError as exc:
-        raise click.ClickException(str(exc)) from None
-    _emit(result, fmt, section, HISTORY_SECTIONS)
+    emit(
+        warehouse,
+        fmt,
+        lambda con: _only(customer_history(con, client, statuses), section),
+        newline=fmt != "csv",
+    )
 
 
 @click.command("client-card")
@@ -277,11 +257,7 @@ def customer_history_command(
 @common_options
 def client_card_command(client: str, section: str | None, warehouse: Path, fmt: str) -> None:
     """Client card (360 view): finances, yearly indicators, CRM, sales, service, alerts."""
-    try:
-        result = client_card(warehouse, client)
-    except ReportError as exc:
-        raise click.ClickException(str(exc)) from None
-    _emit(result, fmt, section, CARD_SECTIONS)
+    emit(warehouse, fmt, lambda con: _only(client_card(con, client), section), newline=fmt != "csv")
 
 
 @click.command("negotiation")
@@ -309,7 +285,9 @@ def client_card_command(client: str, section: str | None, warehouse: Path, fmt: 
 def negotiation_command(negotiation_id: int, fmt: str, out: Path | None, warehouse: Path) -> None:
     """One renegotiation agreement and its installments; --format pdf writes a document."""
     try:
-        head, titles = negotiation(warehouse, negotiation_id)
+        with connect(warehouse) as con:
+            result = negotiation(con, negotiation_id)
+            labels = status_labels(con, "pt") if fmt == "pdf" else {}
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     if fmt == "pdf":
@@ -317,16 +295,10 @@ def negotiation_command(negotiation_id: int, fmt: str, out: Path | None, warehou
             raise click.UsageError("--format pdf needs --out FILE")
         from carteira.reports.negotiation_pdf import write_negotiation_pdf
 
-        write_negotiation_pdf(head, titles, out, status_labels(warehouse, "pt"))
+        head = dict(result.summary, as_of=result.params["as_of"])
+        write_negotiation_pdf(head, result.sections["installments"], out, labels)
         click.echo(f"wrote {out}")
         return
-    result = SectionedResult(
-        report="negotiation",
-        params={"id": negotiation_id, "as_of": head["as_of"]},
-        summary={k: v for k, v in head.items() if k != "as_of"},
-        rows=[],
-        sections={"installments": titles},
-    )
     text = result.render(fmt)
     if out is not None:
         out.write_text(text, encoding="utf-8")
@@ -341,4 +313,25 @@ def _default_warehouse() -> Path:
     return Settings.from_env().warehouse_path
 
 
+REPORTS = (
+    Report(
+        "customer-history",
+        customer_history,
+        ("customer_resolve", "customer_summary", *HISTORY_SECTIONS.values()),
+        sections=tuple(HISTORY_SECTIONS),
+    ),
+    Report(
+        "client-card",
+        client_card,
+        ("customer_resolve", "customer_summary", *CARD_SECTIONS.values()),
+        sections=tuple(CARD_SECTIONS),
+    ),
+    Report(
+        "negotiation",
+        negotiation,
+        ("negotiation", "negotiation_titles", "status_labels"),
+        sections=("installments",),
+        formats=(*FORMATS, "pdf"),
+    ),
+)
 COMMANDS = [customer_history_command, client_card_command, negotiation_command]

@@ -9,9 +9,11 @@ business logic, so the CLI and a BI tool give the same numbers.
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -52,6 +54,36 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
         con.close()
         raise ReportError(f"{warehouse} is not a Carteira warehouse: it has no `marts` schema")
     return con
+
+
+def query_columns(name: str) -> tuple[str, ...]:
+    """The result columns of `queries/<name>.sql`, read from its select list.
+
+    Lets a report validate column names (saved views) without opening a warehouse, with
+    the query as the one place the columns are written. Only a plain list of column
+    names is accepted, so an expression that would need an alias fails loudly here.
+    """
+    sql = re.sub(r"--[^\n]*", "", query_text(name))
+    found = re.search(r"^\s*select\s+(.*?)\s+from\s", sql, re.DOTALL | re.IGNORECASE)
+    if found is None:
+        raise ReportError(f"queries/{name}.sql: no `select ... from` to read columns from")
+    columns = tuple(c.strip() for c in found.group(1).split(","))
+    bad = [c for c in columns if not re.fullmatch(r"[a-z_][a-z0-9_]*", c)]
+    if bad:
+        raise ReportError(f"queries/{name}.sql: select list items are not plain columns: {bad}")
+    return columns
+
+
+def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> date:
+    """The date the warehouse describes (`queries/warehouse_as_of.sql`), never the wall clock.
+
+    The one reader of a warehouse's as_of: reports show it, saved views resolve relative
+    periods against it, `publish-postgres` and `carteira dev` publish and build for it.
+    """
+    rows = run_query(con, "warehouse_as_of", {})
+    if not rows or rows[0]["as_of"] is None:
+        raise ReportError("the warehouse has no as_of (marts.dim_date is empty): refresh it")
+    return rows[0]["as_of"]
 
 
 def run_query(
@@ -114,6 +146,62 @@ class ReportResult:
         if self.columns:
             return list(self.columns)
         return list(self.rows[0]) if self.rows else []
+
+
+@dataclass
+class SectionedResult(ReportResult):
+    """A report whose rows are named sections; JSON keeps the four top-level keys."""
+
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rows = self.sections  # type: ignore[assignment]
+
+    def render(self, fmt: str) -> str:
+        if fmt == "json":
+            return super().render("json")
+        if fmt not in ("table", "csv"):
+            raise ReportError(f"unknown format {fmt!r}")
+        parts: list[str] = []
+        if fmt == "table":
+            head = ReportResult(
+                report=self.report, params=self.params, summary=self.summary, rows=[], columns=[]
+            )
+            parts.append(head.render("table").rsplit("\n", 1)[0])
+        for name, rows in self.sections.items():
+            section = ReportResult(report=f"[{name}]", params={}, summary={}, rows=rows)
+            if fmt == "csv":
+                parts.append(f"# {name}\n" + section.render("csv").rstrip("\n"))
+            else:
+                parts.append("\n" + section.render("table"))
+        return "\n".join(parts) + ("\n" if fmt == "csv" else "")
+
+
+FORMATS: tuple[str, ...] = ("table", "csv", "json")
+
+
+@dataclass(frozen=True)
+class Report:
+    """The shape every report shares, declared next to its code in `REPORTS`.
+
+    `build(con, **parameters)` answers it from an open read-only warehouse connection
+    (`connect`) and its `parameters`, running only the `queries/<name>.sql` listed in
+    `queries`; `sections` names the parts of a sectioned result (empty: one table of rows);
+    `formats` are what `carteira report <name> --format` accepts. Tests check each
+    declaration against its command, the queries folder and the result, so it cannot
+    drift from what runs.
+    """
+
+    name: str
+    build: Callable[..., Any]
+    queries: tuple[str, ...]
+    sections: tuple[str, ...] = ()
+    formats: tuple[str, ...] = FORMATS
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The report's parameters: the arguments of `build` after the connection."""
+        return tuple(inspect.signature(self.build).parameters)[1:]
 
 
 def _json_default(value: Any) -> Any:

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+import duckdb
 
+from carteira.reports.engine import ReportError, ReportResult, connect
 from carteira.settings import Settings
 
 
@@ -28,3 +30,26 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Published warehouse file.",
     )(func)
     return func
+
+
+def emit(
+    warehouse: Path,
+    fmt: str,
+    build: Callable[[duckdb.DuckDBPyConnection], ReportResult],
+    *,
+    newline: bool = True,
+) -> None:
+    """Open the warehouse read-only, build the report and print it; errors exit non-zero.
+
+    Every `carteira report` command goes through here, so each report is a function of an
+    open connection and the CLI alone knows about warehouse paths.
+    """
+    try:
+        con = connect(warehouse)
+        try:
+            result = build(con)
+        finally:
+            con.close()
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.render(fmt), nl=newline)

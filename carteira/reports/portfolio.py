@@ -2,20 +2,21 @@
 
 The numbers come from `queries/portfolio.sql` over `bi.portfolio_project_contracts`; this module
 only merges a saved view (carteira.reports.views) with command-line filters, resolves
-relative periods against the warehouse's `as_of` and keeps the view's columns.
+relative periods against the warehouse's `as_of` (`engine.warehouse_as_of`) and keeps the
+view's columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
+import duckdb
 
-from carteira.reports.engine import ReportError, ReportResult, connect, run_query
-from carteira.reports.options import common_options
+from carteira.reports.engine import Report, ReportError, ReportResult, run_query, warehouse_as_of
+from carteira.reports.options import common_options, emit
 from carteira.reports.views import (
     PORTFOLIO_COLUMNS,
     STAGE_CHOICES,
@@ -29,22 +30,15 @@ from carteira.reports.views import (
 REPORT = "portfolio"
 
 
-def warehouse_as_of(con: Any) -> date:
-    """The date the warehouse describes, read from the marts (never the wall clock)."""
-    rows = run_query(con, "portfolio_as_of", {})
-    if not rows or rows[0]["as_of"] is None:
-        raise ReportError("the warehouse has no as_of (marts.dim_date is empty): refresh it")
-    return rows[0]["as_of"]
-
-
-def portfolio_report(
-    warehouse: Path,
-    *,
+def portfolio_request(
     view_name: str | None = None,
     filters: dict[str, Any] | None = None,
     columns: Sequence[str] | None = None,
-) -> ReportResult:
-    """Run the portfolio with a view's filters, overridden by `filters` (same names)."""
+) -> tuple[dict[str, Any], list[str]]:
+    """A view's filters overridden by `filters` (same names), and the columns to show.
+
+    Needs no warehouse, so the CLI refuses a bad view, filter or column before opening one.
+    """
     view = load_view(view_name) if view_name else None
     merged = merge_filters(view.filters if view else {}, filters or {})
     checked = validate_filters(merged, view=view_name or "command line")
@@ -53,10 +47,21 @@ def portfolio_report(
         if columns
         else (list(view.columns) if view and view.columns else list(PORTFOLIO_COLUMNS))
     )
-    with connect(warehouse) as con:
-        as_of = warehouse_as_of(con)
-        params = resolve_filters(checked, as_of)
-        rows = run_query(con, REPORT, params)
+    return checked, chosen
+
+
+def portfolio_report(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    view_name: str | None = None,
+    filters: dict[str, Any] | None = None,
+    columns: Sequence[str] | None = None,
+) -> ReportResult:
+    """Run the portfolio with a view's filters, overridden by `filters` (same names)."""
+    checked, chosen = portfolio_request(view_name, filters, columns)
+    as_of = warehouse_as_of(con)
+    params = resolve_filters(checked, as_of)
+    rows = run_query(con, REPORT, params)
     projected = [{c: row[c] for c in chosen} for row in rows]
     summary = {
         "rows": len(rows),
@@ -137,12 +142,17 @@ def portfolio(
         "responsible": responsible,
         "stage": list(stages) or None,
     }
+    chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     try:
-        chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-        result = portfolio_report(warehouse, view_name=view_name, filters=overrides, columns=chosen)
+        portfolio_request(view_name, overrides, chosen)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(result.render(fmt))
+    emit(
+        warehouse,
+        fmt,
+        lambda con: portfolio_report(con, view_name=view_name, filters=overrides, columns=chosen),
+    )
 
 
+REPORTS = (Report(REPORT, portfolio_report, (REPORT, "warehouse_as_of")),)
 COMMANDS = [portfolio]

@@ -5,9 +5,8 @@ Per owner, over the clients (mode `client_owner`) or opportunities (mode
 call period, appointments and orders from the start of that period up to the warehouse's
 as_of, and a row `unassigned` for the population without owner. All of it is
 `queries/telesales.sql` over `bi.telesales_population` and `bi.telesales_owner_client_day`
-(the relations a BI tool reads); as_of is read from them
-(`queries/telesales_as_of.sql`), never from the wall clock, so a report on a warehouse
-refreshed for a given date is reproducible.
+(the relations a BI tool reads); as_of is the warehouse's (`engine.warehouse_as_of`), never
+the wall clock, so a report on a warehouse refreshed for a given date is reproducible.
 
 Visibility: with `--viewer`, only the owners that viewer may see (`marts.staff_visibility`:
 themself, the staff of the departments they head and their sub-departments at any depth,
@@ -32,11 +31,10 @@ from carteira.reports.activity import (
     DATE,
     as_date,
     as_optional_date,
-    emit,
     split_summary,
     viewer_option,
 )
-from carteira.reports.options import common_options
+from carteira.reports.options import common_options, emit
 
 MODES = ("client_owner", "opportunity_owner")
 
@@ -58,12 +56,6 @@ METRICS = (
     "clients_without_orders",
 )
 ROW_COLUMNS = ("owner", "owner_name", *METRICS)
-
-
-def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The date the warehouse describes, as stored in the telesales bi relations."""
-    rows = engine.run_query(con, "telesales_as_of", {})
-    return rows[0]["as_of"] if rows else None
 
 
 def telesales(
@@ -109,7 +101,7 @@ def telesales(
         "calls_to": calls_to,
         "viewer": viewer,
     }
-    shown = dict(params, as_of=warehouse_as_of(con))
+    shown = dict(params, as_of=engine.warehouse_as_of(con))
     result = engine.run_query(con, "telesales", params)
     summary, rows = split_summary(result, METRICS, ROW_COLUMNS)
     return engine.ReportResult("telesales", shown, summary, rows, columns=ROW_COLUMNS)
@@ -216,4 +208,5 @@ def telesales_command(
     )
 
 
+REPORTS = (engine.Report("telesales", telesales, ("telesales", "warehouse_as_of")),)
 COMMANDS = [telesales_command]

@@ -1,4 +1,4 @@
-"""Saved views of the customer portfolio: `carteira views list|show|save|delete|run`.
+"""Saved views of the customer portfolio: what a view is, where it is stored, how it runs.
 
 A view is a small YAML file (name, description, filters, columns) so that a screen the
 business uses every day ("contracts signed this month") is one name instead of a set of
@@ -11,6 +11,9 @@ stage is refused with a message naming it, so a typo never silently widens a rep
 Relative periods (`this_month`, ...) are stored as words and resolved only when the view
 runs, against the warehouse's `as_of` (never the wall clock), so a view gives the same
 answer as the warehouse it reads.
+
+The `carteira views` commands live in `carteira.reports.views_cli`, which imports both this
+module and the portfolio report (that imports this one): no import cycle.
 """
 
 from __future__ import annotations
@@ -23,50 +26,21 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import click
 import yaml
 
-from carteira.reports.engine import ReportError
-from carteira.reports.options import common_options
+from carteira.contract import TABLES_BY_FQN
+from carteira.reports.engine import ReportError, query_columns
 from carteira.settings import Settings
 
 BUILTIN_VIEWS_DIR = Path(__file__).resolve().parent.parent / "views"
 VIEW_SUFFIX = ".yml"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
-# Output columns of queries/portfolio.sql, in order (tests check they match the query).
-PORTFOLIO_COLUMNS: tuple[str, ...] = (
-    "project_id",
-    "contract_id",
-    "customer",
-    "client_key",
-    "customer_code",
-    "responsible",
-    "responsible_staff_id",
-    "created_date",
-    "closing_status",
-    "environments",
-    "probable_sale",
-    "expected_closing",
-    "contract_number",
-    "signed_date",
-    "specifier",
-    "environments_without_contract",
-    "stage",
-    "last_contact",
-    "last_contact_source",
-    "purchase_orders",
-    "last_purchase_order",
-)
+# Output columns of queries/portfolio.sql, in order: read from the query itself.
+PORTFOLIO_COLUMNS: tuple[str, ...] = query_columns("portfolio")
 
-CONTRACT_STAGES: tuple[str, ...] = (
-    "revision",
-    "order",
-    "delivery",
-    "assembly",
-    "completed",
-    "cancelled",
-)
+# The stages a contract can be in, as the ERP writes them (carteira.contract).
+CONTRACT_STAGES: tuple[str, ...] = TABLES_BY_FQN["erp__contracts"].column("stage").enum or ()
 # `none` selects projects without any contract.
 STAGE_CHOICES: tuple[str, ...] = ("none", *CONTRACT_STAGES)
 
@@ -365,125 +339,3 @@ def delete_view(name: str) -> Path:
     if (BUILTIN_VIEWS_DIR / f"{name}{VIEW_SUFFIX}").is_file():
         raise ReportError(f"{name!r} is a built-in view and cannot be deleted")
     raise ReportError(f"no user view named {name!r} in {user_views_dir()}")
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def _fail(exc: ReportError) -> click.ClickException:
-    return click.ClickException(str(exc))
-
-
-@click.group("views")
-def views() -> None:
-    """List, show, save, delete and run saved views of the customer portfolio."""
-
-
-@views.command("list")
-def list_command() -> None:
-    """Every view: name, where it comes from, description."""
-    problems: list[str] = []
-    found = list_views(problems)
-    for problem in problems:
-        click.echo(f"skipped invalid view file {problem}", err=True)
-    width = max([len(v.name) for v in found] + [4])
-    click.echo(f"{'name'.ljust(width)}  source   description")
-    for v in found:
-        click.echo(f"{v.name.ljust(width)}  {v.source.ljust(7)}  {v.description}")
-
-
-@views.command("show")
-@click.argument("name")
-def show_command(name: str) -> None:
-    """Print a view as YAML."""
-    try:
-        view = load_view(name)
-    except ReportError as exc:
-        raise _fail(exc) from None
-    click.echo(f"# {view.source}: {view.path}")
-    click.echo(view.to_yaml(), nl=False)
-
-
-def _parse_filter(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise click.BadParameter(f"{text!r}: expected FILTER=VALUE", param_hint="--filter")
-    return key.strip(), value.strip()
-
-
-@views.command("save")
-@click.argument("name")
-@click.option("--description", default=None, help="What the view shows.")
-@click.option(
-    "--filter",
-    "filters",
-    multiple=True,
-    metavar="FILTER=VALUE",
-    help=f"Repeatable. Filters: {', '.join(FILTERS)}; stage takes a comma list.",
-)
-@click.option("--columns", default=None, help="Comma-separated columns, in order.")
-@click.option(
-    "--from-view",
-    "base",
-    default=None,
-    help="Start from this view's filters, columns and description.",
-)
-@click.option("--force", is_flag=True, help="Replace an existing view of the same name.")
-def save_command(
-    name: str,
-    description: str | None,
-    filters: tuple[str, ...],
-    columns: str | None,
-    base: str | None,
-    force: bool,
-) -> None:
-    """Save (or with --force change) a user view."""
-    try:
-        start = load_view(base) if base else None
-        merged = dict(start.filters) if start else {}
-        for text in filters:
-            key, value = _parse_filter(text)
-            merged[key] = value or None
-        view = View(
-            name=name,
-            description=description
-            if description is not None
-            else (start.description if start else ""),
-            filters={k: v for k, v in merged.items() if v is not None},
-            columns=validate_columns(columns, view=name)
-            if columns
-            else (list(start.columns) if start else list(PORTFOLIO_COLUMNS)),
-        )
-        path = save_view(view, force=force)
-    except ReportError as exc:
-        raise _fail(exc) from None
-    click.echo(f"saved view {name!r} to {path}")
-
-
-@views.command("delete")
-@click.argument("name")
-def delete_command(name: str) -> None:
-    """Delete a user view."""
-    try:
-        path = delete_view(name)
-    except ReportError as exc:
-        raise _fail(exc) from None
-    click.echo(f"deleted view {name!r} ({path})")
-
-
-@views.command("run")
-@click.argument("name")
-@common_options
-def run_command(name: str, warehouse: Path, fmt: str) -> None:
-    """Run a view: the same as `carteira report portfolio --view NAME`."""
-    # Imported here: the portfolio module imports this one for the view schema.
-    from carteira.reports.portfolio import portfolio_report
-
-    try:
-        result = portfolio_report(warehouse, view_name=name)
-    except ReportError as exc:
-        raise _fail(exc) from None
-    click.echo(result.render(fmt))
-
-
-VIEWS_GROUP = views

@@ -501,6 +501,8 @@ REPORT_MARTS_SELECTOR = (
     "+marts.activity +marts.telesales +bi.activity_client_day_outcome "
     "+bi.activity_client_bookings +bi.activity_occupancy_sessions "
     "+bi.telesales_population +bi.telesales_owner_client_day"
+    # the warehouse's as_of, which every report reads (carteira.reports.engine.warehouse_as_of)
+    " +marts.dim_date"
 )
 
 _BUILT: dict[Path, Path] = {}
