@@ -43,8 +43,7 @@ import duckdb
 import psutil
 
 from carteira.contract import TABLES
-from carteira.ingestion.files import discover_files
-from carteira.ingestion.loader import _csv_header, _duckdb_encoding
+from carteira.ingestion import csv_header, csv_reader_sql, discover_files
 from carteira.settings import DBT_PROJECT_DIR, Settings
 
 TARGETS = {
@@ -142,14 +141,7 @@ def read_floor(landing: Path, start: date, end: date, memory_limit: str, threads
             if fmt.extension == "jsonl":
                 source = f"read_json('{path}', format='newline_delimited', records=true)"
             else:
-                names = _csv_header(lf.path, table)
-                spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
-                delim = (fmt.delimiter or ",").replace("'", "''")
-                source = (
-                    f"read_csv('{path}', auto_detect=false, header=true, delim='{delim}', "
-                    f"quote='\"', escape='\"', encoding='{_duckdb_encoding(fmt.encoding)}', "
-                    f"strict_mode=true, null_padding=false, columns={spec})"
-                )
+                source = csv_reader_sql(lf.path, table, len(csv_header(lf.path, table)))
             try:
                 con.execute(f"CREATE OR REPLACE TEMP TABLE floor_t AS SELECT * FROM {source}")
             except duckdb.Error:

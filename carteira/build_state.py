@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from carteira.ingestion.loader import raw_schema
+from carteira.ingestion import raw_schema
 
 STATE_TABLE = "main._carteira_build"
 

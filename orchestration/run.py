@@ -13,7 +13,7 @@ import duckdb
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance
 
 from carteira.exit_codes import CouldNotRun, ExitCode
-from carteira.ingestion.loader import raw_schema
+from carteira.ingestion import describe_problem, raw_schema
 from carteira.locking import connect_for_write, refresh_lock
 from carteira.settings import Settings
 
@@ -60,10 +60,7 @@ class RefreshOutcome:
             lines += [f"  {c}" for c in self.failed_checks[:limit]]
         if self.quarantine:
             lines.append(f"quarantined ({len(self.quarantine)} problem(s)):")
-            for file_name, row, column, reason in self.quarantine[:limit]:
-                where = file_name + (f" row {row}" if row is not None else "")
-                where += f" column {column}" if column else ""
-                lines.append(f"  {where}: {reason}")
+            lines += [f"  {describe_problem(*q)}" for q in self.quarantine[:limit]]
             if len(self.quarantine) > limit:
                 more = len(self.quarantine) - limit
                 lines.append(f"  ... and {more} more (table raw._quarantine)")

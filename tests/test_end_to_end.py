@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from carteira.cli import main
 from carteira.contract import TABLES
 from carteira.generator import generate
-from carteira.ingestion.loader import raw_table_name
+from carteira.ingestion import raw_table_name
 from carteira.settings import Settings
 from orchestration.run import run_refresh
 from tests.helpers.groundtruth import expected, row_count

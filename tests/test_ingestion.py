@@ -18,11 +18,13 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 from carteira.contract import SYSTEMS, TABLES, TABLES_BY_FQN, Column  # noqa: E402
 from carteira.ingestion import (  # noqa: E402
     IngestResult,
+    bookkeeping,
     discover_files,
     ensure_raw_schema,
     ingest_all,
     ingest_table,
     loader,  # noqa: E402
+    staging,
     validate_extract,
 )
 from carteira.ingestion.formats import python_regex, sql_convert, value_pattern  # noqa: E402
@@ -562,7 +564,7 @@ def test_failing_file_keeps_earlier_files_and_other_tables(
     tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A crash mid-file rolls back that file only; earlier files and other tables stay."""
-    real_copy = loader._copy_to_quarantine
+    real_copy = bookkeeping.copy_to_quarantine
 
     def broken_copy(path: Path, rel: str, qdir: Path, load_id: str) -> None:
         if "receivables" in rel:
@@ -574,7 +576,7 @@ def test_failing_file_keeps_earlier_files_and_other_tables(
         "erp/receivables/receivables_20261119.csv",
         RECEIVABLES.split(b"\n", 3)[0] + b"\n" + RECEIVABLES.split(b"\n")[1] + b"\n",
     )
-    monkeypatch.setattr(loader, "_copy_to_quarantine", broken_copy)
+    monkeypatch.setattr(bookkeeping, "copy_to_quarantine", broken_copy)
     res = run(tmp_path, landing)
     rec = res.by_table["erp__receivables"]
     assert rec.error is not None and "disk full" in rec.error
@@ -590,7 +592,7 @@ def test_failing_file_keeps_earlier_files_and_other_tables(
     ]
     assert res.by_table["erp__customers"].rows_loaded == 2  # later table still ran
     assert "ERROR erp__receivables" in "\n".join(res.summary_lines())
-    monkeypatch.setattr(loader, "_copy_to_quarantine", real_copy)
+    monkeypatch.setattr(bookkeeping, "copy_to_quarantine", real_copy)
     res2 = run(tmp_path, landing)  # next run retries the rolled-back file
     assert res2.by_table["erp__receivables"].rows_loaded == 3
     assert res2.by_table["erp__receivables"].files_skipped == 1
@@ -599,14 +601,14 @@ def test_failing_file_keeps_earlier_files_and_other_tables(
 def test_unexpected_exception_in_one_table_does_not_stop_others(
     tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = loader._stage_file
+    real = loader.stage_file
 
     def explode(con: duckdb.DuckDBPyConnection, path: Path, table):  # type: ignore[no-untyped-def]
         if table.fqn == "crm__clients":
             raise RuntimeError("boom")
         return real(con, path, table)
 
-    monkeypatch.setattr(loader, "_stage_file", explode)
+    monkeypatch.setattr(loader, "stage_file", explode)
     res = run(tmp_path, landing)
     assert set(res.errors) == {"crm__clients"} and "boom" in res.errors["crm__clients"]
     assert res.by_table["pbx__calls"].rows_loaded == 4
@@ -781,7 +783,7 @@ def _payments_csv(
 def test_large_files_are_validated_on_a_failure_preserving_sample(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, fails: bool
 ) -> None:
-    monkeypatch.setattr(loader, "VALIDATION_FULL_ROWS", 20)
+    monkeypatch.setattr(staging, "VALIDATION_FULL_ROWS", 20)
     landing = tmp_path / "landing"
     folder = landing / "erp" / "payments"
     folder.mkdir(parents=True)
@@ -791,3 +793,95 @@ def test_large_files_are_validated_on_a_failure_preserving_sample(
     assert validation.rows_in_file == 200
     assert validation.rows_validated is not None and validation.rows_validated < 40
     assert validation.success is not fails
+
+
+# ----------------------------------------------------------------------------- structure
+def test_manifest_row_has_one_field_per_manifest_column() -> None:
+    """The manifest is inserted by column name from ManifestRow: they must not drift."""
+    from dataclasses import fields
+
+    from carteira.ingestion import MANIFEST_COLUMNS
+
+    assert [f.name for f in fields(bookkeeping.ManifestRow)] == [n for n, _ in MANIFEST_COLUMNS]
+
+
+def test_raw_bookkeeping_tables_have_the_documented_columns(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "raw.duckdb"))
+    ensure_raw_schema(con)
+    cols = {
+        t: con.execute(
+            "SELECT column_name, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
+            [t],
+        ).fetchall()
+        for t in ("_manifest", "_quarantine")
+    }
+    con.close()
+    assert [c for c, _ in cols["_manifest"]] == [
+        "file_name",
+        "system",
+        "table_name",
+        "file_hash",
+        "extract_date",
+        "delivery_seq",
+        "size_bytes",
+        "rows_in_file",
+        "rows_loaded",
+        "rows_quarantined",
+        "status",
+        "load_id",
+        "loaded_at",
+    ]
+    assert [c for c, _ in cols["_quarantine"]] == [
+        "file_name",
+        "file_hash",
+        "system",
+        "table_name",
+        "row_number",
+        "column_name",
+        "reason",
+        "raw_record",
+        "load_id",
+        "quarantined_at",
+    ]
+    assert [c for c, n in cols["_quarantine"] if n == "YES"] == [
+        "row_number",
+        "column_name",
+        "raw_record",
+    ]
+
+
+def test_one_quarantine_message_format_names_what_is_known() -> None:
+    from carteira.ingestion import QuarantineEntry, TableIngestResult, describe_problem
+    from orchestration.run import RefreshOutcome
+
+    assert describe_problem("a/b.csv", 4, "x", "bad") == "a/b.csv row 4 column x: bad"
+    assert describe_problem("a/b.csv", 4, None, "bad") == "a/b.csv row 4: bad"
+    assert describe_problem("a/b.csv", None, "x", "missing") == "a/b.csv column x: missing"
+    assert describe_problem("a/b.csv", None, None, "unparseable") == "a/b.csv: unparseable"
+    whole = QuarantineEntry("a/b.csv", None, None, "unparseable")
+    assert whole.describe() == "a/b.csv: unparseable"
+    res = IngestResult("L", [])
+    res.tables.append(TableIngestResult("erp__x", files_quarantined=1, quarantine=[whole]))
+    refresh = RefreshOutcome("r", True, True, Path("w.duckdb"), [("a/b.csv", None, None, "u")])
+    ingest_text = "\n".join(res.summary_lines())
+    refresh_text = "\n".join(refresh.summary_lines())
+    assert "quarantined a/b.csv: unparseable" in ingest_text and "None" not in ingest_text
+    assert "  a/b.csv: u" in refresh_text and "None" not in refresh_text
+
+
+def test_benchmarks_use_only_public_ingestion_names() -> None:
+    """benchmarks/ import nothing private from the ingestion package."""
+    import ast
+
+    import carteira.ingestion as ingestion
+
+    bench = Path(__file__).resolve().parents[1] / "benchmarks"
+    for path in bench.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "carteira.ingestion"
+            ):
+                assert node.module == "carteira.ingestion", f"{path.name}: {node.module}"
+                for alias in node.names:
+                    assert alias.name in ingestion.__all__, f"{path.name}: {alias.name}"

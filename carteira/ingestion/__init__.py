@@ -1,32 +1,51 @@
 """Landing zone -> raw layer (``raw.duckdb``): DuckDB readers, manifest, quarantine, GX.
 
+Modules, by concern: ``files`` (finding and naming landing files), ``reading`` (the
+DuckDB reader call per format), ``formats`` and ``staging`` (converting and typing),
+``raw_tables`` (the raw layer's table definitions), ``bookkeeping`` (manifest and
+quarantine), ``results`` (what a run reports), ``validation`` (great-expectations) and
+``loader`` (the per-file transaction and the public entry points).
+
 See ``docs/architecture.md`` (raw layer) for the tables this package writes.
 """
 
 from carteira.ingestion.files import LandingFile, discover_files, scan_table_dir, sha256_file
-from carteira.ingestion.loader import (
+from carteira.ingestion.loader import ingest_all, ingest_table, new_load_id
+from carteira.ingestion.raw_tables import (
+    LINEAGE_COLUMNS,
+    MANIFEST_COLUMNS,
+    QUARANTINE_COLUMNS,
+    ensure_raw_schema,
+    raw_schema,
+    raw_table_name,
+)
+from carteira.ingestion.reading import csv_header, csv_reader_sql
+from carteira.ingestion.results import (
     IngestResult,
     QuarantineEntry,
     TableIngestResult,
-    ensure_raw_schema,
-    ingest_all,
-    ingest_table,
-    new_load_id,
-    raw_table_name,
+    describe_problem,
 )
 from carteira.ingestion.validation import ExtractValidation, validate_extract
 
 __all__ = [
+    "LINEAGE_COLUMNS",
+    "MANIFEST_COLUMNS",
+    "QUARANTINE_COLUMNS",
     "ExtractValidation",
     "IngestResult",
     "LandingFile",
     "QuarantineEntry",
     "TableIngestResult",
+    "csv_header",
+    "csv_reader_sql",
+    "describe_problem",
     "discover_files",
     "ensure_raw_schema",
     "ingest_all",
     "ingest_table",
     "new_load_id",
+    "raw_schema",
     "raw_table_name",
     "scan_table_dir",
     "sha256_file",

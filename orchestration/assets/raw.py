@@ -24,9 +24,8 @@ from dagster import (
 
 from carteira import progress
 from carteira.contract import TABLES, Table
-from carteira.ingestion import ensure_raw_schema, ingest_table
+from carteira.ingestion import ensure_raw_schema, ingest_table, raw_table_name
 from carteira.ingestion.files import unknown_entries
-from carteira.ingestion.loader import raw_table_name
 from carteira.locking import acquire_refresh_lock, connect_for_write
 from orchestration.resources import CarteiraResource
 
@@ -98,10 +97,7 @@ def _raw_asset(table: Table) -> AssetsDefinition:
                 metadata={"error": MetadataValue.text(result.error)},
                 allow_retries=False,
             )
-        problems = [
-            f"{q.file_name} row {q.row_number} column {q.column_name}: {q.reason}"
-            for q in result.quarantine[:20]
-        ]
+        problems = [q.describe() for q in result.quarantine[:20]]
         yield MaterializeResult(
             asset_key=key,
             metadata={

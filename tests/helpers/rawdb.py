@@ -23,8 +23,7 @@ from typing import Any
 import duckdb
 
 from carteira.contract import TABLES_BY_FQN, Table
-from carteira.ingestion import ensure_raw_schema
-from carteira.ingestion.loader import LINEAGE_COLUMNS
+from carteira.ingestion import LINEAGE_COLUMNS, ensure_raw_schema
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 

@@ -1,0 +1,122 @@
+"""Reading an extract file: its header or keys, and the one DuckDB reader call per format.
+
+``csv_reader_sql`` is the single definition of the CSV dialect options (explicit, no
+sniffing, every column as text); the loader and ``benchmarks/bench.py`` both use it, so
+the benchmark's read floor cannot drift from what ingestion really does.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+
+from carteira.contract import Table
+from carteira.ingestion.formats import sql_ident, sql_literal
+
+
+class UnparseableFile(Exception):
+    """The file cannot be read as its system's format (quarantined whole)."""
+
+
+# what a reader raises for a file that is not valid in its format (quarantined whole)
+PARSE_ERRORS: tuple[type[BaseException], ...] = (
+    UnparseableFile,
+    duckdb.InvalidInputException,
+    duckdb.ConversionException,
+    UnicodeDecodeError,
+    csv.Error,
+)
+
+# each line of a reader's error message is cut to this many characters, so a huge
+# "Original Line: ..." echo cannot push the cause that follows it out of the reason
+_REASON_LINE_CHARS = 200
+
+
+def duckdb_encoding(encoding: str) -> str:
+    """The contract's encoding name as DuckDB's ``read_csv`` spells it."""
+    return {"latin-1": "latin-1", "iso-8859-1": "latin-1", "utf-8": "utf-8"}[encoding.lower()]
+
+
+def csv_header(path: Path, table: Table) -> list[str]:
+    """The header record, parsed with the system's dialect (may contain quotes)."""
+    fmt = table.format
+    encoding = "utf-8-sig" if fmt.encoding.lower() == "utf-8" else fmt.encoding
+    with path.open("r", encoding=encoding, newline="") as fh:
+        reader = csv.reader(
+            fh, delimiter=fmt.delimiter or ",", quotechar='"', doublequote=True, strict=True
+        )
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise UnparseableFile("empty file: no header row") from None
+    if not header or header == [""]:
+        raise UnparseableFile("empty header row")
+    return header
+
+
+def csv_reader_sql(path: Path, table: Table, n_columns: int) -> str:
+    """``read_csv(...)`` of a CSV extract, its columns ``c0..c<n-1>`` all VARCHAR.
+
+    Explicit dialect, no sniffing, strict: a malformed record fails the read (and the
+    file is quarantined whole) instead of being guessed around.
+    """
+    fmt = table.format
+    spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}"
+    return (
+        f"read_csv({sql_literal(str(path))}, auto_detect=false, header=true, "
+        f"delim={sql_literal(fmt.delimiter or ',')}, quote='\"', escape='\"', "
+        f"encoding={sql_literal(duckdb_encoding(fmt.encoding))}, strict_mode=true, "
+        f"null_padding=false, ignore_errors=false, columns={spec})"
+    )
+
+
+def json_keys(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Every key used by any record of a JSON Lines file (also checks it is JSON)."""
+    rows = con.execute(
+        "SELECT k, min(rn) AS first FROM (SELECT row_number() OVER () AS rn, "
+        "unnest(json_keys(json)) AS k FROM read_json_objects(?, format='newline_delimited')) "
+        "GROUP BY k ORDER BY first, k",
+        [str(path)],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def json_reader_sql(path: Path, keys: list[str]) -> str:
+    """``read_json(...)`` of a JSON Lines extract with every key as a VARCHAR column."""
+    spec = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in keys) + "}"
+    return (
+        f"read_json({sql_literal(str(path))}, format='newline_delimited', "
+        f"records=true, columns={spec})"
+    )
+
+
+def positional_columns(names: list[str], *, from_keys: bool) -> str:
+    """Select list renaming the reader's columns to ``c0, c1, ...`` in file order.
+
+    Positional names keep odd or case-colliding headers out of later SQL; JSON keys
+    must be quoted as identifiers, CSV columns are already read as ``c<i>``.
+    """
+    if from_keys:
+        return ", ".join(f"{sql_ident(n)} AS c{i}" for i, n in enumerate(names))
+    return ", ".join(f"c{i}" for i in range(len(names)))
+
+
+def parse_error_text(exc: BaseException) -> str:
+    """A reader's error as one line: every line of it shortened, the cause kept.
+
+    DuckDB's CSV errors echo the offending line (up to megabytes), then say what is wrong
+    ("Maximum line size ... exceeded"), then dump the reader options; the options go, the
+    echo is shortened, the cause stays.
+    """
+    parts = []
+    for line in str(exc).splitlines():
+        line = " ".join(line.split())
+        if line.startswith("file = "):  # the reader-options dump: no cause beyond this
+            break
+        if len(line) > _REASON_LINE_CHARS:
+            line = line[: _REASON_LINE_CHARS - 3] + "..."
+        if line:
+            parts.append(line)
+    return " ".join(parts) or type(exc).__name__

@@ -1,0 +1,156 @@
+"""Converting and typing: read a file once into a stage table, typed by SQL conversions.
+
+The stage (temp table ``_carteira_stage``) holds, per record, ``_rn`` (1-based record
+ordinal), ``c<i>`` (file column ``i`` as text), ``t<i>`` (file column ``i`` converted to
+its contract type, for typed contract columns) and ``_bad`` (the row has a problem and
+must be quarantined).  Loading, quarantining and validating then only select from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from carteira.contract import DUCKDB_TYPES, Column, Table
+from carteira.ingestion.files import latin1_problem
+from carteira.ingestion.formats import expected_format, sql_convert, sql_literal
+from carteira.ingestion.reading import (
+    UnparseableFile,
+    csv_header,
+    csv_reader_sql,
+    json_keys,
+    json_reader_sql,
+    positional_columns,
+)
+
+STAGE = "_carteira_stage"
+
+# Files up to this many rows are validated whole by great-expectations (see
+# validation_rows_sql for larger ones).
+VALIDATION_FULL_ROWS = 50_000
+
+
+def is_typed(col: Column) -> bool:
+    """Whether the column needs a conversion (free text is stored as delivered)."""
+    return col.type != "str"
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> list[str]:
+    """Read and convert the file in one pass into the stage table.
+
+    Converting while reading means every value is parsed and converted exactly once.
+    Returns the file's column names (position ``i`` is stage column ``c<i>``).
+    """
+    fmt = table.format
+    if fmt.extension == "jsonl":
+        names = json_keys(con, path)
+        if not names:  # an empty delta (no records): nothing to read
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} (_rn BIGINT, _bad BOOLEAN)")
+            return []
+        source = json_reader_sql(path, names)
+    else:
+        if fmt.encoding.lower() in ("latin-1", "iso-8859-1") and (bad := latin1_problem(path)):
+            raise UnparseableFile(bad)
+        names = csv_header(path, table)
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise UnparseableFile(f"duplicate column(s) in header: {', '.join(dup)}")
+        source = csv_reader_sql(path, table, len(names))
+    src_cols = positional_columns(names, from_keys=fmt.extension == "jsonl")
+    pos = {n: i for i, n in enumerate(names)}
+    texts = ", ".join(f"c{i}" for i in range(len(names)))
+    conversions = "".join(
+        f", {sql_convert(fmt, col, f'c{pos[col.name]}')} AS t{pos[col.name]}"
+        for col in table.columns
+        if col.name in pos and is_typed(col)
+    )
+    bad = " OR ".join(c for c, _, _ in problem_exprs(table, pos)) or "false"
+    # row_number() OVER () numbers records in file order only while DuckDB preserves
+    # insertion order (the default); make sure a caller's connection did not turn it off
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT *, ({bad}) AS _bad FROM ("
+        f"SELECT _rn, {texts}{conversions} FROM ("
+        f"SELECT row_number() OVER () AS _rn, {src_cols} FROM {source}))"
+    )
+    return names
+
+
+def problem_exprs(table: Table, pos: dict[str, int]) -> list[tuple[str, str, str]]:
+    """(condition, column name, reason SQL) triples over stage columns ``c<i>``/``t<i>``.
+
+    A row is quarantined if any condition holds.  Only columns present in the file are
+    checked; free text (``str``) always converts.
+    """
+    fmt = table.format
+    out: list[tuple[str, str, str]] = []
+    pk = table.primary_key
+    if pk in pos:
+        v = f"c{pos[pk]}"
+        out.append((f"({v} IS NULL OR trim({v}) = '')", pk, "'empty primary key'"))
+    for col in table.columns:
+        if col.name not in pos or not is_typed(col):
+            continue
+        i = pos[col.name]
+        cond = f"(c{i} IS NOT NULL AND t{i} IS NULL)"
+        if col.name == pk:  # an empty key is reported once, as an empty key
+            cond = f"(trim(c{i}) <> '' AND {cond})"
+        reason = (
+            f"'cannot convert ' || to_json(left(c{i}, 80))::VARCHAR || "
+            f"{sql_literal(f' to {col.type}: expected {expected_format(fmt, col)}')}"
+        )
+        out.append((cond, col.name, reason))
+    return out
+
+
+def record_json(names: list[str]) -> str:
+    """JSON object of the row's file values as text (for raw_record)."""
+    if not names:
+        return "NULL"
+    return "json_object(" + ", ".join(f"{sql_literal(n)}, c{i}" for i, n in enumerate(names)) + ")"
+
+
+def extras_json(names: list[str], table: Table) -> str:
+    """JSON object of the file's columns the contract does not know (``_extras``)."""
+    known = set(table.column_names)
+    extras = [(i, n) for i, n in enumerate(names) if n not in known]
+    if not extras:
+        return "CAST(NULL AS JSON)"
+    return "json_object(" + ", ".join(f"{sql_literal(n)}, c{i}" for i, n in extras) + ")"
+
+
+def contract_select(table: Table, pos: dict[str, int]) -> list[str]:
+    """One typed stage expression per contract column, NULL for columns the file lacks."""
+    exprs = []
+    for col in table.columns:
+        if col.name not in pos:
+            exprs.append(f"CAST(NULL AS {DUCKDB_TYPES[col.type]})")
+        elif is_typed(col):
+            exprs.append(f"t{pos[col.name]}")
+        else:
+            exprs.append(f"c{pos[col.name]}")
+    return exprs
+
+
+def validation_rows_sql(table: Table, pos: dict[str, int], rows_in_file: int) -> str:
+    """Rows of the staged file that great-expectations sees.
+
+    GX evaluates its regexes row by row in Python (about 15 ms per expectation plus
+    seconds per million values), which would dwarf DuckDB's own read on multi-million-row
+    extracts. Files up to VALIDATION_FULL_ROWS are validated whole. Larger ones are
+    validated on a failure-preserving sample: every row the SQL pass flagged as bad,
+    every row whose key repeats within the file, plus an evenly spaced sample of the
+    rest. Because the loader's conversion rules and GX's regexes are the same patterns
+    (formats.value_pattern), any expectation the whole file would fail, the sample fails
+    too; only the unexpected counts are then those of the sample (rows_validated says so).
+    """
+    if rows_in_file <= VALIDATION_FULL_ROWS:
+        return f"SELECT * FROM {STAGE}"
+    step = -(-rows_in_file // VALIDATION_FULL_ROWS)  # ceil
+    key = pos.get(table.primary_key)
+    dups = f"count(*) OVER (PARTITION BY c{key}) > 1" if key is not None else "false"
+    return (
+        f"SELECT * FROM (SELECT *, {dups} AS _dup FROM {STAGE}) "
+        f"WHERE _bad OR _dup OR _rn % {step} = 0"
+    )
