@@ -43,6 +43,7 @@ ENVIRONMENT: dict[str, str] = {
     "CARTEIRA_CANCELLATION_CUTOFF_HOURS": "cancellation_cutoff_hours",
     "CARTEIRA_DUCKDB_MEMORY_LIMIT": "duckdb_memory_limit",
     "CARTEIRA_DUCKDB_THREADS": "duckdb_threads",
+    "CARTEIRA_DBT_THREADS": "dbt_threads",
     "CARTEIRA_RAW_LOCK_WAIT_SECONDS": "raw_lock_wait_seconds",
     "CARTEIRA_SCHEDULE_CRON": "schedule_cron",
     "CARTEIRA_SCHEDULE_TIMEZONE": "schedule_timezone",
@@ -63,6 +64,9 @@ class Settings:
     cancellation_cutoff_hours: int = DBT_PROJECT_VARS["cancellation_cutoff_hours"]
     duckdb_memory_limit: str = "8GB"
     duckdb_threads: int = 2
+    # dbt models built at once; DuckDB runs concurrent statements of one process, and two
+    # fit the two cores a refresh is sized for.
+    dbt_threads: int = 2
     # How long a refresh waits for a reader to close the raw file before giving up (busy).
     raw_lock_wait_seconds: float = 60.0
     schedule_cron: str = "0 6 * * *"
@@ -180,5 +184,6 @@ class Settings:
             "CARTEIRA_RAW_PATH": str(self.raw_path),
             "CARTEIRA_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "CARTEIRA_DUCKDB_THREADS": str(self.duckdb_threads),
+            "CARTEIRA_DBT_THREADS": str(self.dbt_threads),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }

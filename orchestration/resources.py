@@ -33,6 +33,7 @@ class CarteiraResource(ConfigurableResource):
     cancellation_cutoff_hours: int
     duckdb_memory_limit: str
     duckdb_threads: int
+    dbt_threads: int
     raw_lock_wait_seconds: float
 
     @classmethod
@@ -47,6 +48,7 @@ class CarteiraResource(ConfigurableResource):
             cancellation_cutoff_hours=settings.cancellation_cutoff_hours,
             duckdb_memory_limit=settings.duckdb_memory_limit,
             duckdb_threads=settings.duckdb_threads,
+            dbt_threads=settings.dbt_threads,
             raw_lock_wait_seconds=settings.raw_lock_wait_seconds,
         )
 
@@ -61,6 +63,7 @@ class CarteiraResource(ConfigurableResource):
             cancellation_cutoff_hours=self.cancellation_cutoff_hours,
             duckdb_memory_limit=self.duckdb_memory_limit,
             duckdb_threads=self.duckdb_threads,
+            dbt_threads=self.dbt_threads,
             raw_lock_wait_seconds=self.raw_lock_wait_seconds,
         )
 

@@ -26,8 +26,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from carteira.exit_codes import ExitCode
 from carteira.generator import generate
 from carteira.locking import lock_path
@@ -101,9 +99,3 @@ def test_refreshes_killed_at_random_moments_leave_everything_consistent(
         assert raw_duplicates(chaos.raw_path) == {}, context
         assert not chaos.build_path.exists(), context
     assert kills == KILLS, f"only {kills} refreshes could be killed mid-run ({moments})"
-
-
-@pytest.fixture(autouse=True)
-def _two_dbt_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """CI has two cores: let dbt use both (profiles.yml reads CARTEIRA_DBT_THREADS)."""
-    monkeypatch.setenv("CARTEIRA_DBT_THREADS", "2")

@@ -107,6 +107,7 @@ CASES: dict[str, Case] = {
         "3GB", lambda s: s.dbt_env()["CARTEIRA_DUCKDB_MEMORY_LIMIT"], "3GB"
     ),
     "CARTEIRA_DUCKDB_THREADS": Case("7", lambda s: s.dbt_env()["CARTEIRA_DUCKDB_THREADS"], "7"),
+    "CARTEIRA_DBT_THREADS": Case("3", lambda s: s.dbt_env()["CARTEIRA_DBT_THREADS"], "3"),
     "CARTEIRA_RAW_LOCK_WAIT_SECONDS": Case("7.5", lambda s: s.raw_lock_wait_seconds, 7.5),
     "CARTEIRA_SCHEDULE_CRON": Case(
         "30 4 * * *", lambda s: s.schedule_cron, "30 4 * * *", cli=False

@@ -57,8 +57,8 @@
         {%- endif -%}
         {%- do seen.append(key) -%}
         {%- set text = row['value'] | trim -%}
-        {#- a value written with a decimal point stays decimal (2.0 prints as 2.0) -#}
-        {%- do rules[row['rule']].update({row['setting']: (text | float) if '.' in text else (text | int)}) -%}
+        {#- a JSON number: written with a decimal point it stays decimal (2.0 prints as 2.0) -#}
+        {%- do rules[row['rule']].update({row['setting']: fromjson(text)}) -%}
     {%- endfor -%}
 {%- endif -%}
 {%- for name, values in var('alert_thresholds').items() if name in rules -%}
