@@ -28,6 +28,7 @@ import pytest
 from carteira.generator import generate
 from carteira.settings import Settings
 from orchestration.run import run_refresh
+from tests.helpers.marts import mart_tables
 
 START = date(2026, 3, 2)
 DAYS = 3
@@ -128,17 +129,6 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, di
     return daily.warehouse_path, full.warehouse_path, ids
 
 
-def _mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_catalog = ? and table_schema = 'marts' order by 1",
-            [catalog],
-        ).fetchall()
-    ]
-
-
 def test_day_by_day_refresh_equals_full_rebuild(
     warehouses: tuple[Path, Path, dict[str, int]],
 ) -> None:
@@ -146,8 +136,8 @@ def test_day_by_day_refresh_equals_full_rebuild(
     con = duckdb.connect()
     con.execute(f"attach '{daily}' as daily (read_only)")
     con.execute(f"attach '{full}' as full_build (read_only)")
-    tables = _mart_tables(con, "daily")
-    assert tables == _mart_tables(con, "full_build")
+    tables = mart_tables(con, "daily")
+    assert tables == mart_tables(con, "full_build")
     assert {"fct_payments", "fct_calls", "fct_bookings", "client_financial_status"} <= set(tables)
     differences = {}
     for table in tables:

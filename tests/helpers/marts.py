@@ -9,7 +9,8 @@ import duckdb
 from carteira.contract import TABLES
 
 
-def _mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """The tables of schema `marts` in attached database `catalog`, by name."""
     return [
         r[0]
         for r in con.execute(
@@ -30,7 +31,7 @@ def mart_differences(left: Path, right: Path) -> dict[str, tuple[int, int]]:
     try:
         con.execute(f"attach '{left}' as lhs (read_only)")
         con.execute(f"attach '{right}' as rhs (read_only)")
-        lhs, rhs = set(_mart_tables(con, "lhs")), set(_mart_tables(con, "rhs"))
+        lhs, rhs = set(mart_tables(con, "lhs")), set(mart_tables(con, "rhs"))
         differences = {t: (-1, 0) for t in rhs - lhs} | {t: (0, -1) for t in lhs - rhs}
         for table in sorted(lhs & rhs):
             only = [
