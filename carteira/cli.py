@@ -238,7 +238,8 @@ def demo(home: Path | None, scale: str, days: int, seed: int, verbose: bool) -> 
         f"  carteira sql --warehouse {settings.warehouse_path} "
         '"select * from marts.dim_client limit 10"\n'
         "  or any DuckDB client / BI tool opening that file read-only "
-        "(schemas: staging, intermediate, marts).\n"
+        "(served schemas: bi for report datasets, marts; docs/bi.md),\n"
+        f"  or the dashboards: carteira superset up --warehouse {settings.warehouse_path}\n"
         f"Raw history: {settings.raw_path}  Quarantine: {settings.quarantine_dir}"
     )
     sys.exit(code)
