@@ -38,6 +38,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WIDTH = 1600
 RENDER_TIMEOUT_SECONDS = 180
+LOGIN_TIMEOUT_SECONDS = 240
 
 # Cards (big numbers) and table rows as Superset 6 renders them.
 _READ_PAGE = """
@@ -86,7 +87,9 @@ def login(driver: webdriver.Chrome, base_url: str, username: str, password: str)
     wait.until(conditions.presence_of_element_located((By.ID, "username"))).send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, '[data-test="login-button"]').click()
-    wait.until(lambda d: "/login" not in d.current_url)
+    # The login POST waits for Superset's one worker, which may still be answering the
+    # previous session's chart queries on a busy machine: allow it minutes, not seconds.
+    WebDriverWait(driver, LOGIN_TIMEOUT_SECONDS).until(lambda d: "/login" not in d.current_url)
 
 
 def _settled(driver: webdriver.Chrome) -> dict[str, Any] | None:
