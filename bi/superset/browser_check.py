@@ -82,14 +82,29 @@ def _driver(profile: Path) -> webdriver.Chrome:
 
 
 def login(driver: webdriver.Chrome, base_url: str, username: str, password: str) -> None:
+    """Log in through Superset's login form, submitting again if a submit goes unanswered.
+
+    On a busy machine the form's first submit may land before its script is ready, or the
+    POST may wait for Superset's one worker; both leave the browser on /login, so the form
+    is filled and submitted again, for up to LOGIN_TIMEOUT_SECONDS in all.
+    """
+    deadline = time.monotonic() + LOGIN_TIMEOUT_SECONDS
     driver.get(base_url + "login/")
-    wait = WebDriverWait(driver, 60)
-    wait.until(conditions.presence_of_element_located((By.ID, "username"))).send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, '[data-test="login-button"]').click()
-    # The login POST waits for Superset's one worker, which may still be answering the
-    # previous session's chart queries on a busy machine: allow it minutes, not seconds.
-    WebDriverWait(driver, LOGIN_TIMEOUT_SECONDS).until(lambda d: "/login" not in d.current_url)
+    while True:
+        form = WebDriverWait(driver, 60)
+        name = form.until(conditions.presence_of_element_located((By.ID, "username")))
+        name.clear()
+        name.send_keys(username)
+        secret = driver.find_element(By.ID, "password")
+        secret.clear()
+        secret.send_keys(password)
+        driver.find_element(By.CSS_SELECTOR, '[data-test="login-button"]').click()
+        try:
+            WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
+            return
+        except TimeoutException:
+            if time.monotonic() > deadline:
+                raise
 
 
 def _settled(driver: webdriver.Chrome) -> dict[str, Any] | None:
