@@ -45,7 +45,7 @@ from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
 from carteira.reports.cli import report
-from tests.helpers.rawdb import create_raw_db, insert_rows, run_dbt
+from tests.helpers.rawdb import CUSTOMER_REPORT_MODELS, create_raw_db, insert_rows, run_dbt
 
 AS_OF = "2026-03-10"
 D = date(2026, 3, 10)
@@ -54,24 +54,7 @@ SELECT = [
     "--indirect-selection",
     "cautious",
     "--select",
-    "+marts.customer",
-    "+marts.portfolio",
-    "+dim_staff",
-    # the bi relations the reports read
-    "+bi.customer_history_titles",
-    "+bi.customer_history_sales",
-    "+bi.customer_history_negotiations",
-    "+bi.customer_history_schedule",
-    "+bi.client_card_financial",
-    "+bi.client_card_yearly",
-    "+bi.client_card_notes",
-    "+bi.client_card_agenda",
-    "+bi.client_card_service_orders",
-    "+bi.client_card_returns",
-    "+bi.client_card_pending_orders",
-    "+bi.client_card_open_quotes",
-    "+bi.client_card_alerts",
-    "+bi.portfolio_project_contracts",
+    *CUSTOMER_REPORT_MODELS,
     "+dim_status_label",
 ]
 

@@ -33,6 +33,29 @@ RAW_METADATA_COLUMNS = LINEAGE_COLUMNS
 
 DEFAULT_EXTRACT_DATE = dt.date(2026, 1, 1)
 
+# dbt selectors of what the customer and portfolio reports read: their marts and the bi
+# relations behind them (one list for both report test modules).
+CUSTOMER_REPORT_MODELS = [
+    "+marts.customer",
+    "+marts.portfolio",
+    "+dim_staff",
+    # the bi relations the reports read
+    "+bi.customer_history_titles",
+    "+bi.customer_history_sales",
+    "+bi.customer_history_negotiations",
+    "+bi.customer_history_schedule",
+    "+bi.client_card_financial",
+    "+bi.client_card_yearly",
+    "+bi.client_card_notes",
+    "+bi.client_card_agenda",
+    "+bi.client_card_service_orders",
+    "+bi.client_card_returns",
+    "+bi.client_card_pending_orders",
+    "+bi.client_card_open_quotes",
+    "+bi.client_card_alerts",
+    "+bi.portfolio_project_contracts",
+]
+
 
 def _current_catalog(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute("SELECT current_database()").fetchone()
