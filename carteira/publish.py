@@ -2,30 +2,36 @@
 
 Readers (BI tools, `carteira report`) open the published file read-only. A refresh never
 writes to it: dbt builds in a private build file (so incremental models continue from the
-last good state), and only when every error-severity check passed is the build exported
+last good state), and only when every error-severity check passed is the build copied
 into a new file that replaces the published one with one atomic rename. A reader that
 already holds the old file keeps reading the old inode; new readers see the new one.
 
-The export is the one whole copy a refresh makes (`COPY FROM DATABASE`). It does two
-things a plain file copy cannot:
+That copy is the one whole copy a refresh makes, and it is a plain sequential file copy:
 
-- it writes the oldest storage version the warehouse's types allow (STORAGE_VERSIONS),
-  so DuckDB clients older than this one (the drivers embedded in BI tools) open it;
-- it writes every table once, compactly: a rebuild leaves free blocks behind in the
-  build file, none of which reach the published file, so its size follows the data.
+- the build file is created at the oldest storage version (STORAGE_VERSIONS[0]) and
+  DuckDB keeps writing a file in the version it was created with, so the copy is already
+  readable by DuckDB clients older than this one (the drivers embedded in BI tools);
+- a rebuild leaves free blocks in the build file, which DuckDB reuses; when they pass
+  MAX_FREE_SHARE of the file (or the build is not at the oldest version, e.g. a build
+  file from before this scheme), publishing compacts instead: `COPY FROM DATABASE` into a
+  new file writes every table once, at the oldest version its types allow. The export
+  costs about twenty times a file copy per byte (docs/performance.md), so it is the
+  exception, not the daily path.
 
-The build file itself is kept after a publish, renamed to the work file, and the next
-refresh starts from it (a rename, not a copy) when the published file is still the one
-exported from it; otherwise (first run, failed refresh, a published file replaced by
-hand, a work file grown past MAX_WORK_GROWTH) the next build starts from a copy of the
-published file, as it always could.
+The build file itself is kept after a copy publish, renamed to the work file, and the
+next refresh starts from it (a rename, not a copy) when the published file is still the
+one made from it; otherwise (first run, failed refresh, a compacting publish, a published
+file replaced by hand, a work file grown past MAX_WORK_GROWTH) the next build starts from
+a copy of the published file, as it always could.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -42,6 +48,12 @@ STORAGE_VERSIONS = ("v0.10.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0")
 # file's size the next build starts from a copy of the published file instead (one extra
 # copy, now and then, bounds the disk the work file takes).
 MAX_WORK_GROWTH = 3
+
+# Share of free blocks in the build file past which publishing compacts (exports) instead
+# of copying. A day that rebuilds every table frees about as much as it writes, so a
+# steady state sits near one half; 0.6 leaves that on the fast path and compacts a file
+# that holds more free space than data.
+MAX_FREE_SHARE = 0.6
 
 
 def _wal(path: Path) -> Path:
@@ -111,13 +123,64 @@ def prepare_build(settings: Settings) -> Path:
         _marker(settings).unlink(missing_ok=True)
         return settings.build_path
     _discard_work(settings)
-    if settings.warehouse_path.exists():
-        try:
+    try:
+        if settings.warehouse_path.exists():
             shutil.copyfile(settings.warehouse_path, settings.build_path)
-        except BaseException:
-            discard_build(settings)
-            raise
+        else:
+            create_database(settings.build_path)
+    except BaseException:
+        discard_build(settings)
+        raise
     return settings.build_path
+
+
+def create_database(path: Path, version: str = STORAGE_VERSIONS[0]) -> None:
+    """An empty DuckDB file at storage ``version``; DuckDB keeps writing it in that version."""
+    con = duckdb.connect(":memory:")
+    try:
+        quoted = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS carteira_new (STORAGE_VERSION '{version}')")
+        con.execute("DETACH carteira_new")
+    finally:
+        con.close()
+
+
+@functools.cache
+def _oldest_storage_tag() -> str:
+    """How DuckDB names the storage of a file created at STORAGE_VERSIONS[0]."""
+    with tempfile.TemporaryDirectory(prefix="carteira-storage-") as tmp:
+        probe = Path(tmp) / "probe.duckdb"
+        create_database(probe)
+        con = duckdb.connect(str(probe), read_only=True)
+        try:
+            return _storage_tag(con)
+        finally:
+            con.close()
+
+
+def _storage_tag(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute(
+        "select tags['storage_version'] from duckdb_databases() "
+        "where database_name = current_database()"
+    ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def _checkpoint(build: Path, settings: Settings) -> tuple[str, float]:
+    """Fold the WAL into the build file; return its storage tag and share of free blocks."""
+    con = duckdb.connect(
+        str(build),
+        config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads},
+    )
+    try:
+        con.execute("CHECKPOINT")
+        total, free = con.execute(
+            "select total_blocks, free_blocks from pragma_database_size() "
+            "where database_name = current_database()"
+        ).fetchone()
+        return _storage_tag(con), (free / total if total else 0.0)
+    finally:
+        con.close()
 
 
 def _export(build: Path, target: Path, settings: Settings) -> str:
@@ -153,14 +216,24 @@ def _export(build: Path, target: Path, settings: Settings) -> str:
         con.close()
 
 
+def needs_compaction(build: Path, settings: Settings) -> bool:
+    """Whether publishing ``build`` must export it rather than copy it (see module doc)."""
+    tag, free_share = _checkpoint(build, settings)
+    return tag != _oldest_storage_tag() or free_share > MAX_FREE_SHARE
+
+
 def publish(settings: Settings) -> Path:
-    """Export the build compactly at an old storage version and rename it over the warehouse."""
+    """Copy the build (or export it compactly) and rename that over the warehouse."""
     build = settings.build_path
     if not build.exists():
         raise FileNotFoundError(f"nothing to publish: {build} does not exist")
     exported = _export_path(settings)
     try:
-        _export(build, exported, settings)
+        compact = needs_compaction(build, settings)
+        if compact:
+            _export(build, exported, settings)
+        else:
+            shutil.copyfile(build, exported)
         _wal(exported).unlink(missing_ok=True)
         with open(exported, "rb") as fh:
             os.fsync(fh.fileno())
@@ -174,8 +247,11 @@ def publish(settings: Settings) -> Path:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    # Keep the build as the start of the next refresh, tied to the file just published.
     _discard_work(settings)
+    if compact:  # the next build starts from a copy of the compact published file
+        discard_build(settings)
+        return settings.warehouse_path
+    # Keep the build as the start of the next refresh, tied to the file just published.
     _wal(build).unlink(missing_ok=True)
     os.replace(build, work_path(settings))
     _marker(settings).write_text(json.dumps(_identity(settings.warehouse_path)), encoding="utf-8")
@@ -195,8 +271,17 @@ def publish_raw_snapshot(settings: Settings) -> Path:
     ever renames a new copy over it, so a reader of raw history never blocks ingestion
     (a reader of ``warehouse.raw.duckdb`` itself would, see carteira.locking). The caller
     holds the refresh lock and no connection to the raw file, so the copy is consistent.
+
+    A raw file that has not changed since the last snapshot (same inode, size and
+    modification time, recorded beside the snapshot) is not copied again: a refresh with
+    no new extracts costs no copy of the raw history.
     """
     target = raw_snapshot_path(settings)
+    marker = target.with_name(target.name + ".source")
+    source = json.dumps(_identity(settings.raw_path))
+    if target.exists() and marker.exists() and marker.read_text(encoding="utf-8") == source:
+        return target
+    marker.unlink(missing_ok=True)
     partial = target.with_name(target.name + ".building")
     try:
         shutil.copyfile(settings.raw_path, partial)
@@ -205,4 +290,5 @@ def publish_raw_snapshot(settings: Settings) -> Path:
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+    marker.write_text(source, encoding="utf-8")
     return target

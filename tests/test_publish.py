@@ -10,7 +10,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carteira.publish import discard_build, prepare_build, publish, work_path
+from carteira.publish import (
+    MAX_FREE_SHARE,
+    discard_build,
+    prepare_build,
+    publish,
+    publish_raw_snapshot,
+    work_path,
+)
 from carteira.settings import Settings
 
 
@@ -30,7 +37,9 @@ def _write(path: Path, version: int, rows: int = 1000) -> None:
 def test_first_build_starts_empty_and_publish_creates_the_file(tmp_path: Path) -> None:
     s = _settings(tmp_path)
     build = prepare_build(s)
-    assert not build.exists()
+    con = duckdb.connect(str(build), read_only=True)  # an empty database
+    assert con.execute("select count(*) from duckdb_tables()").fetchone() == (0,)
+    con.close()
     _write(build, 1)
     publish(s)
     assert not build.exists()
@@ -124,10 +133,23 @@ def test_published_file_has_the_oldest_storage_version(tmp_path: Path) -> None:
     s = _settings(tmp_path)
     build = prepare_build(s)
     _write(build, 1)
-    assert _storage_version(build) != "v1.0.0+"  # this DuckDB writes a newer one by default
+    # Storage number 64: what DuckDB 0.10 to 1.1 write (docs/bi-datasets.md). The build is
+    # created at it, and DuckDB keeps writing a file at the version it was created with.
+    assert _storage_version(build) == "v1.0.0+"
     publish(s)
-    # Storage number 64: what DuckDB 0.10 to 1.1 write (docs/bi-datasets.md).
     assert _storage_version(s.warehouse_path) == "v1.0.0+"
+
+
+def test_a_build_at_a_newer_storage_version_is_exported_at_the_oldest(tmp_path: Path) -> None:
+    """A build file from before builds were created old (or one made by hand) is compacted."""
+    s = _settings(tmp_path)
+    _write(s.build_path, 1)  # this DuckDB writes a newer version by default
+    assert _storage_version(s.build_path) != "v1.0.0+"
+    publish(s)
+    assert _storage_version(s.warehouse_path) == "v1.0.0+"
+    assert not work_path(s).exists()  # the next build starts from the published file
+    build = prepare_build(s)
+    assert _storage_version(build) == "v1.0.0+"
 
 
 def test_next_build_starts_from_the_last_build_without_a_copy(tmp_path: Path) -> None:
@@ -158,19 +180,27 @@ def test_after_a_failed_build_the_next_starts_from_the_published_file(tmp_path: 
     con.close()
 
 
-def test_published_file_is_compact_after_rebuilds(tmp_path: Path) -> None:
-    """Rebuilding every table leaves free blocks in the build, none in the published file."""
+def test_published_file_stays_bounded_and_is_compacted_after_rebuilds(tmp_path: Path) -> None:
+    """Rebuilds leave free blocks; publishing copies them until they pass MAX_FREE_SHARE,
+    then exports a compact file, so the published size follows the data."""
     s = _settings(tmp_path)
     build = prepare_build(s)
     _write(build, 1, rows=2_000_000)
     publish(s)
     first = s.warehouse_path.stat().st_size
-    for _ in range(3):
+    sizes: list[int] = []
+    for version in range(2, 9):
         build = prepare_build(s)
-        _write(build, 1, rows=2_000_000)
+        _write(build, version, rows=2_000_000)
         publish(s)
-    assert abs(s.warehouse_path.stat().st_size - first) <= 0.05 * first
-    assert work_path(s).stat().st_size > 1.05 * first  # the build did grow
+        sizes.append(s.warehouse_path.stat().st_size)
+        con = duckdb.connect(str(s.warehouse_path), read_only=True)
+        assert con.execute("select distinct version from t").fetchall() == [(version,)]
+        con.close()
+    bound = first / (1 - MAX_FREE_SHARE) * 1.05
+    assert max(sizes) <= bound, (first, sizes)
+    assert max(sizes) > 1.05 * first, sizes  # the rebuilds did leave free blocks ...
+    assert min(sizes[1:]) <= 1.05 * first, sizes  # ... and a publish compacted them away
 
 
 def test_a_grown_work_file_is_replaced_by_a_copy_of_the_published_file(tmp_path: Path) -> None:
@@ -183,3 +213,17 @@ def test_a_grown_work_file_is_replaced_by_a_copy_of_the_published_file(tmp_path:
     build = prepare_build(s)
     assert not work_path(s).exists()
     assert build.stat().st_size == s.warehouse_path.stat().st_size
+
+
+def test_the_raw_snapshot_is_copied_only_when_the_raw_file_changed(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    _write(s.raw_path, 1)
+    snapshot = publish_raw_snapshot(s)
+    first = snapshot.stat().st_ino
+    assert publish_raw_snapshot(s).stat().st_ino == first  # unchanged raw: no new copy
+    _write(s.raw_path, 2)  # a refresh loaded rows
+    snapshot = publish_raw_snapshot(s)
+    assert snapshot.stat().st_ino != first
+    con = duckdb.connect(str(snapshot), read_only=True)
+    assert con.execute("select distinct version from t").fetchall() == [(2,)]
+    con.close()
