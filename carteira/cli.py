@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from carteira import progress
+from carteira.cli_options import as_of_option, warehouse_option
 from carteira.exit_codes import CarteiraError, CouldNotRun, ExitCode
 from carteira.settings import Settings
 
@@ -156,20 +157,10 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     default=None,
     help="Landing zone with <system>/<table>/<table>_<YYYYMMDD>.<ext> (default: CARTEIRA_LANDING).",
 )
-@click.option(
-    "--warehouse",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Published warehouse file; the raw layer is kept beside it (*.raw.duckdb) "
-    "(default: CARTEIRA_WAREHOUSE).",
-)
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Date the warehouse describes, and the last extract date read "
-    "(default: today in the business time zone).",
+@warehouse_option("Published warehouse file; the raw layer is kept beside it (*.raw.duckdb)")
+@as_of_option(
+    "Date the warehouse describes, and the last extract date read "
+    "(default: today in the business time zone)."
 )
 @click.option("--raw-only", is_flag=True, help="Only ingest into the raw layer; skip dbt.")
 @verbose_option
@@ -246,12 +237,7 @@ def demo(home: Path | None, scale: str, days: int, seed: int, verbose: bool) -> 
 
 
 @main.command(cls=_RunCommand)
-@click.option(
-    "--warehouse",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=lambda: str(Settings.from_env().warehouse_path),
-    show_default="CARTEIRA_WAREHOUSE",
-)
+@warehouse_option("Published warehouse file.", exists=True, resolved=True)
 @click.argument("query")
 def sql(warehouse: Path, query: str) -> None:
     """Run a read-only SQL query against a published warehouse and print the result."""

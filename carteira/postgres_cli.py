@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import duckdb
 
+from carteira.cli_options import as_of_option, warehouse_option
 from carteira.exit_codes import CarteiraError, CouldNotRun, ExitCode
 from carteira.reports.engine import ReportError, warehouse_as_of
 from carteira.settings import Settings
@@ -35,20 +36,10 @@ def _warehouse_as_of(warehouse: Path) -> date | None:
     "'host=db.example port=5432 dbname=carteira user=carteira_publisher' "
     "(default: $CARTEIRA_PG_DSN; a password is best kept in ~/.pgpass or $PGPASSWORD).",
 )
-@click.option(
-    "--warehouse",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Published DuckDB warehouse; its raw layer (*.raw.duckdb) is what gets copied "
-    "(default: CARTEIRA_WAREHOUSE).",
-)
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Date the warehouse describes (default: the as_of of the published DuckDB "
-    "warehouse, else today in the business time zone).",
+@warehouse_option("Published DuckDB warehouse; its raw layer (*.raw.duckdb) is what gets copied")
+@as_of_option(
+    "Date the warehouse describes (default: the as_of of the published DuckDB "
+    "warehouse, else today in the business time zone)."
 )
 @click.option(
     "--role-prefix",

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import click
 
+from carteira.cli_options import warehouse_option
 from carteira.exit_codes import CarteiraError
 from carteira.settings import Settings
 
-_WAREHOUSE = click.option(
-    "--warehouse",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Published warehouse the dashboards read; Superset's state is kept beside it "
-    "(default: CARTEIRA_WAREHOUSE).",
+_WAREHOUSE = warehouse_option(
+    "Published warehouse the dashboards read; Superset's state is kept beside it"
 )
 
 

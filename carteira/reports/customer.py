@@ -21,6 +21,7 @@ from typing import Any
 import click
 import duckdb
 
+from carteira.cli_options import warehouse_option
 from carteira.reports.engine import (
     FORMATS,
     Report,
@@ -275,13 +276,7 @@ def client_card_command(client: str, section: str | None, warehouse: Path, fmt: 
     default=None,
     help="Output file (required for pdf).",
 )
-@click.option(
-    "--warehouse",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=lambda: str(_default_warehouse()),
-    show_default="CARTEIRA_WAREHOUSE",
-    help="Published warehouse file.",
-)
+@warehouse_option("Published warehouse file.", resolved=True)
 def negotiation_command(negotiation_id: int, fmt: str, out: Path | None, warehouse: Path) -> None:
     """One renegotiation agreement and its installments; --format pdf writes a document."""
     try:
@@ -305,12 +300,6 @@ def negotiation_command(negotiation_id: int, fmt: str, out: Path | None, warehou
         click.echo(f"wrote {out}")
     else:
         click.echo(text, nl=fmt != "csv")
-
-
-def _default_warehouse() -> Path:
-    from carteira.settings import Settings
-
-    return Settings.from_env().warehouse_path
 
 
 REPORTS = (

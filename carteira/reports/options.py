@@ -9,8 +9,8 @@ from typing import Any
 import click
 import duckdb
 
+from carteira.cli_options import warehouse_option
 from carteira.reports.engine import ReportError, ReportResult, connect
-from carteira.settings import Settings
 
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -22,13 +22,7 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         default="table",
         show_default=True,
     )(func)
-    func = click.option(
-        "--warehouse",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=lambda: str(Settings.from_env().warehouse_path),
-        show_default="CARTEIRA_WAREHOUSE",
-        help="Published warehouse file.",
-    )(func)
+    func = warehouse_option("Published warehouse file.", resolved=True)(func)
     return func
 
 
