@@ -44,7 +44,7 @@ import psutil
 
 from carteira.contract import TABLES
 from carteira.ingestion import csv_header, csv_reader_sql, discover_files
-from carteira.settings import DBT_PROJECT_DIR, Settings
+from carteira.settings import Settings
 
 TARGETS = {
     "full_over_floor": 4.0,
@@ -172,14 +172,8 @@ def refresh(settings: Settings) -> dict[str, Any]:
         "run_id": outcome.run_id,
         "split": dict(outcome.seconds),
         "exit_code": outcome.exit_code,
-        "models": dbt_model_timings(outcome.run_id),
+        "models": dbt_model_timings_at(settings.dbt_target_path),
     }
-
-
-def dbt_model_timings(run_id: str) -> list[dict[str, Any]]:
-    """Per-node execution time of the dbt invocation of this Dagster run (run_results.json)."""
-    found = sorted((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*"))
-    return dbt_model_timings_at(found[-1]) if found else []
 
 
 def dbt_model_timings_at(target_path: Path) -> list[dict[str, Any]]:

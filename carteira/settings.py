@@ -12,6 +12,7 @@ the variables that change them (the README documents the same list).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -28,6 +29,11 @@ DBT_PROJECT_VARS: dict[str, Any] = yaml.safe_load(
     (DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")
 )["vars"]
 DEFAULT_TIMEZONE: str = DBT_PROJECT_VARS["business_timezone"]
+
+# The dbt vars that change with every refresh's date. The refresh passes them to dbt in
+# the environment (CARTEIRA_DBT_<NAME>, read by dbt_project/macros/daily_var.sql) rather
+# than in --vars, which keeps dbt's partial parsing from one day to the next.
+DAILY_DBT_VARS = ("as_of", "extracts_through")
 
 # Variable -> Settings field. Paths that default to a place derived from another path
 # (demo folder under the home, raw layer beside the warehouse) are resolved in `from_env`.
@@ -176,6 +182,23 @@ class Settings:
             "cancellation_cutoff_hours": self.cancellation_cutoff_hours,
             **self.extra_vars,
         }
+
+    def refresh_dbt_vars(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """The refresh's dbt vars split into (--vars, environment): see DAILY_DBT_VARS."""
+        every = self.dbt_vars()
+        daily = {f"CARTEIRA_DBT_{name.upper()}": str(every.pop(name)) for name in DAILY_DBT_VARS}
+        return every, daily
+
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's target folder for this warehouse's refreshes: one per warehouse, kept.
+
+        Keeping it keeps `partial_parse.msgpack`, which dbt reuses when the profile (paths
+        included) and --vars are the same as last time: the next refresh parses only what
+        changed instead of the whole project. Two warehouses never share one.
+        """
+        key = hashlib.sha256(str(self.warehouse_path.resolve()).encode()).hexdigest()[:12]
+        return DBT_PROJECT_DIR / "target" / f"refresh-{key}"
 
     def dbt_env(self) -> dict[str, str]:
         """Environment that `dbt_project/profiles.yml` reads."""

@@ -19,7 +19,14 @@ from click.testing import CliRunner
 
 from carteira.cli import main
 from carteira.exit_codes import CouldNotRun
-from carteira.settings import DBT_PROJECT_DIR, DBT_PROJECT_VARS, ENVIRONMENT, REPO_ROOT, Settings
+from carteira.settings import (
+    DAILY_DBT_VARS,
+    DBT_PROJECT_DIR,
+    DBT_PROJECT_VARS,
+    ENVIRONMENT,
+    REPO_ROOT,
+    Settings,
+)
 
 
 class _Stop(CouldNotRun):
@@ -222,7 +229,7 @@ def test_every_var_the_models_read_is_declared_once_in_dbt_project() -> None:
     assert set(Settings.from_env().dbt_vars()) <= declared
     used: set[str] = set()
     with_default: list[str] = []
-    call = re.compile(r"""var\(\s*['"]{1,2}(\w+)['"]{1,2}\s*(,)?""")
+    call = re.compile(r"""\bvar\(\s*['"]{1,2}(\w+)['"]{1,2}\s*(,)?""")
     roots = [REPO_ROOT / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests"]
     for root in roots:
         for path in root.rglob("*"):
@@ -234,6 +241,37 @@ def test_every_var_the_models_read_is_declared_once_in_dbt_project() -> None:
                     with_default.append(f"{path.name}: {m.group(1)}")
     assert used <= declared, used - declared
     assert not with_default, with_default
+
+
+def test_the_daily_vars_are_read_through_daily_var_only() -> None:
+    """as_of and extracts_through reach a refresh's dbt in the environment (DAILY_DBT_VARS);
+    a model reading var('as_of') directly would see the dbt_project.yml default instead."""
+    jinja = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+    direct = re.compile(r"""\bvar\(\s*['"]({})['"]""".format("|".join(DAILY_DBT_VARS)))
+    offenders = []
+    roots = [REPO_ROOT / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests"]
+    for root in roots:
+        for path in root.rglob("*.sql"):
+            if path.name == "daily_var.sql":
+                continue
+            for block in jinja.findall(path.read_text(encoding="utf-8")):
+                offenders += [f"{path.name}: {m.group(0)}" for m in direct.finditer(block)]
+    assert not offenders, offenders
+
+
+def test_a_refresh_passes_the_daily_vars_in_the_environment(tmp_path: Path) -> None:
+    settings = Settings.for_warehouse(tmp_path / "l", tmp_path / "w.duckdb", as_of=date(2026, 3, 4))
+    cli_vars, env = settings.refresh_dbt_vars()
+    assert not set(DAILY_DBT_VARS) & set(cli_vars)
+    assert env == {
+        "CARTEIRA_DBT_AS_OF": "2026-03-04",
+        "CARTEIRA_DBT_EXTRACTS_THROUGH": "2026-03-04",
+    }
+    assert {**cli_vars, "as_of": "2026-03-04", "extracts_through": "2026-03-04"} == (
+        settings.dbt_vars()
+    )
+    other = Settings.for_warehouse(tmp_path / "l", tmp_path / "v.duckdb")
+    assert settings.dbt_target_path != other.dbt_target_path
 
 
 @pytest.mark.parametrize(

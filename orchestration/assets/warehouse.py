@@ -8,6 +8,7 @@ publish step never runs and readers keep the previous warehouse.
 import json
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import (
@@ -57,6 +58,24 @@ class CarteiraDbtTranslator(DagsterDbtTranslator):
 # pytest dbt build does), the daily refresh skips them, as dbt recommends for production.
 DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set ``values`` in os.environ and restore what was there: a refresh run inside a
+    longer-lived process (tests, a Dagster code server) must not leave its paths and
+    dates behind for the next dbt that process starts."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 translator = CarteiraDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
@@ -79,14 +98,19 @@ def warehouse_models(
         if built_past(settings.build_path, as_of):
             args.append("--full-refresh")
             progress.emit(f"published warehouse holds extracts after {as_of}: full refresh")
-        # profiles.yml reads these; the in-process executor makes setting them here safe.
-        os.environ.update(settings.dbt_env())
+        dbt_vars, daily_env = settings.refresh_dbt_vars()
         context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
         progress.emit(f"dbt build into {settings.build_path.name} (as_of {as_of})")
+        # profiles.yml and macros/daily_var.sql read the environment; dagster-dbt gives the
+        # dbt process a copy of os.environ when it starts it, so set it just for that.
+        with _environment({**settings.dbt_env(), **daily_env}):
+            invocation = dbt.cli(
+                args + ["--vars", json.dumps(dbt_vars, sort_keys=True)],
+                context=context,
+                target_path=settings.dbt_target_path,
+            )
         with progress.dbt_log():
-            yield from dbt.cli(
-                args + ["--vars", json.dumps(settings.dbt_vars())], context=context
-            ).stream()
+            yield from invocation.stream()
         record_build(settings.build_path, as_of, raw_extracts_after(settings.raw_path, as_of))
     except BaseException:
         discard_build(settings)

@@ -30,5 +30,5 @@
 
 {#- The as_of date of the build as a SQL date literal (never the wall clock). -#}
 {%- macro as_of_date() -%}
-    cast('{{ var("as_of") }}' as date)
+    cast('{{ daily_var("as_of") }}' as date)
 {%- endmacro -%}

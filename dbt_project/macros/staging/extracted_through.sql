@@ -8,7 +8,7 @@
     with later extracts is prevented by the refresh (carteira/build_state.py: full refresh).
 -#}
 {% macro stg_extracted_through() -%}
-    {%- set through = var('extracts_through') -%}
+    {%- set through = daily_var('extracts_through') -%}
     {%- if through -%}
         _extract_date <= cast('{{ through }}' as date)
     {%- else -%}
