@@ -1,8 +1,9 @@
 """Generate the staging layer's dbt .yml files from `carteira.contract`.
 
 `models/staging/_sources.yml` and `models/staging/<system>/_<system>__models.yml` repeat
-the contract 31 times over: every table, every column in order, the primary-key tests,
-a not-null test per required column and an accepted-values test per enum. Written by hand
+the contract 31 times over: every table, every column in order with its data type (an
+enforced contract), the primary key and the not-null metadata columns as constraints,
+and one `column_rules` test per model with every required column and enum. Written by hand
 they drift from the contract; this module writes them, so a contract change is one edit in
 `carteira/contract.py` plus::
 
@@ -27,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from carteira.contract import SYSTEMS, TABLES, Column, Table
+from carteira.contract import DUCKDB_TYPES, SYSTEMS, TABLES, Column, Table
 
 STAGING_DIR = Path(__file__).resolve().parents[2] / "models" / "staging"
 SOURCES_FILE = STAGING_DIR / "_sources.yml"
@@ -53,12 +54,14 @@ MODELS_HEADER = """\
 # tests/test_staging_yml.py fails when it is out of date. Hand-written here: the
 # description of each contract column (kept when the file is generated again).
 #
-# Severity: the primary-key tests are errors, they are what staging guarantees
-# (one row per key) and every join downstream relies on them. The contract
-# checks on source values (required columns, enums) warn: a bad value from a
-# source is reported on every build but must not stop the whole warehouse from
-# publishing; the ingestion's validation is the gate that sets bad rows aside.
-# The metadata columns are written by our own ingestion: errors.
+# Severity: the primary key is an enforced constraint (an error: the build
+# stops), it is what staging guarantees (one row per key) and every join
+# downstream relies on it. The contract checks on source values (required
+# columns, enums) warn, all of a model's in one column_rules test: a bad value
+# from a source is reported on every build but must not stop the whole
+# warehouse from publishing; the ingestion's validation is the gate that sets
+# bad rows aside. The metadata columns are written by our own ingestion:
+# not-null constraints.
 """
 
 FRESHNESS: dict[str, Any] = {
@@ -89,30 +92,42 @@ RAW_METADATA: tuple[tuple[str, str], ...] = (
     ("_load_id", "Id of the ingestion run."),
 )
 
-# Columns every staging model adds (docs/architecture.md, "Warehouse"), and whether
-# they are tested not null.
-STAGING_METADATA: tuple[tuple[str, str, bool], ...] = (
+# Columns every staging model adds (docs/architecture.md, "Warehouse"): name,
+# description, whether a not-null constraint guards it, data type (macro
+# stg_lineage_columns).
+STAGING_METADATA: tuple[tuple[str, str, bool, str], ...] = (
     (
         "is_deleted",
         "True when deleted_at is set (soft delete); always false for tables without "
         "deleted_at. Deleted records stay in staging and are filtered out downstream.",
         True,
+        "boolean",
     ),
-    ("_extract_date", "Extraction date of the file the current version came from.", True),
-    ("_delivery_seq", "Delivery sequence of that file on its extraction date.", False),
-    ("_row_number", "Row of the current version in that file.", False),
+    (
+        "_extract_date",
+        "Extraction date of the file the current version came from.",
+        True,
+        "date",
+    ),
+    ("_delivery_seq", "Delivery sequence of that file on its extraction date.", False, "integer"),
+    ("_row_number", "Row of the current version in that file.", False, "bigint"),
     (
         "_file_name",
         "File the current version came from (relative to the landing root).",
         True,
+        "varchar",
     ),
     (
         "_loaded_at",
         "UTC time the current version was loaded into the raw layer (not converted: "
         "technical metadata).",
         True,
+        "timestamp",
     ),
 )
+
+NOT_NULL: dict[str, str] = {"type": "not_null"}
+PRIMARY_KEY: dict[str, str] = {"type": "primary_key"}
 
 
 @dataclass(frozen=True)
@@ -226,15 +241,44 @@ def sources_doc(described: Described) -> dict[str, Any]:
     return {"version": 2, "sources": sources}
 
 
-def _column_tests(table: Table, column: Column) -> list[Any]:
-    if column.name == table.primary_key:
-        return ["unique", "not_null"]
-    tests: list[Any] = []
-    if not column.nullable:
-        tests.append({"not_null": WARN})
-    if column.enum:
-        tests.append({"accepted_values": {"arguments": {"values": list(column.enum)}, **WARN}})
-    return tests
+def data_type(column: Column) -> str:
+    """The staging column's contract type: the raw layer's type (staging casts to it)."""
+    return DUCKDB_TYPES[column.type].lower()
+
+
+def _column_constraints(table: Table, column: Column) -> list[dict[str, str]]:
+    return [NOT_NULL, PRIMARY_KEY] if column.name == table.primary_key else []
+
+
+def _column_tests(table: Table, column: Column) -> list[str]:
+    """The unique test an incremental model keeps on its primary key.
+
+    An incremental model's table is created once and then only appended to: a table
+    created before its contract had constraints keeps none until its next full refresh
+    (`dbt build --full-refresh`), so the key keeps its data test as well.
+    """
+    return ["unique"] if column.name == table.primary_key and table.large else []
+
+
+def column_rules(table: Table) -> dict[str, Any] | None:
+    """The model's warn-severity source-value rules as one column_rules test, if any."""
+    rules = [c for c in table.columns if c.name != table.primary_key]
+    arguments: dict[str, Any] = {}
+    not_null = [c.name for c in rules if not c.nullable]
+    if not_null:
+        arguments["not_null"] = not_null
+    accepted = {c.name: list(c.enum) for c in rules if c.enum}
+    if accepted:
+        arguments["accepted_values"] = accepted
+    if not arguments:
+        return None
+    return {
+        "column_rules": {
+            "name": f"column_rules_stg_{table.fqn}",
+            "arguments": arguments,
+            **WARN,
+        }
+    }
 
 
 def _model_description(table: Table) -> str:
@@ -261,23 +305,30 @@ def models_doc(system: str, described: Described) -> dict[str, Any]:
                 "description": _staging_column_description(
                     described.columns.get((table.fqn, column.name), ""), table, column
                 ),
+                "data_type": data_type(column),
             }
+            constraints = _column_constraints(table, column)
+            if constraints:
+                entry["constraints"] = constraints
             tests = _column_tests(table, column)
             if tests:
                 entry["data_tests"] = tests
             columns.append(entry)
-        for name, description, not_null in STAGING_METADATA:
-            entry = {"name": name, "description": description}
+        for name, description, not_null, type_name in STAGING_METADATA:
+            entry = {"name": name, "description": description, "data_type": type_name}
             if not_null:
-                entry["data_tests"] = ["not_null"]
+                entry["constraints"] = [NOT_NULL]
             columns.append(entry)
-        models.append(
-            {
-                "name": f"stg_{table.fqn}",
-                "description": _model_description(table),
-                "columns": columns,
-            }
-        )
+        model: dict[str, Any] = {
+            "name": f"stg_{table.fqn}",
+            "description": _model_description(table),
+            "config": {"contract": {"enforced": True}},
+        }
+        model["columns"] = columns
+        rules = column_rules(table)
+        if rules:
+            model["data_tests"] = [rules]
+        models.append(model)
     return {"version": 2, "models": models}
 
 
