@@ -6,12 +6,14 @@ code path from landing files to the published warehouse.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance
 
+from carteira.dbt_failures import column_rule_lines, failed_nodes
 from carteira.exit_codes import CouldNotRun, ExitCode
 from carteira.ingestion import describe_problem, raw_schema
 from carteira.locking import connect_for_write, refresh_lock
@@ -128,12 +130,21 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
             seconds[_step_layer(stat.step_key)] += stat.end_time - stat.start_time
         if stat.status and stat.status.value == "FAILURE":
             failed_steps.append(stat.step_key)
+    published = not raw_only and any(
+        ev.asset_key == PUBLISHED_KEY for ev in result.get_asset_materialization_events()
+    )
     failed_checks, warnings = [], []
     for e in result.get_asset_check_evaluations():
         if e.passed:
             continue
         if e.severity == AssetCheckSeverity.WARN:
-            warnings += _warning_lines(e)
+            # a warn rule's failing rows are in the published file (column_rules.sql)
+            details = (
+                column_rule_lines(settings.warehouse_path, e.asset_key.path[-1], e.check_name)
+                if published
+                else []
+            )
+            warnings += _warning_lines(e, details)
         else:
             failed_checks.append(f"{'/'.join(e.asset_key.path)}: {e.check_name}")
     errors, busy = [], False
@@ -142,11 +153,15 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
             error = event.step_failure_data.error
             user = event.step_failure_data.user_failure_data
             text = user.description if user and user.description else _error_text(error)
-            errors.append(f"{event.step_key}: {text}")
+            nodes = failed_nodes(
+                text if user and user.description else _full_text(error), _manifest()
+            )
+            if nodes:
+                errors.append(f"{event.step_key}: dbt build failed")
+                errors += [f"{event.step_key}: {line}" for line in nodes]
+            else:
+                errors.append(f"{event.step_key}: {text}")
             busy = busy or _caused_by(error, "Busy")
-    published = not raw_only and any(
-        ev.asset_key == PUBLISHED_KEY for ev in result.get_asset_materialization_events()
-    )
     return RefreshOutcome(
         run_id=result.run_id,
         success=result.success,
@@ -162,12 +177,27 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
     )
 
 
-def _error_text(error: object) -> str:
-    """The innermost message of a Dagster error (the user code's own exception)."""
+def _full_text(error: object) -> str:
+    """The whole message of the innermost error of a Dagster error (the user code's own)."""
     while getattr(error, "cause", None) is not None:
         error = error.cause  # type: ignore[attr-defined]
-    message = getattr(error, "message", str(error)).strip()
+    return getattr(error, "message", str(error)).strip()
+
+
+def _error_text(error: object) -> str:
+    """The innermost message of a Dagster error (the user code's own exception)."""
+    message = _full_text(error)
     return message.splitlines()[0] if message else str(getattr(error, "cls_name", "error"))
+
+
+def _manifest() -> dict | None:
+    """The dbt manifest the job ran from (to name a model's key columns), if readable."""
+    from orchestration.dbt_project import carteira_dbt_project
+
+    try:
+        return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _caused_by(error: object, cls_name: str) -> bool:
@@ -178,13 +208,14 @@ def _caused_by(error: object, cls_name: str) -> bool:
     return False
 
 
-def _warning_lines(evaluation: object) -> list[str]:
-    """A failed warn-severity check as summary lines: its `lines` metadata, if any."""
+def _warning_lines(evaluation: object, more: list[str] | None = None) -> list[str]:
+    """A failed warn-severity check as summary lines: its `lines` metadata, if any, and
+    `more` (the broken rules of a dbt column_rules check)."""
     name = f"{'/'.join(evaluation.asset_key.path)}: {evaluation.check_name}"  # type: ignore[attr-defined]
     meta = getattr(evaluation, "metadata", {}) or {}
     lines = meta.get("lines")
-    details = getattr(lines, "value", None) or getattr(lines, "data", None) or []
-    return [f"warning {name}"] + [f"  {line}" for line in details]
+    details = list(getattr(lines, "value", None) or getattr(lines, "data", None) or [])
+    return [f"warning {name}"] + [f"  {line}" for line in [*details, *(more or [])]]
 
 
 def _quarantine_for(raw_path: Path, load_id: str) -> list[tuple[str, int | None, str | None, str]]:
