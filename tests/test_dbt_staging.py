@@ -106,18 +106,23 @@ def test_staging_model_and_yml_follow_the_contract(table: Table) -> None:
     model = models[f"stg_{table.fqn}"]
     columns = {c["name"]: c for c in model["columns"]}
     assert list(columns) == table.column_names + METADATA_COLUMNS
-    pk_tests = columns[table.primary_key]["data_tests"]
-    assert "unique" in pk_tests and "not_null" in pk_tests  # plain: severity error
+    # the key is an enforced constraint (error: the build stops on a duplicate or a null)
+    assert model["config"]["contract"] == {"enforced": True}
+    assert all(c["data_type"] for c in columns.values())
+    pk = columns[table.primary_key]
+    assert [c["type"] for c in pk["constraints"]] == ["not_null", "primary_key"]
+    assert pk.get("data_tests", []) == (["unique"] if table.large else [])
+    # source values: every required column and enum in one warn-severity column_rules test
+    (rules,) = [t["column_rules"] for t in model.get("data_tests", [])] or [None]
+    rules = rules or {"arguments": {}, "config": {"severity": "warn"}}
+    assert rules["config"] == {"severity": "warn"}
+    not_null = rules["arguments"].get("not_null", [])
+    accepted = rules["arguments"].get("accepted_values", {})
     for col in table.columns:
-        tests = columns[col.name].get("data_tests", [])
-        names = [t if isinstance(t, str) else next(iter(t)) for t in tests]
-        assert ("not_null" in names) == (not col.nullable), col.name
-        accepted = [
-            t["accepted_values"]["arguments"]["values"]
-            for t in tests
-            if isinstance(t, dict) and "accepted_values" in t
-        ]
-        assert accepted == ([list(col.enum)] if col.enum else []), col.name
+        if col.name != table.primary_key:
+            assert (col.name in not_null) == (not col.nullable), col.name
+            assert accepted.get(col.name) == (list(col.enum) if col.enum else None), col.name
+            assert "data_tests" not in columns[col.name], col.name
 
 
 # --------------------------------------------------------------------------- full build
@@ -324,12 +329,30 @@ def test_updated_at_ties_go_to_later_file_then_later_row(staged: Path) -> None:
 def test_contract_violations_in_source_values_warn(staged: Path) -> None:
     results = json.loads((staged.parent / "dbt_target" / "run_results.json").read_text())
     status = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
-    assert (
-        status["accepted_values_stg_crm__tasks_task_type__appointment__call__email__visit__other"]
-        == "warn"
-    )
-    assert status["unique_stg_crm__clients_client_id"] == "pass"
+    assert status["column_rules_stg_crm__tasks"] == "warn"
+    assert status["stg_crm__clients"] == "success"  # its key constraint held
     assert rows_by_key(staged, "stg_crm__tasks", "task_id")["t_1"]["task_type"] == "meeting"
+    # the failing rows name the column, the rule and a value that is not accepted
+    assert ("task_type", "accepted_values", 1, "meeting") in query(
+        staged, "select * from audit.column_rules_stg_crm__tasks"
+    )
+
+
+def test_a_source_row_without_a_key_stops_the_build(tmp_path: Path) -> None:
+    """The primary key is a constraint: a key that cleans to null fails the model, naming it."""
+    raw = create_raw_db(tmp_path / "raw.duckdb")
+    insert_rows(
+        raw,
+        "crm__departments",
+        [{"department_id": "d_1", "name": "A", "updated_at": ts("2026-01-01 10:00:00")},
+         {"department_id": "  ", "name": "B", "updated_at": ts("2026-01-01 10:00:00")}],
+        extract_date=D1,
+    )  # fmt: skip
+    with pytest.raises(RuntimeError) as failed:
+        run_dbt(["run", "--select", "stg_crm__departments"], tmp_path / "w.duckdb", raw)
+    assert "NOT NULL constraint failed: stg_crm__departments__dbt_tmp.department_id" in str(
+        failed.value
+    )
 
 
 def test_one_row_per_primary_key(staged: Path) -> None:
