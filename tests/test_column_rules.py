@@ -1,8 +1,9 @@
 """Column rules (issue 14): error ones are contract constraints, warn ones one test per model.
 
-An error-severity rule (not null, key, accepted values) is an enforced constraint of the
+An error-severity not-null or accepted-values rule is an enforced constraint of the
 model's contract: a row that breaks it fails the model, nothing is published, and the
-summary names the model and the column. A warn-severity rule is part of the model's one
+summary names the model and the column (keys stay `unique` tests: a DuckDB key
+constraint costs far more than the test, docs/performance.md). A warn-severity rule is part of the model's one
 `column_rules` test: the warehouse is published and the summary says which column broke
 which rule. The manifest test keeps the project that way (no per-column tests creeping
 back where a constraint or the model's column_rules says it).
@@ -24,7 +25,7 @@ from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
 from orchestration.run import run_refresh
 
 DAY = date(2026, 11, 20)
-FOLDED = ("not_null", "unique", "accepted_values")
+FOLDED = ("not_null", "accepted_values")
 
 
 def _manifest() -> dict:
@@ -47,15 +48,11 @@ def test_column_rules_are_constraints_or_one_warn_test_per_model() -> None:
             rules_per_model[model["name"]] = rules_per_model.get(model["name"], 0) + 1
             continue
         if name not in FOLDED:
-            continue  # relationships, expressions: what constraints cannot say
-        column = meta["kwargs"].get("column_name") or ""
+            continue  # unique, relationships: data tests (docs/architecture.md)
         assert severity == "error", f"{node['name']}: a warn rule belongs in column_rules"
-        assert model["config"]["contract"]["enforced"] is False or (
-            # an incremental table keeps its key test (built before its constraints) and a
-            # key of expressions or of nullable columns stays a test
-            (name == "unique" and model["config"]["materialized"] == "incremental")
-            or column not in model["columns"]
-        ), f"{node['name']}: {model['name']} has a contract, make it a constraint"
+        assert not model["config"]["contract"]["enforced"], (
+            f"{node['name']}: {model['name']} has a contract, make it a constraint"
+        )
     assert rules_per_model and set(rules_per_model.values()) == {1}
 
 

@@ -106,12 +106,12 @@ def test_staging_model_and_yml_follow_the_contract(table: Table) -> None:
     model = models[f"stg_{table.fqn}"]
     columns = {c["name"]: c for c in model["columns"]}
     assert list(columns) == table.column_names + METADATA_COLUMNS
-    # the key is an enforced constraint (error: the build stops on a duplicate or a null)
+    # the key: a not-null constraint and a unique test, both errors (the build stops)
     assert model["config"]["contract"] == {"enforced": True}
     assert all(c["data_type"] for c in columns.values())
     pk = columns[table.primary_key]
-    assert [c["type"] for c in pk["constraints"]] == ["not_null", "primary_key"]
-    assert pk.get("data_tests", []) == (["unique"] if table.large else [])
+    assert pk["constraints"] == [{"type": "not_null"}]
+    assert pk["data_tests"] == ["unique"]
     # source values: every required column and enum in one warn-severity column_rules test
     (rules,) = [t["column_rules"] for t in model.get("data_tests", [])] or [None]
     rules = rules or {"arguments": {}, "config": {"severity": "warn"}}
@@ -330,7 +330,7 @@ def test_contract_violations_in_source_values_warn(staged: Path) -> None:
     results = json.loads((staged.parent / "dbt_target" / "run_results.json").read_text())
     status = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
     assert status["column_rules_stg_crm__tasks"] == "warn"
-    assert status["stg_crm__clients"] == "success"  # its key constraint held
+    assert status["unique_stg_crm__clients_client_id"] == "pass"
     assert rows_by_key(staged, "stg_crm__tasks", "task_id")["t_1"]["task_type"] == "meeting"
     # the failing rows name the column, the rule and a value that is not accepted
     assert ("task_type", "accepted_values", 1, "meeting") in query(
@@ -339,7 +339,7 @@ def test_contract_violations_in_source_values_warn(staged: Path) -> None:
 
 
 def test_a_source_row_without_a_key_stops_the_build(tmp_path: Path) -> None:
-    """The primary key is a constraint: a key that cleans to null fails the model, naming it."""
+    """The key is not null by constraint: a key that cleans to null fails the model, naming it."""
     raw = create_raw_db(tmp_path / "raw.duckdb")
     insert_rows(
         raw,

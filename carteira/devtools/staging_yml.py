@@ -2,8 +2,9 @@
 
 `models/staging/_sources.yml` and `models/staging/<system>/_<system>__models.yml` repeat
 the contract 31 times over: every table, every column in order with its data type (an
-enforced contract), the primary key and the not-null metadata columns as constraints,
-and one `column_rules` test per model with every required column and enum. Written by hand
+enforced contract), the key and the required metadata columns as not-null constraints,
+the key's unique test, and one `column_rules` test per model with every required column
+and enum. Written by hand
 they drift from the contract; this module writes them, so a contract change is one edit in
 `carteira/contract.py` plus::
 
@@ -54,14 +55,14 @@ MODELS_HEADER = """\
 # tests/test_staging_yml.py fails when it is out of date. Hand-written here: the
 # description of each contract column (kept when the file is generated again).
 #
-# Severity: the primary key is an enforced constraint (an error: the build
-# stops), it is what staging guarantees (one row per key) and every join
-# downstream relies on it. The contract checks on source values (required
-# columns, enums) warn, all of a model's in one column_rules test: a bad value
-# from a source is reported on every build but must not stop the whole
-# warehouse from publishing; the ingestion's validation is the gate that sets
-# bad rows aside. The metadata columns are written by our own ingestion:
-# not-null constraints.
+# Severity: the primary key is not null (an enforced constraint: the build
+# stops) and unique (a test, error): it is what staging guarantees (one row
+# per key) and every join downstream relies on it. The contract checks on
+# source values (required columns, enums) warn, all of a model's in one
+# column_rules test: a bad value from a source is reported on every build but
+# must not stop the whole warehouse from publishing; the ingestion's
+# validation is the gate that sets bad rows aside. The metadata columns are
+# written by our own ingestion: not-null constraints.
 """
 
 FRESHNESS: dict[str, Any] = {
@@ -127,7 +128,6 @@ STAGING_METADATA: tuple[tuple[str, str, bool, str], ...] = (
 )
 
 NOT_NULL: dict[str, str] = {"type": "not_null"}
-PRIMARY_KEY: dict[str, str] = {"type": "primary_key"}
 
 
 @dataclass(frozen=True)
@@ -247,17 +247,19 @@ def data_type(column: Column) -> str:
 
 
 def _column_constraints(table: Table, column: Column) -> list[dict[str, str]]:
-    return [NOT_NULL, PRIMARY_KEY] if column.name == table.primary_key else []
+    return [NOT_NULL] if column.name == table.primary_key else []
 
 
 def _column_tests(table: Table, column: Column) -> list[str]:
-    """The unique test an incremental model keeps on its primary key.
+    """The key's uniqueness stays a data test (error severity).
 
-    An incremental model's table is created once and then only appended to: a table
-    created before its contract had constraints keeps none until its next full refresh
-    (`dbt build --full-refresh`), so the key keeps its data test as well.
+    A primary-key constraint would say it, but DuckDB maintains an ART index for it
+    while the table is filled: with keys in no particular order (window output, md5
+    keys) that costs 10 to 30 times the unique test's one aggregation from ~100k rows
+    on (docs/performance.md, "Fewer dbt nodes"), and the six incremental tables, only
+    appended to, would keep no constraint that their first build did not create.
     """
-    return ["unique"] if column.name == table.primary_key and table.large else []
+    return ["unique"] if column.name == table.primary_key else []
 
 
 def column_rules(table: Table) -> dict[str, Any] | None:
