@@ -58,7 +58,8 @@ models:
     description: crm client id.
     constraints:
     - type: not_null
-    - type: primary_key
+    data_tests:
+    - unique
   - name: full_name
     data_type: varchar
     description: Client name as in the CRM.
@@ -261,7 +262,7 @@ def test_walkthrough_new_column_and_new_mart(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stdout[-4000:]
     assert "Unable to do partial parsing" not in second.stdout
     assert (target / "partial_parse.msgpack").exists()
-    assert "PASS=3" in second.stdout  # model (its constraints held), column_rules, unit test
+    assert "PASS=4" in second.stdout  # model (constraints held), unique, column_rules, unit test
 
 
 def test_walkthrough_anchors_still_exist() -> None:
