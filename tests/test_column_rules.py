@@ -3,10 +3,10 @@
 An error-severity not-null or accepted-values rule is an enforced constraint of the
 model's contract: a row that breaks it fails the model, nothing is published, and the
 summary names the model and the column (keys stay `unique` tests: a DuckDB key
-constraint costs far more than the test, docs/performance.md). A warn-severity rule is part of the model's one
-`column_rules` test: the warehouse is published and the summary says which column broke
-which rule. The manifest test keeps the project that way (no per-column tests creeping
-back where a constraint or the model's column_rules says it).
+constraint costs far more than the test, docs/performance.md). A warn-severity rule is
+part of the model's one `column_rules` test: the warehouse is published and the summary
+says which column broke which rule. The manifest test keeps the project that way (no
+per-column tests creeping back where a constraint or the model's column_rules says it).
 """
 
 from __future__ import annotations
