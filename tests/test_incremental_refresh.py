@@ -35,7 +35,7 @@ import pytest
 
 from carteira.generator import generate
 from carteira.settings import Settings
-from orchestration.run import run_refresh
+from orchestration.run import RefreshOutcome, run_refresh
 from tests.helpers.incremental_day import Scenario, inject_client_changes, inject_due_title
 from tests.helpers.marts import mart_tables
 
@@ -115,9 +115,10 @@ def _inject_day3_corrections(landing: Path) -> dict[str, int]:
     }
 
 
-def _refresh(settings: Settings) -> None:
+def _refresh(settings: Settings) -> RefreshOutcome:
     outcome = run_refresh(settings)
     assert outcome.published, "\n".join(outcome.summary_lines())
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ class Warehouses:
     day_before: Path  # the day-by-day warehouse as published for day 2
     ids: dict[str, int]
     scenario: Scenario
+    first_day: RefreshOutcome  # the day-by-day warehouse's first build (day 2)
+    next_day: RefreshOutcome  # its incremental day (day 3)
 
 
 @pytest.fixture(scope="module")
@@ -140,15 +143,17 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
     daily = Settings.for_warehouse(
         landing, root / "daily" / "warehouse.duckdb", as_of=LAST - timedelta(days=1)
     )
-    _refresh(daily)
+    first_day = _refresh(daily)
     day_before = root / "day_before.duckdb"
     shutil.copyfile(daily.warehouse_path, day_before)
     scenario = inject_client_changes(landing, day_before, LAST)
-    _refresh(replace(daily, as_of=LAST))
+    next_day = _refresh(replace(daily, as_of=LAST))
 
     full = Settings.for_warehouse(landing, root / "full" / "warehouse.duckdb", as_of=LAST)
     _refresh(full)
-    return Warehouses(daily.warehouse_path, full.warehouse_path, day_before, ids, scenario)
+    return Warehouses(
+        daily.warehouse_path, full.warehouse_path, day_before, ids, scenario, first_day, next_day
+    )
 
 
 def _served_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -191,6 +196,15 @@ def test_day_by_day_refresh_equals_full_rebuild(warehouses: Warehouses) -> None:
     assert differences == {}, f"(rows only in daily, rows only in full) per table: {differences}"
     rows = sum(con.execute(f"select count(*) from daily.{t}").fetchone()[0] for t in tables)
     assert rows > 0
+
+
+def test_the_incremental_day_builds_only_what_it_can_change(warehouses: Warehouses) -> None:
+    first, nxt = warehouses.first_day, warehouses.next_day
+    assert first.models_carried_over == 0 and first.models_built > 0  # no previous build
+    # tiny's day 3 leaves most tables without new rows: their models are carried over
+    assert nxt.models_carried_over > 0 and nxt.models_built > 0
+    assert nxt.models_built + nxt.models_carried_over == first.models_built
+    assert any("carried over" in line for line in nxt.summary_lines())
 
 
 def _before_after(warehouses: Warehouses, sql: str, params: list) -> tuple[list, list]:

@@ -6,6 +6,7 @@ publish step never runs and readers keep the previous warehouse.
 """
 
 import json
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -24,13 +25,33 @@ from dagster_dbt import (
 )
 
 from carteira import progress
-from carteira.build_state import built_past, raw_extracts_after, record_build
+from carteira.build_plan import BuildPlan, plan_build, raw_loads_since
+from carteira.build_state import (
+    BuildState,
+    built_past,
+    project_fingerprint,
+    raw_extracts_after,
+    read_state,
+    record_build,
+    seed_checksums,
+    vars_fingerprint,
+)
 from carteira.locking import acquire_refresh_lock
 from carteira.publish import discard_build, prepare_build, publish, publish_raw_snapshot
+from carteira.settings import DBT_PROJECT_DIR
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
 from orchestration.resources import CarteiraResource
 
 ensure_manifest()
+
+DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
+
+# On an incremental day the tests of carried-over models do not run, by design (their
+# data did not change; carteira.build_plan). Dagster logs one warning per such test
+# ("Blocking asset check ... emitted no result ..."), hundreds a day on the terminal;
+# this module's logger logs nothing else. A dbt test that fails still fails the step,
+# so publishing stays gated on every test that ran.
+logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
 
 
 class CarteiraDbtTranslator(DagsterDbtTranslator):
@@ -76,21 +97,99 @@ def warehouse_models(
         # The incremental staging models continue from the published state; a state built
         # from extracts later than as_of (an earlier --as-of) must not be continued.
         args = list(DBT_BUILD_ARGS)
-        if built_past(settings.build_path, as_of):
+        full_refresh = built_past(settings.build_path, as_of)
+        if full_refresh:
             args.append("--full-refresh")
             progress.emit(f"published warehouse holds extracts after {as_of}: full refresh")
+        manifest = carteira_dbt_project_manifest()
+        previous = read_state(settings.build_path)
+        project, dbt_vars = project_fingerprint(manifest, DBT_PROJECT_FILE), settings.dbt_vars()
+        seeds = seed_checksums(manifest)
+        loads = raw_loads_since(
+            settings.raw_path, previous.raw_loaded_through if previous else None
+        )
+        plan = plan_build(
+            manifest,
+            previous,
+            project_fingerprint=project,
+            vars_fingerprint=vars_fingerprint(dbt_vars),
+            seed_checksums=seeds,
+            loads=loads,
+            full_refresh=full_refresh,
+        )
+        args += _selection_args(plan, manifest)
         # profiles.yml reads these; the in-process executor makes setting them here safe.
         os.environ.update(settings.dbt_env())
         context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
         progress.emit(f"dbt build into {settings.build_path.name} (as_of {as_of})")
+        progress.emit(_plan_line(plan))
+        # Before dbt's own events: Dagster wants a multi-asset's outputs in dependency
+        # order, and every ancestor of a carried-over model is carried over too.
+        yield from _carried_over(context, plan, manifest)
         with progress.dbt_log():
             yield from dbt.cli(
                 args + ["--vars", json.dumps(settings.dbt_vars())], context=context
             ).stream()
-        record_build(settings.build_path, as_of, raw_extracts_after(settings.raw_path, as_of))
+        record_build(
+            settings.build_path,
+            BuildState(
+                as_of=as_of,
+                raw_extracts_after=raw_extracts_after(settings.raw_path, as_of),
+                project_fingerprint=project,
+                vars_fingerprint=vars_fingerprint(dbt_vars),
+                seed_checksums=seeds,
+                raw_loaded_through=loads.loaded_through,
+            ),
+        )
     except BaseException:
         discard_build(settings)
         raise
+
+
+def carteira_dbt_project_manifest() -> dict[str, Any]:
+    """The parsed manifest the assets were defined from (fresh: ensure_manifest)."""
+    return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
+def _selection_args(plan: BuildPlan, manifest: Mapping[str, Any]) -> list[str]:
+    """dbt arguments that leave out what the plan carries over (none for a full build).
+
+    dagster-dbt selects ``fqn:*`` (every node, tests included, directly); with indirect
+    selection off, ``--exclude`` drops exactly the named nodes and no test of a model
+    that is built.
+    """
+    names = plan.exclude_names(manifest)
+    if plan.full or not names:
+        return []
+    return ["--indirect-selection", "empty", "--exclude", " ".join(names)]
+
+
+def _plan_line(plan: BuildPlan) -> str:
+    if plan.full:
+        return f"dbt builds every model ({plan.reason})"
+    return (
+        f"dbt builds {len(plan.build)} of {len(plan.build) + len(plan.carried_over)} "
+        f"models ({plan.reason}); the others are carried over unchanged"
+    )
+
+
+def _carried_over(
+    context: AssetExecutionContext, plan: BuildPlan, manifest: Mapping[str, Any]
+) -> Iterator[MaterializeResult]:
+    """A materialization for every model the plan carried over.
+
+    Their tables are in this run's build as the last build left them (nothing they read
+    changed) and are published with it; `published_warehouse` waits for every model's
+    asset, so each must report, saying it was carried over.
+    """
+    selected = context.selected_asset_keys
+    for uid in plan.carried_over_in_order(manifest):
+        key = translator.get_asset_key(manifest["nodes"][uid])
+        if key in selected:
+            yield MaterializeResult(
+                asset_key=key,
+                metadata={"carried_over": True, "reason": "nothing it reads changed"},
+            )
 
 
 @asset(
