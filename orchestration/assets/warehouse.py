@@ -9,6 +9,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from dagster import (
@@ -38,7 +39,7 @@ from carteira.build_state import (
 )
 from carteira.locking import acquire_refresh_lock
 from carteira.publish import discard_build, prepare_build, publish, publish_raw_snapshot
-from carteira.settings import DBT_PROJECT_DIR
+from carteira.settings import DBT_PROJECT_DIR, Settings
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
 from orchestration.resources import CarteiraResource
 
@@ -102,22 +103,16 @@ def warehouse_models(
             args.append("--full-refresh")
             progress.emit(f"published warehouse holds extracts after {as_of}: full refresh")
         manifest = carteira_dbt_project_manifest()
-        previous = read_state(settings.build_path)
-        project, dbt_vars = project_fingerprint(manifest, DBT_PROJECT_FILE), settings.dbt_vars()
-        seeds = seed_checksums(manifest)
-        loads = raw_loads_since(
-            settings.raw_path, previous.raw_loaded_through if previous else None
-        )
-        plan = plan_build(
-            manifest,
-            previous,
-            project_fingerprint=project,
-            vars_fingerprint=vars_fingerprint(dbt_vars),
-            seed_checksums=seeds,
-            loads=loads,
-            full_refresh=full_refresh,
-        )
-        args += _selection_args(plan, manifest)
+        # A run of some models only (picked in the Dagster UI) builds what was picked,
+        # and leaves a state the next refresh will not trust (it builds everything).
+        every_model = set(context.assets_def.node_keys_by_output_name.values())
+        subset = set(context.selected_asset_keys) != every_model
+        plan, state = _plan(settings, manifest, full_refresh=full_refresh or subset)
+        if subset:
+            plan = replace(plan, reason="a subset of the models was selected")
+            state = replace(state, raw_loaded_through=None)
+        else:
+            args += _selection_args(plan, manifest)
         # profiles.yml reads these; the in-process executor makes setting them here safe.
         os.environ.update(settings.dbt_env())
         context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
@@ -132,18 +127,40 @@ def warehouse_models(
             ).stream()
         record_build(
             settings.build_path,
-            BuildState(
-                as_of=as_of,
-                raw_extracts_after=raw_extracts_after(settings.raw_path, as_of),
-                project_fingerprint=project,
-                vars_fingerprint=vars_fingerprint(dbt_vars),
-                seed_checksums=seeds,
-                raw_loaded_through=loads.loaded_through,
-            ),
+            replace(state, raw_extracts_after=raw_extracts_after(settings.raw_path, as_of)),
         )
     except BaseException:
         discard_build(settings)
         raise
+
+
+def _plan(
+    settings: Settings, manifest: Mapping[str, Any], *, full_refresh: bool
+) -> tuple[BuildPlan, BuildState]:
+    """What this build must do, and the state to record once it succeeded."""
+    previous = read_state(settings.build_path)
+    loads = raw_loads_since(settings.raw_path, previous.raw_loaded_through if previous else None)
+    state = BuildState(
+        as_of=settings.effective_as_of(),
+        raw_extracts_after=False,  # known after the build (raw_extracts_after)
+        project_fingerprint=project_fingerprint(manifest, DBT_PROJECT_FILE),
+        # the raw file too: raw_loaded_through only means something for the same file
+        vars_fingerprint=vars_fingerprint(
+            {**settings.dbt_vars(), "carteira_raw_path": str(settings.raw_path.resolve())}
+        ),
+        seed_checksums=seed_checksums(manifest),
+        raw_loaded_through=loads.loaded_through,
+    )
+    plan = plan_build(
+        manifest,
+        previous,
+        project_fingerprint=state.project_fingerprint or "",
+        vars_fingerprint=state.vars_fingerprint or "",
+        seed_checksums=state.seed_checksums,
+        loads=loads,
+        full_refresh=full_refresh,
+    )
+    return plan, state
 
 
 def carteira_dbt_project_manifest() -> dict[str, Any]:
