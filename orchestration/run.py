@@ -37,6 +37,10 @@ class RefreshOutcome:
     # a step found the raw file held by a reader past the bounded wait
     busy: bool = False
     warnings: list[str] = field(default_factory=list)
+    # dbt models (and seeds) built by this run, and those carried over unchanged from the
+    # last build because nothing they read changed (carteira.build_plan)
+    models_built: int = 0
+    models_carried_over: int = 0
 
     @property
     def exit_code(self) -> ExitCode:
@@ -53,6 +57,12 @@ class RefreshOutcome:
             + ("published " + str(self.warehouse_path) if self.published else "NOT published"),
             "time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()),
         ]
+        if self.models_carried_over:
+            lines.append(
+                f"dbt: built {self.models_built} of "
+                f"{self.models_built + self.models_carried_over} models, the others carried "
+                "over unchanged (nothing they read changed)"
+            )
         if self.failed_steps:
             lines.append("failed steps: " + ", ".join(self.failed_steps))
             lines += [f"  {e}" for e in self.errors]
@@ -130,9 +140,9 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
             seconds[_step_layer(stat.step_key)] += stat.end_time - stat.start_time
         if stat.status and stat.status.value == "FAILURE":
             failed_steps.append(stat.step_key)
-    published = not raw_only and any(
-        ev.asset_key == PUBLISHED_KEY for ev in result.get_asset_materialization_events()
-    )
+    materialized = result.get_asset_materialization_events()
+    published = not raw_only and any(ev.asset_key == PUBLISHED_KEY for ev in materialized)
+    built, carried = _dbt_materializations(materialized)
     failed_checks, warnings = [], []
     for e in result.get_asset_check_evaluations():
         if e.passed:
@@ -174,7 +184,24 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
         errors=errors,
         busy=busy,
         warnings=warnings,
+        models_built=built,
+        models_carried_over=carried,
     )
+
+
+def _dbt_materializations(events: list) -> tuple[int, int]:
+    """(dbt assets built, dbt assets carried over) among a run's materializations."""
+    built = carried = 0
+    for event in events:
+        key = event.asset_key
+        if key is None or key == PUBLISHED_KEY or key.path[0] in ("raw", "landing_zone"):
+            continue
+        metadata = event.step_materialization_data.materialization.metadata
+        if "carried_over" in metadata:
+            carried += 1
+        else:
+            built += 1
+    return built, carried
 
 
 def _full_text(error: object) -> str:

@@ -1,24 +1,32 @@
 """A daily refresh that continues from the published warehouse equals a full rebuild.
 
 Scenario (tiny scale, three extract days): warehouse A is refreshed day by day (as_of day
-2: the first build; then as_of day 3: ingestion reads only day 3's files and the
-incremental models continue from the published state); warehouse B is built once from
-nothing on all three days with the same as_of. Day 3 carries, besides the generator's own
-deltas, a second delivery per table with the awkward cases of SOURCES.md:
+2: the first build; then as_of day 3: ingestion reads only day 3's files and dbt builds
+only what day 3 can change, continuing from the published state); warehouse B is built
+once from nothing on all three days with the same as_of. Day 3 carries, besides the
+generator's own deltas, second deliveries with the awkward cases of SOURCES.md:
 
 - a late-arriving OLDER version of a payment (smaller updated_at): must not win;
-- a soft delete of a payment (deleted_at set, newer updated_at): must win;
+- a payment reversed (deleted_at set, newer updated_at): must win;
 - a re-delivered call with other values (calls are immutable): the first delivery wins;
-- a new payment for an old title dated in day 1 (a late-arriving fact).
+- a new payment for an old title dated in day 1 (a late-arriving fact);
 
-Every mart table of A must equal B's row for row (multiset equality on all columns).
+and the cases where rows built on day 2 change without being delivered again
+(tests/helpers/incremental_day.py): a client merge, a phone number moving between
+clients, a client soft-deleted, and a title (delivered on day 2, due that day) that
+becomes overdue only because as_of advanced.
+
+Every mart and bi table of A must equal B's row for row (multiset equality on all
+columns), and each case must have changed the marts between day 2 and day 3 (so the
+comparison has something to catch).
 """
 
 from __future__ import annotations
 
 import csv
 import os
-from dataclasses import replace
+import shutil
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +35,8 @@ import pytest
 
 from carteira.generator import generate
 from carteira.settings import Settings
-from orchestration.run import run_refresh
+from orchestration.run import RefreshOutcome, run_refresh
+from tests.helpers.incremental_day import Scenario, inject_client_changes, inject_due_title
 from tests.helpers.marts import mart_tables
 
 START = date(2026, 3, 2)
@@ -106,60 +115,189 @@ def _inject_day3_corrections(landing: Path) -> dict[str, int]:
     }
 
 
-def _refresh(settings: Settings) -> None:
+def _refresh(settings: Settings) -> RefreshOutcome:
     outcome = run_refresh(settings)
     assert outcome.published, "\n".join(outcome.summary_lines())
+    return outcome
+
+
+@dataclass(frozen=True)
+class Warehouses:
+    daily: Path  # refreshed day by day
+    full: Path  # built once from nothing
+    day_before: Path  # the day-by-day warehouse as published for day 2
+    ids: dict[str, int]
+    scenario: Scenario
+    first_day: RefreshOutcome  # the day-by-day warehouse's first build (day 2)
+    next_day: RefreshOutcome  # its incremental day (day 3)
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, int]]:
+def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
     root = tmp_path_factory.mktemp("incremental")
     landing = root / "landing"
     generate(landing, START, DAYS, "tiny", 11)
     ids = _inject_day3_corrections(landing)
+    ids["overdue_receivable_id"] = inject_due_title(landing, LAST - timedelta(days=1))
 
     daily = Settings.for_warehouse(
         landing, root / "daily" / "warehouse.duckdb", as_of=LAST - timedelta(days=1)
     )
-    _refresh(daily)
-    _refresh(replace(daily, as_of=LAST))
+    first_day = _refresh(daily)
+    day_before = root / "day_before.duckdb"
+    shutil.copyfile(daily.warehouse_path, day_before)
+    scenario = inject_client_changes(landing, day_before, LAST)
+    next_day = _refresh(replace(daily, as_of=LAST))
 
     full = Settings.for_warehouse(landing, root / "full" / "warehouse.duckdb", as_of=LAST)
     _refresh(full)
-    return daily.warehouse_path, full.warehouse_path, ids
+    return Warehouses(
+        daily.warehouse_path, full.warehouse_path, day_before, ids, scenario, first_day, next_day
+    )
 
 
-def test_day_by_day_refresh_equals_full_rebuild(
-    warehouses: tuple[Path, Path, dict[str, int]],
-) -> None:
-    daily, full, _ = warehouses
+def _served_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """marts.<table> and bi.<relation> of an attached warehouse."""
+    return [f"marts.{t}" for t in mart_tables(con, catalog)] + [
+        f"bi.{r[0]}"
+        for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = ? and table_schema = 'bi' order by 1",
+            [catalog],
+        ).fetchall()
+    ]
+
+
+def test_day_by_day_refresh_equals_full_rebuild(warehouses: Warehouses) -> None:
     con = duckdb.connect()
-    con.execute(f"attach '{daily}' as daily (read_only)")
-    con.execute(f"attach '{full}' as full_build (read_only)")
-    tables = mart_tables(con, "daily")
-    assert tables == mart_tables(con, "full_build")
-    assert {"fct_payments", "fct_calls", "fct_bookings", "client_financial_status"} <= set(tables)
+    con.execute(f"attach '{warehouses.daily}' as daily (read_only)")
+    con.execute(f"attach '{warehouses.full}' as full_build (read_only)")
+    tables = _served_tables(con, "daily")
+    assert tables == _served_tables(con, "full_build")
+    assert {
+        "marts.fct_payments",
+        "marts.fct_calls",
+        "marts.fct_bookings",
+        "marts.client_financial_status",
+        "bi.customer_history_titles",
+    } <= set(tables)
     differences = {}
     for table in tables:
         only_daily = con.execute(
-            f"select count(*) from (select * from daily.marts.{table} "
-            f"except all select * from full_build.marts.{table})"
+            f"select count(*) from (select * from daily.{table} "
+            f"except all select * from full_build.{table})"
         ).fetchone()[0]
         only_full = con.execute(
-            f"select count(*) from (select * from full_build.marts.{table} "
-            f"except all select * from daily.marts.{table})"
+            f"select count(*) from (select * from full_build.{table} "
+            f"except all select * from daily.{table})"
         ).fetchone()[0]
         if only_daily or only_full:
             differences[table] = (only_daily, only_full)
-    assert differences == {}, f"(rows only in daily, rows only in full) per mart: {differences}"
-    rows = sum(con.execute(f"select count(*) from daily.marts.{t}").fetchone()[0] for t in tables)
+    assert differences == {}, f"(rows only in daily, rows only in full) per table: {differences}"
+    rows = sum(con.execute(f"select count(*) from daily.{t}").fetchone()[0] for t in tables)
     assert rows > 0
 
 
+def test_the_incremental_day_builds_only_what_it_can_change(warehouses: Warehouses) -> None:
+    first, nxt = warehouses.first_day, warehouses.next_day
+    assert first.models_carried_over == 0 and first.models_built > 0  # no previous build
+    # tiny's day 3 leaves most tables without new rows: their models are carried over
+    assert nxt.models_carried_over > 0 and nxt.models_built > 0
+    assert nxt.models_built + nxt.models_carried_over == first.models_built
+    assert any("carried over" in line for line in nxt.summary_lines())
+
+
+def _before_after(warehouses: Warehouses, sql: str, params: list) -> tuple[list, list]:
+    """The rows of ``sql`` in the day-2 warehouse and in the day-by-day one of day 3."""
+    found = []
+    for path in (warehouses.day_before, warehouses.daily):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            found.append(con.execute(sql, params).fetchall())
+        finally:
+            con.close()
+    return found[0], found[1]
+
+
+KEY_OF = "select client_key from marts.client_identifiers where source_system = ? and source_id = ?"
+
+
+def test_a_client_merge_moves_facts_already_built(warehouses: Warehouses) -> None:
+    s = warehouses.scenario
+    keys = []
+    for system, source_id in (
+        ("crm", s.merged_crm_client),
+        ("erp", s.merged_erp_customer),
+        ("studio", str(s.merged_studio_member)),
+    ):
+        keys.append(_before_after(warehouses, KEY_OF, [system, source_id]))
+    (crm_before, crm_after), (erp_before, erp_after), (studio_before, studio_after) = keys
+    assert erp_before == studio_before and crm_before != erp_before, "merged already on day 2"
+    assert crm_after == erp_after == studio_after == erp_before
+    before, after = _before_after(
+        warehouses,
+        "select distinct client_key from marts.fct_interactions where crm_client_id = ?",
+        [s.merged_crm_client],
+    )
+    assert before == crm_before and after == erp_before
+
+
+def test_a_phone_number_moving_moves_its_calls(warehouses: Warehouses) -> None:
+    s = warehouses.scenario
+    calls, _ = _before_after(
+        warehouses,
+        "select call_id from marts.fct_calls where crm_client_id = ? order by 1",
+        [s.phone_from_client],
+    )
+    assert calls, "the client losing its number had no matched calls on day 2"
+    _, now = _before_after(
+        warehouses,
+        "select distinct crm_client_id from marts.fct_calls where list_contains(?, call_id)",
+        [[c for (c,) in calls]],
+    )
+    assert now == [(s.phone_to_client,)]
+
+
+def test_a_soft_deleted_client_is_flagged_and_loses_its_calls(warehouses: Warehouses) -> None:
+    s = warehouses.scenario
+    before, after = _before_after(
+        warehouses,
+        "select is_deleted from marts.client_identifiers "
+        "where source_system = 'crm' and source_id = ?",
+        [s.deleted_client],
+    )
+    assert before == [(False,)] and after == [(True,)]
+    before, after = _before_after(
+        warehouses,
+        "select count(*) from marts.fct_calls where crm_client_id = ?",
+        [s.deleted_client],
+    )
+    assert before[0][0] > 0 and after == [(0,)]
+
+
+def test_a_title_becomes_overdue_because_as_of_advanced(warehouses: Warehouses) -> None:
+    before, after = _before_after(
+        warehouses,
+        "select status, as_of from marts.fct_receivables where receivable_id = ?",
+        [warehouses.ids["overdue_receivable_id"]],
+    )
+    assert before == [("open", LAST - timedelta(days=1))] and after == [("overdue", LAST)]
+
+
+def test_a_reversed_payment_reopens_its_title(warehouses: Warehouses) -> None:
+    sql = (
+        "select p.is_reversed, r.paid_amount from marts.fct_payments p "
+        "join marts.fct_receivables r using (receivable_id) where p.payment_id = ?"
+    )
+    before, after = _before_after(warehouses, sql, [warehouses.ids["deleted_payment_id"]])
+    assert before[0][0] is False and after[0][0] is True
+    assert after[0][1] < before[0][1], "the reversed payment still counts in paid_amount"
+
+
 def test_late_versions_deletes_and_redeliveries_land_as_the_contract_says(
-    warehouses: tuple[Path, Path, dict[str, int]],
+    warehouses: Warehouses,
 ) -> None:
-    daily, _, ids = warehouses
+    daily, ids = warehouses.daily, warehouses.ids
     con = duckdb.connect(str(daily), read_only=True)
     older = con.execute(
         "select amount from marts.fct_payments where payment_id = ?", [ids["older_payment_id"]]

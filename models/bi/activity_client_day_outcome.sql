@@ -5,6 +5,8 @@
   per-client rows; count(distinct client_key) gives its "clients" card. Every
   booking is in exactly one row, so nothing is counted twice.
 -#}
+{{ config(tags=['as_of']) }}
+
 with bookings as (
     select * from {{ ref('activity_bookings') }}
 )

@@ -3,6 +3,8 @@
   scheduled event or crm interaction of a client, past and future
   (is_future: after the as_of day).
 -#}
+{{ config(tags=['as_of']) }}
+
 with agenda as (
     select
         'task' as kind,

@@ -5,6 +5,8 @@
   payment rate comes with its numerator (on_time_payments) and denominator
   (payments) so a BI tool recomputes it over several clients.
 -#}
+{{ config(tags=['as_of']) }}
+
 with clients as (
     select * from {{ ref('dim_client') }}
 ),

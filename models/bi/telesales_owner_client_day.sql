@@ -8,6 +8,8 @@
   The report's call period [from, to] bounds the call measures; appointment
   and order measures run from `from` up to as_of.
 -#}
+{{ config(tags=['as_of']) }}
+
 with pairs as (
     select distinct owner_mode, owner_staff_id, owner, owner_name, client_key
     from {{ ref('telesales_population') }}

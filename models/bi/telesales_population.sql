@@ -7,6 +7,8 @@
   "clients" (opportunities in opportunity mode). owner_staff_id null is the
   `unassigned` row.
 -#}
+{{ config(tags=['as_of']) }}
+
 with clients as (
     select * from {{ ref('telesales_client_population') }}
 ),

@@ -13,6 +13,8 @@
                   unpaid), never negative
     paid_on_time  the balance reached zero on or before due_on
 -#}
+{{ config(tags=['as_of']) }}
+
 with receivables as (
     select * from {{ ref('stg_erp__receivables') }}
 ),

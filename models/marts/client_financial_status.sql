@@ -13,6 +13,8 @@
                         and renegotiated ones
   last_payment_on       latest counted payment
 -#}
+{{ config(tags=['as_of']) }}
+
 {%- set statuses = ['open', 'overdue', 'credit_bureau', 'in_collection', 'received', 'cancelled', 'renegotiated'] -%}
 with titles as (
     select * from {{ ref('fct_receivables') }}

@@ -4,6 +4,8 @@
   data if older, to 31 December of the year of the latest date in the data
   or of as_of. Built with a recursive CTE (portable).
 -#}
+{{ config(tags=['as_of']) }}
+
 with recursive bounds_source as (
     select cast(starts_at as date) as d from {{ ref('stg_studio__sessions') }}
     union all

@@ -4,6 +4,8 @@
   as_of (the payments that reduce a balance). is_on_time: paid_on <= the
   title's due_on.
 -#}
+{{ config(tags=['as_of']) }}
+
 with payments as (
     select * from {{ ref('stg_erp__payments') }}
 ),

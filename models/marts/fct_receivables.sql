@@ -2,6 +2,8 @@
   One row per receivable title as of var('as_of'): status, paid, balance,
   days late, paid on time (rules in int_receivables_status).
 -#}
+{{ config(tags=['as_of']) }}
+
 with titles as (
     select * from {{ ref('int_receivables_status') }}
 )

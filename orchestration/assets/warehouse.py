@@ -6,9 +6,11 @@ publish step never runs and readers keep the previous warehouse.
 """
 
 import json
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from dagster import (
@@ -25,13 +27,33 @@ from dagster_dbt import (
 )
 
 from carteira import progress
-from carteira.build_state import built_past, raw_extracts_after, record_build
+from carteira.build_plan import BuildPlan, plan_build, raw_loads_since
+from carteira.build_state import (
+    BuildState,
+    built_past,
+    project_fingerprint,
+    raw_extracts_after,
+    read_state,
+    record_build,
+    seed_checksums,
+    vars_fingerprint,
+)
 from carteira.locking import acquire_refresh_lock
 from carteira.publish import discard_build, prepare_build, publish, publish_raw_snapshot
+from carteira.settings import DBT_PROJECT_DIR, Settings
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
 from orchestration.resources import CarteiraResource
 
 ensure_manifest()
+
+DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
+
+# On an incremental day the tests of carried-over models do not run, by design (their
+# data did not change; carteira.build_plan). Dagster logs one warning per such test
+# ("Blocking asset check ... emitted no result ..."), hundreds a day on the terminal;
+# this module's logger logs nothing else. A dbt test that fails still fails the step,
+# so publishing stays gated on every test that ran.
+logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
 
 
 class CarteiraDbtTranslator(DagsterDbtTranslator):
@@ -95,12 +117,28 @@ def warehouse_models(
         # The incremental staging models continue from the published state; a state built
         # from extracts later than as_of (an earlier --as-of) must not be continued.
         args = list(DBT_BUILD_ARGS)
-        if built_past(settings.build_path, as_of):
+        full_refresh = built_past(settings.build_path, as_of)
+        if full_refresh:
             args.append("--full-refresh")
             progress.emit(f"published warehouse holds extracts after {as_of}: full refresh")
+        manifest = carteira_dbt_project_manifest()
+        # A run of some models only (picked in the Dagster UI) builds what was picked,
+        # and leaves a state the next refresh will not trust (it builds everything).
+        every_model = set(context.assets_def.node_keys_by_output_name.values())
+        subset = set(context.selected_asset_keys) != every_model
+        plan, state = _plan(settings, manifest, full_refresh=full_refresh or subset)
+        if subset:
+            plan = replace(plan, reason="a subset of the models was selected")
+            state = replace(state, raw_loaded_through=None)
+        else:
+            args += _selection_args(plan, manifest)
         dbt_vars, daily_env = settings.refresh_dbt_vars()
         context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
         progress.emit(f"dbt build into {settings.build_path.name} (as_of {as_of})")
+        progress.emit(_plan_line(plan))
+        # Before dbt's own events: Dagster wants a multi-asset's outputs in dependency
+        # order, and every ancestor of a carried-over model is carried over too.
+        yield from _carried_over(context, plan, manifest)
         # profiles.yml and macros/daily_var.sql read the environment; dagster-dbt gives the
         # dbt process a copy of os.environ when it starts it, so set it just for that.
         with _environment({**settings.dbt_env(), **daily_env}):
@@ -111,10 +149,88 @@ def warehouse_models(
             )
         with progress.dbt_log():
             yield from invocation.stream()
-        record_build(settings.build_path, as_of, raw_extracts_after(settings.raw_path, as_of))
+        record_build(
+            settings.build_path,
+            replace(state, raw_extracts_after=raw_extracts_after(settings.raw_path, as_of)),
+        )
     except BaseException:
         discard_build(settings)
         raise
+
+
+def _plan(
+    settings: Settings, manifest: Mapping[str, Any], *, full_refresh: bool
+) -> tuple[BuildPlan, BuildState]:
+    """What this build must do, and the state to record once it succeeded."""
+    previous = read_state(settings.build_path)
+    loads = raw_loads_since(settings.raw_path, previous.raw_loaded_through if previous else None)
+    state = BuildState(
+        as_of=settings.effective_as_of(),
+        raw_extracts_after=False,  # known after the build (raw_extracts_after)
+        project_fingerprint=project_fingerprint(manifest, DBT_PROJECT_FILE),
+        # the raw file too: raw_loaded_through only means something for the same file
+        vars_fingerprint=vars_fingerprint(
+            {**settings.dbt_vars(), "carteira_raw_path": str(settings.raw_path.resolve())}
+        ),
+        seed_checksums=seed_checksums(manifest),
+        raw_loaded_through=loads.loaded_through,
+    )
+    plan = plan_build(
+        manifest,
+        previous,
+        project_fingerprint=state.project_fingerprint or "",
+        vars_fingerprint=state.vars_fingerprint or "",
+        seed_checksums=state.seed_checksums,
+        loads=loads,
+        full_refresh=full_refresh,
+    )
+    return plan, state
+
+
+def carteira_dbt_project_manifest() -> dict[str, Any]:
+    """The parsed manifest the assets were defined from (fresh: ensure_manifest)."""
+    return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
+def _selection_args(plan: BuildPlan, manifest: Mapping[str, Any]) -> list[str]:
+    """dbt arguments that leave out what the plan carries over (none for a full build).
+
+    dagster-dbt selects ``fqn:*`` (every node, tests included, directly); with indirect
+    selection off, ``--exclude`` drops exactly the named nodes and no test of a model
+    that is built.
+    """
+    names = plan.exclude_names(manifest)
+    if plan.full or not names:
+        return []
+    return ["--indirect-selection", "empty", "--exclude", " ".join(names)]
+
+
+def _plan_line(plan: BuildPlan) -> str:
+    if plan.full:
+        return f"dbt builds every model ({plan.reason})"
+    return (
+        f"dbt builds {len(plan.build)} of {len(plan.build) + len(plan.carried_over)} "
+        f"models ({plan.reason}); the others are carried over unchanged"
+    )
+
+
+def _carried_over(
+    context: AssetExecutionContext, plan: BuildPlan, manifest: Mapping[str, Any]
+) -> Iterator[MaterializeResult]:
+    """A materialization for every model the plan carried over.
+
+    Their tables are in this run's build as the last build left them (nothing they read
+    changed) and are published with it; `published_warehouse` waits for every model's
+    asset, so each must report, saying it was carried over.
+    """
+    selected = context.selected_asset_keys
+    for uid in plan.carried_over_in_order(manifest):
+        key = translator.get_asset_key(manifest["nodes"][uid])
+        if key in selected:
+            yield MaterializeResult(
+                asset_key=key,
+                metadata={"carried_over": True, "reason": "nothing it reads changed"},
+            )
 
 
 @asset(

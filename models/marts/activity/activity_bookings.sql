@@ -10,6 +10,8 @@
   falling back to the booking member's own when the client has none (e.g. the
   member record is deleted): the same value is used to filter and to show.
 -#}
+{{ config(tags=['as_of']) }}
+
 with bookings as (
     select *
     from {{ ref('fct_bookings') }}

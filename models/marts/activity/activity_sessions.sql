@@ -8,6 +8,8 @@
   Rates are per session; a report over many sessions must recompute them
   from the summed counts (queries/activity_occupancy.sql does).
 -#}
+{{ config(tags=['as_of']) }}
+
 with sessions as (
     select *
     from {{ ref('stg_studio__sessions') }}

@@ -27,6 +27,8 @@
                          to a credit bureau and still owed). Raised on
                          credit_bureau_on.
 -#}
+{{ config(tags=['as_of']) }}
+
 {%- set rule_names = ['purchase_gap', 'payments_turning_late', 'spending_drop', 'returns_spike', 'credit_bureau'] -%}
 {%- set rules = {} -%}
 {%- for name in rule_names -%}

@@ -14,6 +14,8 @@
   service_orders   service orders opened in the year, except cancelled ones
   returns / returned_quantity / refund_amount   returns in the year
 -#}
+{{ config(tags=['as_of']) }}
+
 with years as (
     select distinct year
     from {{ ref('dim_date') }}

@@ -4,6 +4,8 @@
   var('as_of'). Title figures come from fct_receivables (status rule in
   int_receivables_status); cancelled agreement titles are counted apart.
 -#}
+{{ config(tags=['as_of']) }}
+
 with negotiations as (
     select * from {{ ref('stg_erp__negotiations') }}
 ),

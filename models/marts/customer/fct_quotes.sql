@@ -4,6 +4,8 @@
   as_of); an open quote past its validity is shown as open in the source but
   no longer offered, so it is not "open" here.
 -#}
+{{ config(tags=['as_of']) }}
+
 select
     cast(quotes.quote_id as bigint) as quote_id,
     cast({{ as_of_date() }} as date) as as_of,

@@ -3,6 +3,8 @@
   assembly) with its client, responsible staff member (crm staff by e-mail)
   and order. is_future: scheduled after as_of (the agenda's "future" part).
 -#}
+{{ config(tags=['as_of']) }}
+
 select
     cast(events.event_id as bigint) as event_id,
     cast({{ as_of_date() }} as date) as as_of,

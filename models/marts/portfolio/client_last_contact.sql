@@ -8,6 +8,8 @@
   One row per client with at least one contact; last_contact_source names the
   system and kind of the latest one (ties: interaction, call, task, event).
 -#}
+{{ config(tags=['as_of']) }}
+
 with contacts as (
     select client_key, occurred_at as contact_at, 'crm_interaction' as source, 1 as source_rank
     from {{ ref('fct_interactions') }}

@@ -4,6 +4,8 @@
   is_cancelled marks a cancelled contract (stage cancelled), whose
   environments are no longer under contract.
 -#}
+{{ config(tags=['as_of']) }}
+
 with purchase_orders as (
     select
         contract_id,

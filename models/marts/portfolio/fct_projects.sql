@@ -7,6 +7,8 @@
   its environments back). This is the one place that rule lives;
   portfolio_projects reuses it.
 -#}
+{{ config(tags=['as_of']) }}
+
 with contracts as (
     select
         project_id,

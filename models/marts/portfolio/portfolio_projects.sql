@@ -7,6 +7,8 @@
   contract figures (purchase orders up to as_of) from fct_contracts, last
   contact with the client from client_last_contact (every system).
 -#}
+{{ config(tags=['as_of']) }}
+
 with projects as (
     select * from {{ ref('fct_projects') }}
 ),

@@ -15,6 +15,8 @@
   row is on or before as_of, that is "from the start of the call period up to
   as_of" (REPORTS.md 3).
 -#}
+{{ config(tags=['as_of']) }}
+
 with appointments as (
     select
         client_key,

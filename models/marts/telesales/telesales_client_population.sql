@@ -6,6 +6,8 @@
   owner and no creation date in the crm: they are not part of the telesales
   population.
 -#}
+{{ config(tags=['as_of']) }}
+
 select
     cast(client_key as varchar) as client_key,
     cast(crm_client_id as varchar) as crm_client_id,

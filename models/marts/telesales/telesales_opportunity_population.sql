@@ -5,6 +5,8 @@
   the campaign) and the client's unified key, source and group (dim_client) so
   the report can filter by them.
 -#}
+{{ config(tags=['as_of']) }}
+
 with opportunities as (
     select *
     from {{ ref('stg_crm__opportunities') }}

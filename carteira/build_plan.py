@@ -1,0 +1,188 @@
+"""What dbt must build on a refresh: everything, or only what the day can change.
+
+A refresh continues from the last published build (carteira.publish), so a model whose
+inputs did not change since then already holds the right rows and is carried over as it
+is (the published file is an export of the whole build). On an incremental day dbt
+builds only:
+
+- the models downstream of the raw tables that received rows since the last build
+  (``raw._manifest``: rows_loaded > 0, loaded_at after the recorded
+  ``raw_loaded_through``, so the loads of a failed refresh are built by the next one);
+- the models tagged ``as_of`` (they read var('as_of'): statuses, balances, "today")
+  and everything downstream of them, since the date moves every day;
+- the seeds whose file changed, and everything downstream of them;
+
+and the data tests of those models (a test whose every parent was carried over would
+give the answer it gave when that state was published). It builds everything when
+there is no usable previous state, when the dbt project or a var other than the date
+changed since that state was built (``carteira.build_state``), or on a full refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from carteira.build_state import BuildState
+from carteira.ingestion import raw_schema
+
+# The tag a model carries when it reads var('as_of') (directly or through a rule macro
+# such as as_of_date()): rebuilt every day with everything downstream of it.
+AS_OF_TAG = "as_of"
+
+# Node types dbt builds (and Dagster shows as assets); tests are planned with them.
+BUILT_TYPES = frozenset({"model", "seed", "snapshot"})
+
+
+@dataclass(frozen=True)
+class RawLoads:
+    """The raw tables that received rows after a point, and the newest load overall."""
+
+    tables: frozenset[str]  # source identifiers, e.g. "erp__payments"
+    loaded_through: datetime | None
+
+
+def raw_loads_since(raw_path: Path, since: datetime | None) -> RawLoads:
+    """Raw tables with rows loaded after ``since`` (all loaded tables when None)."""
+    if not raw_path.exists():
+        return RawLoads(frozenset(), None)
+    con = duckdb.connect(str(raw_path), read_only=True)
+    try:
+        manifest = f"{raw_schema(con)}._manifest"
+        (through,) = con.execute(f"select max(loaded_at) from {manifest}").fetchone()
+        rows = con.execute(
+            f"select distinct system || '__' || table_name from {manifest} "
+            "where rows_loaded > 0 and (?::timestamp is null or loaded_at > ?::timestamp)",
+            [since, since],
+        ).fetchall()
+        return RawLoads(frozenset(r[0] for r in rows), through)
+    except duckdb.CatalogException:
+        return RawLoads(frozenset(), None)
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """A full build (``reason`` says why), or the nodes an incremental day builds."""
+
+    full: bool
+    reason: str
+    build: frozenset[str]  # unique ids of the models/seeds dbt builds
+    carried_over: frozenset[str]  # unique ids of the models/seeds kept as they are
+    excluded_tests: frozenset[str]  # unique ids of tests whose every parent is kept
+
+    def exclude_names(self, manifest: Mapping[str, Any]) -> list[str]:
+        """The nodes to pass to ``dbt build --exclude`` (with ``--indirect-selection
+        empty``, so excluding a model does not also drop the tests of a model that is
+        built and references it)."""
+        names = (manifest["nodes"][uid]["name"] for uid in self.carried_over | self.excluded_tests)
+        return sorted(names)
+
+    def carried_over_in_order(self, manifest: Mapping[str, Any]) -> list[str]:
+        """The carried-over nodes, each after its parents (ties by unique id)."""
+        nodes, order, placed = manifest["nodes"], [], set()
+        pending = sorted(self.carried_over)
+        while pending:
+            ready = [
+                uid
+                for uid in pending
+                if not set(nodes[uid].get("depends_on", {}).get("nodes", []))
+                & (self.carried_over - placed)
+            ]
+            if not ready:
+                raise ValueError(f"dependency cycle among {pending}")
+            order += ready
+            placed |= set(ready)
+            pending = [uid for uid in pending if uid not in placed]
+        return order
+
+
+def _children(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
+    children: dict[str, set[str]] = {}
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] in BUILT_TYPES:
+            for parent in node.get("depends_on", {}).get("nodes", []):
+                children.setdefault(parent, set()).add(uid)
+    return children
+
+
+def _downstream(roots: Iterable[str], children: Mapping[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
+def _full(manifest: Mapping[str, Any], reason: str) -> BuildPlan:
+    built = frozenset(
+        uid for uid, n in manifest["nodes"].items() if n["resource_type"] in BUILT_TYPES
+    )
+    return BuildPlan(True, reason, built, frozenset(), frozenset())
+
+
+def plan_build(
+    manifest: Mapping[str, Any],
+    previous: BuildState | None,
+    *,
+    project_fingerprint: str,
+    vars_fingerprint: str,
+    seed_checksums: Mapping[str, str],
+    loads: RawLoads,
+    full_refresh: bool,
+) -> BuildPlan:
+    """Decide what this refresh builds (see the module docstring)."""
+    if full_refresh:
+        return _full(manifest, "full refresh")
+    if previous is None or previous.raw_loaded_through is None:
+        return _full(manifest, "no previous build state")
+    if previous.project_fingerprint != project_fingerprint:
+        return _full(manifest, "the dbt project changed since the last build")
+    if previous.vars_fingerprint != vars_fingerprint:
+        return _full(manifest, "dbt vars changed since the last build")
+
+    nodes = manifest["nodes"]
+    children = _children(manifest)
+    roots = {
+        uid
+        for uid, src in manifest["sources"].items()
+        if (src.get("identifier") or src["name"]) in loads.tables
+    }
+    roots |= {
+        uid
+        for uid, node in nodes.items()
+        if node["resource_type"] == "model" and AS_OF_TAG in node.get("tags", [])
+    }
+    changed_seeds = {
+        uid for uid, sha in seed_checksums.items() if previous.seed_checksums.get(uid) != sha
+    }
+    roots |= changed_seeds
+    build = (_downstream(roots, children) | roots) & {
+        uid for uid, n in nodes.items() if n["resource_type"] in BUILT_TYPES
+    }
+    carried = {
+        uid for uid, n in nodes.items() if n["resource_type"] in BUILT_TYPES and uid not in build
+    }
+    # a test runs when one of its parents changed: a built node or a source with new rows
+    changed = build | {uid for uid in roots if uid.startswith("source.")}
+    excluded_tests = {
+        uid
+        for uid, n in nodes.items()
+        if n["resource_type"] == "test" and not set(n["depends_on"].get("nodes", [])) & changed
+    }
+    return BuildPlan(
+        False,
+        f"{len(loads.tables)} raw table(s) with new rows, {len(changed_seeds)} changed seed(s)",
+        frozenset(build),
+        frozenset(carried),
+        frozenset(excluded_tests),
+    )
