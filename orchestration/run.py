@@ -68,7 +68,7 @@ class RefreshOutcome:
 
 
 def _step_layer(step_key: str) -> str:
-    if step_key.startswith("raw"):
+    if step_key.startswith("raw") or step_key == "landing_zone":
         return "ingest"
     if step_key.startswith("published"):
         return "publish"
@@ -142,7 +142,8 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
             error = event.step_failure_data.error
             user = event.step_failure_data.user_failure_data
             text = user.description if user and user.description else _error_text(error)
-            errors.append(f"{event.step_key}: {text}")
+            # the raw step names each table that failed, one per line
+            errors += [f"{event.step_key}: {line}" for line in text.splitlines() or [text]]
             busy = busy or _caused_by(error, "Busy")
     published = not raw_only and any(
         ev.asset_key == PUBLISHED_KEY for ev in result.get_asset_materialization_events()
