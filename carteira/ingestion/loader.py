@@ -30,10 +30,12 @@ This module is the orchestration of those steps; reading (``reading``), converti
 from __future__ import annotations
 
 import logging
+import os
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -80,15 +82,20 @@ Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
 
 
-def _delivery(lf: LandingFile, table: Table) -> Delivery:
+def _delivery(lf: LandingFile, table: Table, digest: str) -> Delivery:
     return Delivery(
         path=lf.path,
         rel_name=lf.rel_name,
         table=table,
-        digest=sha256_file(lf.path),
+        digest=digest,
         extract_date=lf.extract_date,
         delivery_seq=lf.delivery_seq,
     )
+
+
+# files hashed at once: hashlib releases the GIL, so a table's files hash in parallel
+# (hashing every file is the one cost that grows with the bytes before any read)
+_HASH_THREADS = min(4, os.cpu_count() or 1)
 
 
 def _ingest_file(
@@ -287,14 +294,16 @@ def ingest_table(
             done(bf.rel_name, _ingest_badly_named(con, bf, table, run), time.perf_counter() - t0)
         loaded = loaded_hashes(con, table)
         new: list[Delivery] = []
-        for lf in good:
-            t0 = time.perf_counter()
-            current = lf.rel_name
-            delivery = _delivery(lf, table)
-            if (delivery.rel_name, delivery.digest) in loaded:
-                done(lf.rel_name, FileOutcome("skipped"), time.perf_counter() - t0)
-            else:
-                new.append(delivery)
+        with ThreadPoolExecutor(_HASH_THREADS) as pool:
+            digests = pool.map(sha256_file, [lf.path for lf in good])
+            for lf in good:
+                t0 = time.perf_counter()
+                current = lf.rel_name
+                delivery = _delivery(lf, table, next(digests))
+                if (delivery.rel_name, delivery.digest) in loaded:
+                    done(lf.rel_name, FileOutcome("skipped"), time.perf_counter() - t0)
+                else:
+                    new.append(delivery)
         if not new:
             return _finished(result, started)
         t0 = time.perf_counter()
