@@ -58,6 +58,7 @@ class _Group:
     names: list[str]
     files: list[Delivery]
     rows: list[int]  # rows in each file, by position
+    bad_rows: int = 0  # rows of the group with a problem (none: no quarantine query)
 
     @property
     def pos(self) -> dict[str, int]:
@@ -97,8 +98,13 @@ def _stage_group(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} (_f INTEGER, _rn BIGINT, _bad BOOLEAN)")
         return _Group(stage, names, files, [0] * len(files))
     staging.stage_files(con, stage, [d.path for d in files], table, names)
-    counts = dict(con.execute(f"SELECT _f, count(*) FROM {stage} GROUP BY _f").fetchall())
-    return _Group(stage, names, files, [counts.get(f, 0) for f in range(1, len(files) + 1)])
+    counts, bad = {}, 0
+    for f, rows, bad_rows in con.execute(
+        f"SELECT _f, count(*), count(*) FILTER (WHERE _bad) FROM {stage} GROUP BY _f"
+    ).fetchall():
+        counts[f], bad = rows, bad + bad_rows
+    rows_by_file = [counts.get(f, 0) for f in range(1, len(files) + 1)]
+    return _Group(stage, names, files, rows_by_file, bad)
 
 
 def _validate_group(con: duckdb.DuckDBPyConnection, group: _Group) -> dict[str, ExtractValidation]:
@@ -210,6 +216,7 @@ def _commit_group(
     bad: dict[int, tuple[int, list]] = {}
     if group.names:
         _insert_rows(con, group, run, now)
+    if group.bad_rows:
         problems = staging.problem_exprs(table, group.pos)
         bad = quarantine_batch_rows(con, group.stage, group.files, run, group.names, problems, now)
     for f, (d, rows) in enumerate(zip(group.files, group.rows, strict=True), start=1):
