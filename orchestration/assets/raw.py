@@ -3,7 +3,7 @@
 The 31 ``raw/<table>`` assets (the keys the dbt sources map to), each with its
 extract-contract check, are produced by ONE ``multi_asset`` step over ONE connection to
 the raw DuckDB file: DuckDB allows a single writer anyway, and one step instead of 31
-saves Dagster's per-step overhead (process set-up, events, a connection each). The step
+saves Dagster's per-step overhead (step events, resource set-up, a connection each). The step
 can be subset (materialize some tables only). Each table is its own batch
 (``carteira.ingestion``): one table's failure leaves the others loaded, and once every
 selected table has been tried the step fails naming each failed table and file, so the
