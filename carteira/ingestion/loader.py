@@ -4,9 +4,9 @@ Per table:
 
 1. hash every delivered file; a (name, sha256) already in ``raw._manifest`` is skipped
    (identical re-delivery), a known name with a new hash is a correction and loads again;
-2. the new files are loaded as one batch (``batch``): one DuckDB read per set of files
-   sharing their columns (``read_csv`` with explicit dialect and no sniffing, or
-   ``read_json`` for JSON Lines, every column as VARCHAR, plus file and record
+2. the new files are loaded as one batch (``batch``): one DuckDB query per set of files
+   sharing their columns (a ``read_csv`` with explicit dialect and no sniffing, or a
+   ``read_json`` for JSON Lines, per file, every column as VARCHAR, plus file and record
    ordinal) into a temporary stage table (``staging``), one great-expectations run, and
    one transaction for the table: the rows whose values all convert (typed by SQL
    conversions, unknown columns into ``_extras``), one ``raw._quarantine`` row per
