@@ -80,7 +80,7 @@ class RefreshOutcome:
 
 
 def _step_layer(step_key: str) -> str:
-    if step_key.startswith("raw"):
+    if step_key.startswith("raw") or step_key == "landing_zone":
         return "ingest"
     if step_key.startswith("published"):
         return "publish"
@@ -170,7 +170,8 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
                 errors.append(f"{event.step_key}: dbt build failed")
                 errors += [f"{event.step_key}: {line}" for line in nodes]
             else:
-                errors.append(f"{event.step_key}: {text}")
+                # the raw step names each table that failed, one per line
+                errors += [f"{event.step_key}: {line}" for line in text.splitlines() or [text]]
             busy = busy or _caused_by(error, "Busy")
     return RefreshOutcome(
         run_id=result.run_id,

@@ -601,14 +601,21 @@ def test_failing_file_keeps_earlier_files_and_other_tables(
 def test_unexpected_exception_in_one_table_does_not_stop_others(
     tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = loader.stage_file
+    real, real_batch = loader.stage_file, staging.stage_files
 
     def explode(con: duckdb.DuckDBPyConnection, path: Path, table):  # type: ignore[no-untyped-def]
         if table.fqn == "crm__clients":
             raise RuntimeError("boom")
         return real(con, path, table)
 
+    def explode_batch(con, stage, paths, table, names):  # type: ignore[no-untyped-def]
+        if table.fqn == "crm__clients":
+            raise RuntimeError("boom")
+        return real_batch(con, stage, paths, table, names)
+
+    # the batch read fails, and so does the file-by-file fallback
     monkeypatch.setattr(loader, "stage_file", explode)
+    monkeypatch.setattr(staging, "stage_files", explode_batch)
     res = run(tmp_path, landing)
     assert set(res.errors) == {"crm__clients"} and "boom" in res.errors["crm__clients"]
     assert res.by_table["pbx__calls"].rows_loaded == 4

@@ -3,8 +3,9 @@
 Modules, by concern: ``files`` (finding and naming landing files), ``reading`` (the
 DuckDB reader call per format), ``formats`` and ``staging`` (converting and typing),
 ``raw_tables`` (the raw layer's table definitions), ``bookkeeping`` (manifest and
-quarantine), ``results`` (what a run reports), ``validation`` (great-expectations) and
-``loader`` (the per-file transaction and the public entry points).
+quarantine), ``results`` (what a run reports), ``validation`` (great-expectations),
+``batch`` (a table's new files in one query, one validation and one transaction) and
+``loader`` (the public entry points, and the file-by-file fallback).
 
 See ``docs/architecture.md`` (raw layer) for the tables this package writes.
 """

@@ -188,6 +188,49 @@ def quarantine_rows(
     return rows_quarantined, entries
 
 
+def record_whole(
+    con: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    run: LoadRun,
+    *,
+    reason: str,
+    column: str | None,
+    rows_in_file: int | None,
+    now: datetime,
+) -> FileOutcome:
+    """Set a whole file aside inside the caller's transaction: quarantine + manifest row + copy."""
+    table = delivery.table
+    con.execute(
+        f"INSERT INTO {raw_schema(con)}._quarantine ({column_list(QUARANTINE_COLUMNS)}) "
+        "VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?)",
+        [
+            delivery.rel_name,
+            delivery.digest,
+            table.system,
+            table.name,
+            column,
+            reason,
+            run.load_id,
+            now,
+        ],
+    )
+    row = manifest_row(
+        delivery,
+        run,
+        status="quarantined",
+        rows_in_file=rows_in_file,
+        rows_loaded=0,
+        rows_quarantined=rows_in_file,
+        now=now,
+    )
+    finish_file(con, delivery, run, row)
+    return FileOutcome(
+        "quarantined",
+        rows_in_file=rows_in_file or 0,
+        entries=[QuarantineEntry(delivery.rel_name, None, column, reason)],
+    )
+
+
 def quarantine_whole(
     con: duckdb.DuckDBPyConnection,
     delivery: Delivery,
@@ -198,40 +241,83 @@ def quarantine_whole(
     rows_in_file: int | None,
 ) -> FileOutcome:
     """Set a whole file aside: quarantine row + manifest row + copy, atomically."""
-    now = utcnow()
-    table = delivery.table
     con.begin()
     try:
-        con.execute(
-            f"INSERT INTO {raw_schema(con)}._quarantine ({column_list(QUARANTINE_COLUMNS)}) "
-            "VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?)",
-            [
-                delivery.rel_name,
-                delivery.digest,
-                table.system,
-                table.name,
-                column,
-                reason,
-                run.load_id,
-                now,
-            ],
-        )
-        row = manifest_row(
+        out = record_whole(
+            con,
             delivery,
             run,
-            status="quarantined",
+            reason=reason,
+            column=column,
             rows_in_file=rows_in_file,
-            rows_loaded=0,
-            rows_quarantined=rows_in_file,
-            now=now,
+            now=utcnow(),
         )
-        finish_file(con, delivery, run, row)
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return FileOutcome(
-        "quarantined",
-        rows_in_file=rows_in_file or 0,
-        entries=[QuarantineEntry(delivery.rel_name, None, column, reason)],
+    return out
+
+
+def loaded_hashes(con: duckdb.DuckDBPyConnection, table: Table) -> set[tuple[str, str]]:
+    """Every (file name, sha256) of ``table`` in the manifest, for one lookup per table."""
+    rows = con.execute(
+        f"SELECT file_name, file_hash FROM {raw_schema(con)}._manifest "
+        "WHERE system = ? AND table_name = ?",
+        [table.system, table.name],
+    ).fetchall()
+    return {(name, digest) for name, digest in rows}
+
+
+def by_file(values: list[str]) -> str:
+    """SQL picking, per stage row, the value of its file: ``[v1, v2, ...][_f]``."""
+    return "[" + ", ".join(values) + "][_f]"
+
+
+def quarantine_batch_rows(
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    deliveries: list[Delivery],
+    run: LoadRun,
+    names: list[str],
+    problems: list[tuple[str, str, str]],
+    now: datetime,
+) -> dict[int, tuple[int, list[QuarantineEntry]]]:
+    """``quarantine_rows`` for a stage of several files (``_f`` = position in deliveries).
+
+    Returns, per file position with bad rows, the number of rows set aside and its first
+    MAX_ENTRIES_PER_FILE problems (by row, then in the order of ``problems``).
+    """
+    if not problems:
+        return {}
+    structs = ", ".join(
+        f"CASE WHEN {c} THEN {{'_p': {i}, 'column_name': {sql_literal(n)}, 'reason': {r}}} END"
+        for i, (c, n, r) in enumerate(problems)
     )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _carteira_bad AS "
+        f"SELECT _f, _rn, unnest(list_filter([{structs}], lambda p: p IS NOT NULL), "
+        f"recursive := true), {record_json(names)} AS raw_record "
+        f"FROM {stage} WHERE _bad"
+    )
+    table = deliveries[0].table
+    files = by_file([sql_literal(d.rel_name) for d in deliveries])
+    hashes = by_file([sql_literal(d.digest) for d in deliveries])
+    con.execute(
+        f"INSERT INTO {raw_schema(con)}._quarantine ({column_list(QUARANTINE_COLUMNS)}) "
+        f"SELECT {files}, {hashes}, ?, ?, _rn, column_name, reason, raw_record, ?, ? "
+        "FROM _carteira_bad ORDER BY _f, _rn, _p",
+        [table.system, table.name, run.load_id, now],
+    )
+    counts = dict(
+        con.execute("SELECT _f, count(DISTINCT _rn) FROM _carteira_bad GROUP BY _f").fetchall()
+    )
+    entries: dict[int, list[QuarantineEntry]] = {f: [] for f in counts}
+    for f, rn, cn, reason in con.execute(
+        "SELECT _f, _rn, column_name, reason FROM (SELECT *, row_number() OVER "
+        "(PARTITION BY _f ORDER BY _rn, _p) AS _k FROM _carteira_bad) "
+        f"WHERE _k <= {MAX_ENTRIES_PER_FILE} ORDER BY _f, _rn, _p"
+    ).fetchall():
+        entries[f].append(QuarantineEntry(deliveries[f - 1].rel_name, rn, cn, reason))
+    con.execute("DROP TABLE _carteira_bad")
+    return {f: (counts[f], entries[f]) for f in counts}

@@ -1,15 +1,22 @@
 """Landing zone -> raw layer: parse with DuckDB's readers, convert in SQL, quarantine, log.
 
-Per file:
+Per table:
 
-1. hash it; a (name, sha256) already in ``raw._manifest`` is skipped (identical
-   re-delivery), a known name with a new hash is a correction and loads again;
-2. read it once with DuckDB (``read_csv`` with explicit dialect and no sniffing, or
-   ``read_json`` for JSON Lines) with every column as VARCHAR plus a record ordinal
-   into a temporary stage table (``staging``);
-3. in one transaction: insert the rows whose values all convert (typed by SQL
+1. hash every delivered file; a (name, sha256) already in ``raw._manifest`` is skipped
+   (identical re-delivery), a known name with a new hash is a correction and loads again;
+2. the new files are loaded as one batch (``batch``): one DuckDB query per set of files
+   sharing their columns (a ``read_csv`` with explicit dialect and no sniffing, or a
+   ``read_json`` for JSON Lines, per file, every column as VARCHAR, plus file and record
+   ordinal) into a temporary stage table (``staging``), one great-expectations run, and
+   one transaction for the table: the rows whose values all convert (typed by SQL
    conversions, unknown columns into ``_extras``), one ``raw._quarantine`` row per
-   problem of the others, and the manifest row (``bookkeeping``).
+   problem of the others, and one manifest row per file (``bookkeeping``);
+3. if the batch cannot be read (a file that does not parse), nothing of it is written
+   and the files are loaded one by one instead, each in its own transaction (the same
+   steps for a single file), so only the bad file is quarantined.
+
+Transaction unit: the table's batch (or, on the fallback, the file). A crash loses
+nothing earlier runs loaded; whatever is not in the manifest is retried by the next run.
 
 A file that cannot be parsed, or lacks a required column, is quarantined whole and
 nothing of it loads.  Its original bytes are copied to
@@ -22,10 +29,13 @@ This module is the orchestration of those steps; reading (``reading``), converti
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -33,11 +43,13 @@ import duckdb
 import pandas as pd
 
 from carteira.contract import TABLES, Table
+from carteira.ingestion.batch import ingest_batch
 from carteira.ingestion.bookkeeping import (
     Delivery,
     LoadRun,
     already_loaded,
     finish_file,
+    loaded_hashes,
     manifest_row,
     quarantine_rows,
     quarantine_whole,
@@ -67,32 +79,41 @@ from carteira.ingestion.validation import ExtractValidation, validate_extract
 
 Progress = Callable[[str], None]
 
+log = logging.getLogger(__name__)
+
+
+def _delivery(lf: LandingFile, table: Table, digest: str) -> Delivery:
+    return Delivery(
+        path=lf.path,
+        rel_name=lf.rel_name,
+        table=table,
+        digest=digest,
+        extract_date=lf.extract_date,
+        delivery_seq=lf.delivery_seq,
+    )
+
+
+# files hashed at once: hashlib releases the GIL, so a table's files hash in parallel
+# (hashing every file is the one cost that grows with the bytes before any read)
+_HASH_THREADS = min(4, os.cpu_count() or 1)
+
 
 def _ingest_file(
     con: duckdb.DuckDBPyConnection,
-    lf: LandingFile,
-    table: Table,
+    delivery: Delivery,
     run: LoadRun,
     *,
     validate: bool,
 ) -> FileOutcome:
-    delivery = Delivery(
-        path=lf.path,
-        rel_name=lf.rel_name,
-        table=table,
-        digest=sha256_file(lf.path),
-        extract_date=lf.extract_date,
-        delivery_seq=lf.delivery_seq,
-    )
-    if already_loaded(con, delivery):
-        return FileOutcome("skipped")
+    """The per-file path: one read, one validation and one transaction for this file."""
+    table = delivery.table
     try:
-        names = stage_file(con, lf.path, table)
+        names = stage_file(con, delivery.path, table)
     except PARSE_ERRORS as exc:
         reason = f"file cannot be parsed: {parse_error_text(exc)}"
         out = quarantine_whole(con, delivery, run, reason=reason, column=None, rows_in_file=None)
         out.validation = ExtractValidation.file_level_failure(
-            lf.rel_name, "file_is_parseable", reason
+            delivery.rel_name, "file_is_parseable", reason
         )
         return out
     try:
@@ -239,10 +260,12 @@ def ingest_table(
 ) -> TableIngestResult:
     """Load every new delivery of ``table`` (dated <= ``as_of``) into ``raw.<fqn>``.
 
-    Files are applied in (date, seq) order, each in its own transaction, so a failure
-    never loses what earlier files loaded.  An unexpected error stops this table (its
-    remaining files are retried by the next run) and is recorded in ``error``; badly
-    named files are quarantined whole.  ``ensure_raw_schema`` must have run on ``con``.
+    The new files load as one batch in one transaction (``batch``); if the batch cannot
+    be read they load one by one in (date, seq) order, each in its own transaction, so a
+    failure never loses what earlier files loaded.  An unexpected error stops this table
+    (its files not in the manifest are retried by the next run) and is recorded in
+    ``error``; badly named files are quarantined whole.  ``ensure_raw_schema`` must have
+    run on ``con``.
     """
     started = time.perf_counter()
     landing = Path(landing)
@@ -254,25 +277,60 @@ def ingest_table(
         if as_of is not None:
             good = [f for f in good if f.extract_date <= as_of]
         result.files_seen = len(good) + len(bad)
-        work: list[LandingFile | BadlyNamedFile] = [*bad, *good]
-        for item in work:
-            t0 = time.perf_counter()
-            current = item.rel_name
-            if isinstance(item, BadlyNamedFile):
-                out = _ingest_badly_named(con, item, table, run)
-            else:
-                out = _ingest_file(con, item, table, run, validate=validate)
+
+        def done(name: str, out: FileOutcome, seconds: float, batch: int = 0) -> None:
             result.add(out)
             if progress is not None:
+                how = f" (one batch of {batch} files)" if batch > 1 else ""
                 progress(
-                    f"{item.rel_name}: {out.status}, {out.rows_in_file} rows "
+                    f"{name}: {out.status}, {out.rows_in_file} rows "
                     f"({out.rows_loaded} loaded, {out.rows_quarantined} quarantined) "
-                    f"in {time.perf_counter() - t0:.2f}s"
+                    f"in {seconds:.2f}s{how}"
                 )
+
+        for bf in bad:
+            t0 = time.perf_counter()
+            current = bf.rel_name
+            done(bf.rel_name, _ingest_badly_named(con, bf, table, run), time.perf_counter() - t0)
+        loaded = loaded_hashes(con, table)
+        new: list[Delivery] = []
+        with ThreadPoolExecutor(_HASH_THREADS) as pool:
+            digests = pool.map(sha256_file, [lf.path for lf in good])
+            for lf in good:
+                t0 = time.perf_counter()
+                current = lf.rel_name
+                delivery = _delivery(lf, table, next(digests))
+                if (delivery.rel_name, delivery.digest) in loaded:
+                    done(lf.rel_name, FileOutcome("skipped"), time.perf_counter() - t0)
+                else:
+                    new.append(delivery)
+        if not new:
+            return _finished(result, started)
+        t0 = time.perf_counter()
+        current = f"the batch of {len(new)} new file(s)"
+        try:
+            outcomes = ingest_batch(con, new, run, validate=validate)
+        except Exception as exc:  # a file the batch cannot read: load them one by one
+            log.info("%s: batch not loaded (%r); file by file", table.fqn, exc)
+            outcomes = None
+        if outcomes is not None:
+            seconds = time.perf_counter() - t0
+            for delivery, out in zip(new, outcomes, strict=True):
+                done(delivery.rel_name, out, seconds, len(new))
+            return _finished(result, started)
+        for delivery in new:
+            t0 = time.perf_counter()
+            current = delivery.rel_name
+            out = _ingest_file(con, delivery, run, validate=validate)
+            done(delivery.rel_name, out, time.perf_counter() - t0)
     except Exception as exc:  # one table's failure must not stop the others
         result.error = f"{current}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
         if progress is not None:
             progress(f"{table.fqn}: FAILED on {current}: {type(exc).__name__}: {exc}")
+    return _finished(result, started)
+
+
+def _finished(result: TableIngestResult, started: float) -> TableIngestResult:
     result.seconds = time.perf_counter() - started
     return result
 

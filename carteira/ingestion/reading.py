@@ -83,6 +83,25 @@ def json_keys(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return [r[0] for r in rows]
 
 
+def json_keys_of_files(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[list[str]]:
+    """:func:`json_keys` of several JSON Lines files in one query, in the order of ``paths``.
+
+    Each file is one branch of a ``UNION ALL`` numbered on its own, exactly as
+    :func:`json_keys` numbers it, so a file that is not JSON fails the query.
+    """
+    branches = " UNION ALL ".join(
+        f"(SELECT {f} AS f, row_number() OVER () AS rn, unnest(json_keys(json)) AS k "
+        f"FROM read_json_objects({sql_literal(str(path))}, format='newline_delimited'))"
+        for f, path in enumerate(paths)
+    )
+    keys: list[list[str]] = [[] for _ in paths]
+    for f, key in con.execute(
+        f"SELECT f, k FROM ({branches}) GROUP BY f, k ORDER BY f, min(rn), k"
+    ).fetchall():
+        keys[f].append(key)
+    return keys
+
+
 def json_reader_sql(path: Path, keys: list[str]) -> str:
     """``read_json(...)`` of a JSON Lines extract with every key as a VARCHAR column."""
     spec = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in keys) + "}"

@@ -1,81 +1,136 @@
-"""Raw layer: one Dagster asset per source table, each with its extract-contract check.
+"""Raw layer: one Dagster step ingesting every source table, one asset and check per table.
 
-Every asset appends the new files of its table to the raw DuckDB file. DuckDB allows a
-single writer, so the job runs these steps one at a time (in-process executor); each step
-opens and closes its own connection so that one table's failure leaves the others intact.
-An unexpected error while ingesting a table fails its step (and so the run: nothing is
-published); the file it stopped at is not in the manifest, so the next run retries it.
+The 31 ``raw/<table>`` assets (the keys the dbt sources map to), each with its
+extract-contract check, are produced by ONE ``multi_asset`` step over ONE connection to
+the raw DuckDB file: DuckDB allows a single writer anyway, and one step instead of 31
+saves Dagster's per-step overhead (step events, resource set-up, a connection each). The step
+can be subset (materialize some tables only). Each table is its own batch
+(``carteira.ingestion``): one table's failure leaves the others loaded, and once every
+selected table has been tried the step fails naming each failed table and file, so the
+run fails and nothing is published; what is not in the manifest is retried next run.
 """
 
 from collections.abc import Iterator
 
 from dagster import (
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     Failure,
     MaterializeResult,
     MetadataValue,
     asset,
+    multi_asset,
 )
 
 from carteira import progress
 from carteira.contract import TABLES, Table
-from carteira.ingestion import ensure_raw_schema, ingest_table, raw_table_name
+from carteira.ingestion import TableIngestResult, ensure_raw_schema, ingest_table, raw_table_name
 from carteira.ingestion.files import unknown_entries
 from carteira.locking import acquire_refresh_lock, connect_for_write
 from orchestration.resources import CarteiraResource
 
 RAW_GROUP = "raw"
 CONTRACT_CHECK = "extract_contract"
+# the step's name; orchestration.run counts steps named raw* as ingestion time
+RAW_STEP = "raw_tables"
 
 
 def raw_asset_key(table: Table) -> AssetKey:
     return AssetKey(["raw", table.fqn])
 
 
-def _raw_asset(table: Table) -> AssetsDefinition:
-    key = raw_asset_key(table)
-
-    @asset(
-        key=key,
+def _spec(table: Table) -> AssetSpec:
+    return AssetSpec(
+        raw_asset_key(table),
         group_name=RAW_GROUP,
         kinds={"duckdb", table.system},
         description=(
             f"{table.description} Append-only history of every delivered "
             f"`{table.system}/{table.name}` extract row (raw.{table.fqn})."
         ),
-        check_specs=[
-            AssetCheckSpec(
-                CONTRACT_CHECK,
-                asset=key,
-                description=(
-                    "great-expectations validation of each newly delivered file against the "
-                    "contract (required columns, key present and unique, enums, formats); fails "
-                    "when a file or row was quarantined."
-                ),
-            )
-        ],
+        skippable=True,  # a table that failed is not materialized (and the step fails)
     )
-    def _ingest(
-        context: AssetExecutionContext, carteira: CarteiraResource
-    ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        settings = carteira.settings()
 
-        def report(message: str) -> None:  # once per file of the table
-            context.log.info(message)
-            progress.advance("ingest", message)
 
-        # `carteira refresh` already holds it; a run started by Dagster itself takes it here
-        # and keeps it until its process ends
-        acquire_refresh_lock(settings.warehouse_path)
-        settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
-        con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
-        try:
-            ensure_raw_schema(con)
+def _check_spec(table: Table) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        CONTRACT_CHECK,
+        asset=raw_asset_key(table),
+        description=(
+            "great-expectations validation of each newly delivered file against the "
+            "contract (required columns, key present and unique, enums, formats); fails "
+            "when a file or row was quarantined."
+        ),
+    )
+
+
+def _results(
+    table: Table, result: TableIngestResult, total_rows: int, with_check: bool
+) -> Iterator[MaterializeResult | AssetCheckResult]:
+    key = raw_asset_key(table)
+    yield MaterializeResult(
+        asset_key=key,
+        metadata={
+            "files_seen": result.files_seen,
+            "files_loaded": result.files_loaded,
+            "files_skipped": result.files_skipped,
+            "rows_loaded": result.rows_loaded,
+            "rows_quarantined": result.rows_quarantined,
+            "raw_rows_total": total_rows,
+        },
+    )
+    if not with_check:
+        return
+    problems = [q.describe() for q in result.quarantine[:20]]
+    failed = [v for v in result.validations if not v.success]
+    passed = not failed and result.rows_quarantined == 0 and not result.quarantine
+    yield AssetCheckResult(
+        asset_key=key,
+        check_name=CONTRACT_CHECK,
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "files_validated": len(result.validations),
+            "files_failed": len(failed),
+            "rows_quarantined": result.rows_quarantined,
+            "problems": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
+            **({"first_failure": MetadataValue.json(failed[0].to_metadata())} if failed else {}),
+        },
+    )
+
+
+@multi_asset(
+    name=RAW_STEP,
+    specs=[_spec(t) for t in TABLES],
+    check_specs=[_check_spec(t) for t in TABLES],
+    can_subset=True,
+)
+def raw_tables(
+    context: AssetExecutionContext, carteira: CarteiraResource
+) -> Iterator[MaterializeResult | AssetCheckResult]:
+    settings = carteira.settings()
+    selected = [t for t in TABLES if raw_asset_key(t) in context.selected_asset_keys]
+    checks = set(context.selected_asset_check_keys)
+
+    def report(message: str) -> None:  # once per file
+        context.log.info(message)
+        progress.advance("ingest", message)
+
+    # `carteira refresh` already holds it; a run started by Dagster itself takes it here
+    # and keeps it until its process ends
+    acquire_refresh_lock(settings.warehouse_path)
+    settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
+    con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
+    errors: dict[str, str] = {}
+    try:
+        ensure_raw_schema(con)
+        for table in selected:
             result = ingest_table(
                 con,
                 settings.landing_dir,
@@ -85,49 +140,25 @@ def _raw_asset(table: Table) -> AssetsDefinition:
                 as_of=settings.as_of,
                 progress=report,
             )
-            total_rows = con.execute(
+            if result.error is not None:
+                errors[table.fqn] = result.error
+                continue
+            (total_rows,) = con.execute(
                 f"select count(*) from {raw_table_name(table, con)}"
-            ).fetchone()[0]
-        finally:
-            con.close()
-
-        if result.error is not None:
-            raise Failure(
-                description=f"ingesting raw.{table.fqn} failed at " + result.error.splitlines()[0],
-                metadata={"error": MetadataValue.text(result.error)},
-                allow_retries=False,
-            )
-        problems = [q.describe() for q in result.quarantine[:20]]
-        yield MaterializeResult(
-            asset_key=key,
-            metadata={
-                "files_seen": result.files_seen,
-                "files_loaded": result.files_loaded,
-                "files_skipped": result.files_skipped,
-                "rows_loaded": result.rows_loaded,
-                "rows_quarantined": result.rows_quarantined,
-                "raw_rows_total": total_rows,
-            },
+            ).fetchone()
+            check = AssetCheckKey(raw_asset_key(table), CONTRACT_CHECK)
+            yield from _results(table, result, total_rows, check in checks)
+    finally:
+        con.close()
+    if errors:
+        raise Failure(
+            description="\n".join(
+                f"ingesting raw.{fqn} failed at " + error.splitlines()[0]
+                for fqn, error in errors.items()
+            ),
+            metadata={"error": MetadataValue.text("\n\n".join(errors.values()))},
+            allow_retries=False,
         )
-        failed = [v for v in result.validations if not v.success]
-        passed = not failed and result.rows_quarantined == 0 and not result.quarantine
-        yield AssetCheckResult(
-            asset_key=key,
-            check_name=CONTRACT_CHECK,
-            passed=passed,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "files_validated": len(result.validations),
-                "files_failed": len(failed),
-                "rows_quarantined": result.rows_quarantined,
-                "problems": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
-                **(
-                    {"first_failure": MetadataValue.json(failed[0].to_metadata())} if failed else {}
-                ),
-            },
-        )
-
-    return _ingest
 
 
 LANDING_ZONE_KEY = AssetKey(["landing_zone"])
@@ -172,4 +203,4 @@ def landing_zone(
     )
 
 
-raw_assets: list[AssetsDefinition] = [landing_zone, *(_raw_asset(t) for t in TABLES)]
+raw_assets: list[AssetsDefinition] = [landing_zone, raw_tables]
