@@ -4,7 +4,8 @@
     lookback (var `staging_lookback_hours`, declared in dbt_project.yml).
 
     The lookback covers loads whose rows were stamped before, but committed
-    after, a load already seen (parallel or slow ingestion runs). Re-reading
+    after, a load already seen (ingestion running while a build reads the raw
+    layer, which the refresh lock rules out: the default is 0). Re-reading
     rows is harmless: they compete again with the stored current version and
     an identical version changes nothing. An empty target reads everything.
 -#}
