@@ -44,14 +44,25 @@ records as (
     select * from erp
 ),
 
+-- the digits once per record: the validity rule reads them many times
+digits as (
+    select
+        source_system,
+        source_id,
+        document_number_raw,
+        {{ document_digits('document_number_raw') }} as document_digits,
+        is_deleted
+    from records
+),
+
 normalised as (
     select
         source_system,
         source_id,
         document_number_raw,
-        {{ normalize_document_number('document_number_raw') }} as document_number,
+        {{ valid_document_digits('document_digits') }} as document_number,
         is_deleted
-    from records
+    from digits
 ),
 
 keyed as (

@@ -8,7 +8,8 @@
   mod-11 check but are placeholders, never a real person: they are rejected.
 
   Portable SQL (DuckDB, PostgreSQL): regexp_replace, substring and integer
-  arithmetic only. Used by int_client_identity, unit-tested there.
+  arithmetic only. Used by int_client_identity (valid_document_digits over the digits it
+  extracts once), unit-tested there.
 -#}
 
 {%- macro _doc_weighted_sum(digits, weights) -%}
@@ -30,14 +31,20 @@
     regexp_replace({{ expr }}, '[^0-9]', '', 'g')
 {%- endmacro -%}
 
-{%- macro normalize_document_number(expr) -%}
-    {%- set d = document_digits(expr) -%}
+{#-
+  The rule applied to a column that already holds the digits (document_digits). Models
+  extract the digits once, in a CTE, and apply this to that column: the check expands the
+  digits expression about a hundred times, and DuckDB evaluates each copy (on the 0.9 M
+  identity records of `large`: 20 s with the regexp inside, 1.8 s with the digits
+  computed first, one thread).
+-#}
+{%- macro valid_document_digits(d) -%}
     {%- set cpf_w1 = [10, 9, 8, 7, 6, 5, 4, 3, 2] -%}
     {%- set cpf_w2 = [11, 10, 9, 8, 7, 6, 5, 4, 3, 2] -%}
     {%- set cnpj_w1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2] -%}
     {%- set cnpj_w2 = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2] -%}
     (case
-        when {{ expr }} is null then null
+        when {{ d }} is null then null
         when {{ d }} = repeat(substring({{ d }}, 1, 1), length({{ d }})) then null
         when length({{ d }}) = 11
              and {{ _doc_digit_at(d, 10) }} = {{ _doc_check_digit(d, cpf_w1) }}
@@ -49,4 +56,8 @@
             then {{ d }}
         else null
     end)
+{%- endmacro -%}
+
+{%- macro normalize_document_number(expr) -%}
+    {{ valid_document_digits(document_digits(expr)) }}
 {%- endmacro -%}
