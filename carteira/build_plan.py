@@ -48,19 +48,37 @@ class RawLoads:
 
 
 def raw_loads_since(raw_path: Path, since: datetime | None) -> RawLoads:
-    """Raw tables with rows loaded after ``since`` (all loaded tables when None)."""
+    """Raw tables with rows loaded after ``since`` (all loaded tables when None).
+
+    Read from the raw tables' own ``_loaded_at``, not from the manifest: the rows are
+    what the models read, so a row that reached the raw layer any other way (a repair by
+    hand, a test) is seen too. One aggregate per table over one column: ~0.1 s at large.
+    """
     if not raw_path.exists():
         return RawLoads(frozenset(), None)
     con = duckdb.connect(str(raw_path), read_only=True)
     try:
-        manifest = f"{raw_schema(con)}._manifest"
-        (through,) = con.execute(f"select max(loaded_at) from {manifest}").fetchone()
-        rows = con.execute(
-            f"select distinct system || '__' || table_name from {manifest} "
-            "where rows_loaded > 0 and (?::timestamp is null or loaded_at > ?::timestamp)",
-            [since, since],
+        schema = raw_schema(con)
+        tables = [
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_columns() where database_name = "
+                "current_database() and schema_name = 'raw' and column_name = '_loaded_at' "
+                "order by 1"
+            ).fetchall()
+        ]
+        if not tables:
+            return RawLoads(frozenset(), None)
+        newest = con.execute(
+            " union all ".join(
+                f"select '{name}' as name, max(_loaded_at) as newest from {schema}.\"{name}\""
+                for name in tables
+            )
         ).fetchall()
-        return RawLoads(frozenset(r[0] for r in rows), through)
+        loaded = [(name, at) for name, at in newest if at is not None]
+        through = max((at for _, at in loaded), default=None)
+        touched = frozenset(name for name, at in loaded if since is None or at > since)
+        return RawLoads(touched, through)
     except duckdb.CatalogException:
         return RawLoads(frozenset(), None)
     finally:

@@ -9,9 +9,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
-from carteira.build_plan import AS_OF_TAG, RawLoads, plan_build
+from carteira.build_plan import AS_OF_TAG, RawLoads, plan_build, raw_loads_since
 from carteira.build_state import (
     BuildState,
     project_fingerprint,
@@ -194,3 +195,24 @@ def test_every_model_that_reads_the_date_is_tagged_as_of() -> None:
             tagged_without_reason.append(node["name"])
     assert untagged == [], "models reading as_of must carry tags=['as_of'] in config()"
     assert tagged_without_reason == []
+
+
+@pytest.mark.parametrize("file_name", ["raw.duckdb", "warehouse.raw.duckdb"])
+def test_raw_loads_are_read_from_the_raw_rows_themselves(tmp_path: Path, file_name: str) -> None:
+    """Tables whose rows were loaded after the last build, by any means (no manifest row
+    needed), in a raw file whatever its catalog is called."""
+    raw = tmp_path / file_name
+    con = duckdb.connect(str(raw))
+    (catalog,) = con.execute("select current_database()").fetchone()
+    schema = f'"{catalog}".raw'  # the catalog itself may be called raw
+    con.execute(f"create schema {schema}")
+    con.execute(f"create table {schema}._manifest (loaded_at timestamp)")
+    for table, loaded in (("sys__a", "2026-03-04 06:00"), ("sys__b", "2026-03-05 06:00")):
+        con.execute(f"create table {schema}.{table} as select timestamp '{loaded}' as _loaded_at")
+    con.execute(f"create table {schema}.sys__empty (_loaded_at timestamp)")
+    con.close()
+    everything = raw_loads_since(raw, None)
+    assert everything == RawLoads(frozenset({"sys__a", "sys__b"}), datetime(2026, 3, 5, 6))
+    later = raw_loads_since(raw, datetime(2026, 3, 4, 6))
+    assert later == RawLoads(frozenset({"sys__b"}), datetime(2026, 3, 5, 6))
+    assert raw_loads_since(tmp_path / "missing.duckdb", None) == RawLoads(frozenset(), None)

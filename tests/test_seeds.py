@@ -7,6 +7,7 @@ checks that editing the seeds in a warehouse changes the alerts and the PDF labe
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -42,17 +43,35 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+# A check constraint `col in ('a', 'b')` (error-severity accepted values, issue 14).
+_CHECK_IN = re.compile(r"^\s*(\w+)\s+in\s*\((.*)\)\s*$", re.S)
+
+
 def _accepted_values() -> dict[tuple[str, str], set[str]]:
+    """Accepted values per (model, column), wherever the project states them: a column's
+    accepted_values test, its check constraint, or the model's column_rules test."""
     found: dict[tuple[str, str], set[str]] = {}
     for path in [*MODELS.rglob("*.yml"), *SEEDS.glob("*.yml")]:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for node in doc.get("models", []) + doc.get("seeds", []):
+            for test in node.get("data_tests", []) or []:
+                if isinstance(test, dict) and "column_rules" in test:
+                    spec = test["column_rules"]
+                    for column, values in (
+                        spec.get("arguments", spec).get("accepted_values") or {}
+                    ).items():
+                        found[(node["name"], column)] = set(values)
             for column in node.get("columns", []):
                 for test in column.get("data_tests", []) or []:
                     if isinstance(test, dict) and "accepted_values" in test:
                         spec = test["accepted_values"]
                         values = spec.get("arguments", spec)["values"]
                         found[(node["name"], column["name"])] = set(values)
+                for constraint in column.get("constraints", []) or []:
+                    match = _CHECK_IN.match(constraint.get("expression") or "")
+                    if constraint.get("type") == "check" and match and match[1] == column["name"]:
+                        values = {v.strip().strip("'") for v in match[2].split(",")}
+                        found[(node["name"], column["name"])] = values
     return found
 
 
