@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from dagster_dbt import DbtProject
 
@@ -55,3 +57,8 @@ def ensure_manifest() -> Path:
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
     return manifest
+
+
+def load_manifest() -> dict[str, Any]:
+    """The parsed manifest the assets are defined from (kept fresh by ensure_manifest)."""
+    return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))

@@ -6,7 +6,6 @@ code path from landing files to the published warehouse.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,14 +157,14 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
         else:
             failed_checks.append(f"{'/'.join(e.asset_key.path)}: {e.check_name}")
     errors, busy = [], False
+    manifest: dict | None = None  # read once, at the first failed step
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
             error = event.step_failure_data.error
             user = event.step_failure_data.user_failure_data
             text = user.description if user and user.description else _error_text(error)
-            nodes = failed_nodes(
-                text if user and user.description else _full_text(error), _manifest()
-            )
+            manifest = manifest if manifest is not None else _manifest()
+            nodes = failed_nodes(text if user and user.description else _full_text(error), manifest)
             if nodes:
                 errors.append(f"{event.step_key}: dbt build failed")
                 errors += [f"{event.step_key}: {line}" for line in nodes]
@@ -220,10 +219,10 @@ def _error_text(error: object) -> str:
 
 def _manifest() -> dict | None:
     """The dbt manifest the job ran from (to name a model's key columns), if readable."""
-    from orchestration.dbt_project import carteira_dbt_project
+    from orchestration.dbt_project import load_manifest
 
     try:
-        return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))
+        return load_manifest()
     except (OSError, ValueError):
         return None
 

@@ -3,7 +3,6 @@ and the as_of tag on the real project's models (the plan relies on it)."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from carteira.build_state import (
     record_build,
     vars_fingerprint,
 )
-from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
+from orchestration.dbt_project import carteira_dbt_project, ensure_manifest, load_manifest
 
 
 def _node(kind: str, name: str, parents: list[str] = (), tags: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
@@ -141,7 +140,7 @@ def test_the_state_round_trips_through_the_build_file(tmp_path: Path) -> None:
 
 def _manifest() -> dict[str, Any]:
     ensure_manifest()
-    return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return load_manifest()
 
 
 def test_an_edited_model_changes_the_project_fingerprint() -> None:

@@ -11,7 +11,6 @@ per-column tests creeping back where a constraint or the model's column_rules sa
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import duckdb
@@ -21,7 +20,7 @@ from carteira.dbt_failures import failed_nodes
 from carteira.exit_codes import ExitCode
 from carteira.generator import generate
 from carteira.settings import Settings
-from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
+from orchestration.dbt_project import ensure_manifest, load_manifest
 from orchestration.run import run_refresh
 
 DAY = date(2026, 11, 20)
@@ -30,7 +29,7 @@ FOLDED = ("not_null", "accepted_values")
 
 def _manifest() -> dict:
     ensure_manifest()
-    return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return load_manifest()
 
 
 def test_column_rules_are_constraints_or_one_warn_test_per_model() -> None:

@@ -41,7 +41,7 @@ from carteira.build_state import (
 from carteira.locking import acquire_refresh_lock
 from carteira.publish import discard_build, prepare_build, publish, publish_raw_snapshot
 from carteira.settings import DBT_PROJECT_DIR, Settings
-from orchestration.dbt_project import carteira_dbt_project, ensure_manifest
+from orchestration.dbt_project import carteira_dbt_project, ensure_manifest, load_manifest
 from orchestration.resources import CarteiraResource
 
 ensure_manifest()
@@ -121,7 +121,7 @@ def warehouse_models(
         if full_refresh:
             args.append("--full-refresh")
             progress.emit(f"published warehouse holds extracts after {as_of}: full refresh")
-        manifest = carteira_dbt_project_manifest()
+        manifest = load_manifest()
         # A run of some models only (picked in the Dagster UI) builds what was picked,
         # and leaves a state the next refresh will not trust (it builds everything).
         every_model = set(context.assets_def.node_keys_by_output_name.values())
@@ -185,11 +185,6 @@ def _plan(
         full_refresh=full_refresh,
     )
     return plan, state
-
-
-def carteira_dbt_project_manifest() -> dict[str, Any]:
-    """The parsed manifest the assets were defined from (fresh: ensure_manifest)."""
-    return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))
 
 
 def _selection_args(plan: BuildPlan, manifest: Mapping[str, Any]) -> list[str]:
