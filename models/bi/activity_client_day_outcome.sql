@@ -5,7 +5,14 @@
   per-client rows; count(distinct client_key) gives its "clients" card. Every
   booking is in exactly one row, so nothing is counted twice.
 -#}
-{{ config(tags=['as_of']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key=['client_key', 'session_date', 'outcome', 'registration_type'],
+    on_schema_change='fail',
+    meta={'row_diff_constant_columns': ['as_of']},
+    tags=['as_of']
+) }}
 
 with bookings as (
     select * from {{ ref('activity_bookings') }}

@@ -10,7 +10,14 @@
   falling back to the booking member's own when the client has none (e.g. the
   member record is deleted): the same value is used to filter and to show.
 -#}
-{{ config(tags=['as_of']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key='booking_id',
+    on_schema_change='fail',
+    meta={'row_diff_constant_columns': ['as_of']},
+    tags=['as_of']
+) }}
 
 with bookings as (
     select *
