@@ -8,7 +8,14 @@
   The report's call period [from, to] bounds the call measures; appointment
   and order measures run from `from` up to as_of.
 -#}
-{{ config(tags=['as_of']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key=['owner_mode', 'owner', 'client_key', 'activity_date'],
+    on_schema_change='fail',
+    meta={'row_diff_constant_columns': ['as_of']},
+    tags=['as_of']
+) }}
 
 with pairs as (
     select distinct owner_mode, owner_staff_id, owner, owner_name, client_key

@@ -11,6 +11,12 @@
     unmatched / unknown_number    no client has the number
   A call is successful when disposition = ANSWERED and talk_seconds > 0.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key='call_id',
+    on_schema_change='fail'
+) }}
 with calls as (
     select
         call_id,

@@ -13,7 +13,14 @@
                   unpaid), never negative
     paid_on_time  the balance reached zero on or before due_on
 -#}
-{{ config(tags=['as_of']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key='receivable_id',
+    on_schema_change='fail',
+    meta={'row_diff_constant_columns': ['as_of']},
+    tags=['as_of']
+) }}
 
 with receivables as (
     select * from {{ ref('stg_erp__receivables') }}

@@ -3,6 +3,12 @@
   (other party's normalised number); rules in int_calls_matched. client_key
   is null unless match_status = 'matched'.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key='call_id',
+    on_schema_change='fail'
+) }}
 select
     cast(call_id as bigint) as call_id,
     cast(started_at as timestamp) as started_at,

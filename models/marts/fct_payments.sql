@@ -4,7 +4,14 @@
   as_of (the payments that reduce a balance). is_on_time: paid_on <= the
   title's due_on.
 -#}
-{{ config(tags=['as_of']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key='payment_id',
+    on_schema_change='fail',
+    meta={'row_diff_constant_columns': ['as_of']},
+    tags=['as_of']
+) }}
 
 with payments as (
     select * from {{ ref('stg_erp__payments') }}

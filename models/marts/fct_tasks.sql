@@ -1,4 +1,10 @@
 {#- One row per non-deleted crm task (deleted tasks leave current-state marts). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key='task_id',
+    on_schema_change='fail'
+) }}
 select
     cast(tasks.task_id as varchar) as task_id,
     cast(tasks.client_id as varchar) as crm_client_id,

@@ -15,7 +15,14 @@
   row is on or before as_of, that is "from the start of the call period up to
   as_of" (REPORTS.md 3).
 -#}
-{{ config(tags=['as_of']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='row_diff',
+    unique_key=['client_key', 'activity_date'],
+    on_schema_change='fail',
+    meta={'row_diff_constant_columns': ['as_of']},
+    tags=['as_of']
+) }}
 
 with appointments as (
     select
