@@ -29,6 +29,8 @@ READ_EVERY_RELATION = textwrap.dedent(
     con = duckdb.connect(sys.argv[1], read_only=True)
     relations = con.execute(
         "select schema_name, table_name from duckdb_tables() "
+        "where schema_name in ('marts', 'bi') "
+        "union all select schema_name, view_name from duckdb_views() "
         "where schema_name in ('marts', 'bi') order by 1, 2"
     ).fetchall()
     counts = {}
@@ -48,12 +50,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _counts(path: Path) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as con:
         relations = con.execute(
-            "select schema_name, table_name, estimated_size from duckdb_tables() "
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('marts', 'bi') "
+            "union all select schema_name, view_name from duckdb_views() "
             "where schema_name in ('marts', 'bi')"
         ).fetchall()
         return {
             f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
-            for s, t, _ in relations
+            for s, t in relations
         }
 
 

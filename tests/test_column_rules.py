@@ -55,6 +55,24 @@ def test_column_rules_are_constraints_or_one_warn_test_per_model() -> None:
     assert rules_per_model and set(rules_per_model.values()) == {1}
 
 
+
+def test_views_declare_no_constraints() -> None:
+    """dbt creates a view without its contract's constraints and says nothing: a
+    not-null declared on a view would read as protection it does not give. A view's
+    columns come from tables whose own constraints hold (docs/architecture.md)."""
+    views = [
+        node
+        for node in _manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "view"
+    ]
+    assert views, "no view models: this test guards nothing"
+    for node in views:
+        assert not node.get("constraints"), f"{node['name']}: a view enforces no constraint"
+        for column in node["columns"].values():
+            assert not column.get("constraints"), (
+                f"{node['name']}.{column['name']}: a view enforces no constraint"
+            )
+
 def test_the_failed_build_text_names_model_and_column() -> None:
     text = (
         "The dbt CLI process with command ... failed with exit code `1`.\n\n"

@@ -3,13 +3,7 @@
   booking with session date, start time (text HH:MM, plus the timestamp),
   activity, instructor, area and outcome.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='booking_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']}
-) }}
+{{ config(materialized='view') }}
 with bookings as (
     select * from {{ ref('activity_bookings') }}
 )

@@ -5,13 +5,7 @@
   attendance = attended / booked); the per-session rates are for the row only
   and must never be averaged.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='session_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']}
-) }}
+{{ config(materialized='view') }}
 with sessions as (
     select * from {{ ref('activity_sessions') }}
 )

@@ -3,13 +3,7 @@
   the 5 years ending with the year of as_of, years with nothing included. The
   on-time rate comes with its numerator and denominator.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key=['client_key', 'year'],
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']}
-) }}
+{{ config(materialized='view') }}
 select
     cast(client_key as varchar) as client_key,
     cast(year as integer) as year,

@@ -2,12 +2,7 @@
   Customer history "sales" and client card "sales history" (REPORTS.md 4, 5):
   one row per item of a non-cancelled order.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='order_item_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='view') }}
 with items as (
     select * from {{ ref('fct_order_items') }}
     where not is_cancelled

@@ -1,12 +1,7 @@
 {#-
   Customer history, schedule (REPORTS.md 4): one row per scheduled event.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='event_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='view') }}
 select
     cast(event_id as bigint) as event_id,
     cast(client_key as varchar) as client_key,
