@@ -55,7 +55,6 @@ def test_column_rules_are_constraints_or_one_warn_test_per_model() -> None:
     assert rules_per_model and set(rules_per_model.values()) == {1}
 
 
-
 def test_views_declare_no_constraints() -> None:
     """dbt creates a view without its contract's constraints and says nothing: a
     not-null declared on a view would read as protection it does not give. A view's
@@ -72,6 +71,7 @@ def test_views_declare_no_constraints() -> None:
             assert not column.get("constraints"), (
                 f"{node['name']}.{column['name']}: a view enforces no constraint"
             )
+
 
 def test_the_failed_build_text_names_model_and_column() -> None:
     text = (
