@@ -11,15 +11,17 @@ per-column tests creeping back where a constraint or the model's column_rules sa
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import duckdb
+import jinja2
 import pytest
 
 from carteira.dbt_failures import failed_nodes
 from carteira.exit_codes import ExitCode
 from carteira.generator import generate
-from carteira.settings import Settings
+from carteira.settings import DBT_PROJECT_DIR, Settings
 from orchestration.dbt_project import ensure_manifest, load_manifest
 from orchestration.run import run_refresh
 
@@ -71,6 +73,26 @@ def test_views_declare_no_constraints() -> None:
             assert not column.get("constraints"), (
                 f"{node['name']}.{column['name']}: a view enforces no constraint"
             )
+
+
+def _unique_combination_sql(model: str, columns: list[str]) -> str:
+    """The generic test's query, rendered as dbt renders it (the body of `{% test %}`)."""
+    text = (DBT_PROJECT_DIR / "tests" / "generic" / "unique_combination.sql").read_text()
+    body = re.search(r"{% test unique_combination\(.*?\) %}(.*){% endtest %}", text, re.S)
+    assert body, "unique_combination.sql lost its {% test %} block"
+    return jinja2.Template(body.group(1)).render(model=model, columns=columns)
+
+
+def test_unique_combination_finds_a_repeated_composite_key_nulls_included() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "create table t as select * from (values (1, 'a', 10), (1, 'b', 11), "
+        "(2, null, 12), (3, 'a', 13)) v(k, s, x)"
+    )
+    sql = _unique_combination_sql("t", ["k", "s"])
+    assert con.execute(sql).fetchall() == []
+    con.execute("insert into t values (1, 'a', 14), (2, null, 15)")
+    assert sorted(con.execute(sql).fetchall(), key=str) == [(1, "a", 2), (2, None, 2)]
 
 
 def test_the_failed_build_text_names_model_and_column() -> None:
