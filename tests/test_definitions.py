@@ -101,3 +101,29 @@ def test_a_failing_table_fails_the_raw_step_after_the_others_loaded(tmp_path) ->
         con.close()
     # every other table was loaded before the step failed; the bad file is retried later
     assert "opportunities" not in tables and len(tables) == len(TABLES) - 1
+
+
+def test_the_dbt_resource_skips_dagster_dbt_work_a_refresh_never_uses(monkeypatch) -> None:  # noqa: ANN001
+    """No `dbt --version` subprocess and no in-process adapter before each dbt run
+    (orchestration.resources.CarteiraDbtCliResource); the overrides must still be what
+    dagster-dbt's `cli` calls, or they save nothing."""
+    import inspect
+    from importlib.metadata import version
+
+    import dagster_dbt.core.resource as dbt_resource
+    from dagster_dbt import DbtCliResource
+    from packaging.version import Version
+
+    from orchestration.resources import CarteiraDbtCliResource, resources_from_env
+
+    def no_subprocess(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError(f"dbt started a subprocess: {args}")
+
+    monkeypatch.setattr(dbt_resource, "check_output", no_subprocess)
+    dbt = resources_from_env()["dbt"]
+    assert isinstance(dbt, CarteiraDbtCliResource)
+    assert dbt._cli_version == Version(version("dbt-core"))
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in source
+    assert "self._initialize_dbt_core_adapter(" in source
