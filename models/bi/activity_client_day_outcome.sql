@@ -7,11 +7,9 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='row_diff',
     unique_key=['client_key', 'session_date', 'outcome', 'registration_type'],
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
+    tags=['as_of'],
+    meta={'row_diff_constant_columns': ['as_of']}
 ) }}
 
 with bookings as (

@@ -3,14 +3,8 @@
   scheduled event or crm interaction of a client, past and future
   (is_future: after the as_of day).
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key=['kind', 'item_id'],
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
-) }}
+{{ config(materialized='incremental', unique_key=['kind', 'item_id'], tags=['as_of'],
+          meta={'row_diff_constant_columns': ['as_of']}) }}
 
 with agenda as (
     select

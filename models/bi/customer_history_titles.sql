@@ -7,13 +7,9 @@
   the due date; false = paid late, or past due and still unpaid; null = not
   due yet, or cancelled / renegotiated.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='receivable_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']}
-) }}
+{{ config(materialized='incremental', unique_key='receivable_id',
+          meta={'row_diff_constant_columns': ['as_of']}) }}
+
 with titles as (
     select * from {{ ref('fct_receivables') }}
 ),

@@ -10,11 +10,9 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='row_diff',
     unique_key=['owner_mode', 'owner', 'client_key', 'activity_date'],
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
+    tags=['as_of'],
+    meta={'row_diff_constant_columns': ['as_of']}
 ) }}
 
 with pairs as (

@@ -3,12 +3,8 @@
   cut-off var('cancellation_cutoff_hours')). One row per booking.
   is_counted is false for session_cancelled: such bookings count nowhere.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='booking_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='booking_id') }}
+
 with bookings as (
     select * from {{ ref('stg_studio__bookings') }}
 ),

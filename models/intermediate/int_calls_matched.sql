@@ -11,12 +11,8 @@
     unmatched / unknown_number    no client has the number
   A call is successful when disposition = ANSWERED and talk_seconds > 0.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='call_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='call_id') }}
+
 with calls as (
     select
         call_id,

@@ -9,12 +9,8 @@
   refreshes. is_primary marks, per client and system, the record whose
   attributes represent that system (non-deleted first, then smallest id).
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key=['source_system', 'source_id'],
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key=['source_system', 'source_id']) }}
+
 with crm as (
     select
         'crm' as source_system,

@@ -13,14 +13,8 @@
                   unpaid), never negative
     paid_on_time  the balance reached zero on or before due_on
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='receivable_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
-) }}
+{{ config(materialized='incremental', unique_key='receivable_id', tags=['as_of'],
+          meta={'row_diff_constant_columns': ['as_of']}) }}
 
 with receivables as (
     select * from {{ ref('stg_erp__receivables') }}

@@ -3,12 +3,8 @@
   Bookings of cancelled sessions are kept with outcome session_cancelled and
   is_counted = false: they count as a booking nowhere.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='booking_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='booking_id') }}
+
 with bookings as (
     select * from {{ ref('int_bookings_outcome') }}
 ),

@@ -3,12 +3,8 @@
   (other party's normalised number); rules in int_calls_matched. client_key
   is null unless match_status = 'matched'.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='call_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='call_id') }}
+
 select
     cast(call_id as bigint) as call_id,
     cast(started_at as timestamp) as started_at,

@@ -1,10 +1,6 @@
 {#- One row per crm interaction (contact with a client through any channel). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='interaction_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='interaction_id') }}
+
 select
     cast(interactions.interaction_id as varchar) as interaction_id,
     cast(interactions.client_id as varchar) as crm_client_id,

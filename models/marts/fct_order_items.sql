@@ -3,12 +3,8 @@
   discount_amount (rounded to cents): the order value rule (fct_orders sums
   these). Items of cancelled orders are kept, flagged is_cancelled.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='order_item_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='order_item_id') }}
+
 with items as (
     select * from {{ ref('stg_erp__order_items') }}
 ),

@@ -4,12 +4,8 @@
   nowhere: it is kept, flagged is_cancelled. is_pending = not delivered and
   not cancelled.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='order_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='order_id') }}
+
 with items as (
     select
         order_id,

@@ -4,14 +4,8 @@
   as_of (the payments that reduce a balance). is_on_time: paid_on <= the
   title's due_on.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='payment_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
-) }}
+{{ config(materialized='incremental', unique_key='payment_id', tags=['as_of'],
+          meta={'row_diff_constant_columns': ['as_of']}) }}
 
 with payments as (
     select * from {{ ref('stg_erp__payments') }}

@@ -2,14 +2,8 @@
   One row per receivable title as of var('as_of'): status, paid, balance,
   days late, paid on time (rules in int_receivables_status).
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='receivable_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
-) }}
+{{ config(materialized='incremental', unique_key='receivable_id', tags=['as_of'],
+          meta={'row_diff_constant_columns': ['as_of']}) }}
 
 with titles as (
     select * from {{ ref('int_receivables_status') }}

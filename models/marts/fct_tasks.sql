@@ -1,10 +1,6 @@
 {#- One row per non-deleted crm task (deleted tasks leave current-state marts). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='task_id',
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key='task_id') }}
+
 select
     cast(tasks.task_id as varchar) as task_id,
     cast(tasks.client_id as varchar) as crm_client_id,

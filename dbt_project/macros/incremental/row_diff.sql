@@ -20,10 +20,10 @@
     1.8 s and dbt's process peaks at 2.5 GB instead of 4.1 GB. A changed row is missed
     only if its new and old hashes collide, one chance in 2^64 per changed row.
 
-    Configuration (model config):
-      materialized='incremental', incremental_strategy='row_diff',
-      unique_key=<column or list of columns>, on_schema_change='fail',
-      meta={'row_diff_constant_columns': ['as_of']}   (optional)
+    Configuration: `incremental_strategy: row_diff` and `on_schema_change: fail` are the
+    project's defaults (dbt_project.yml); a model says
+      {{ config(materialized='incremental', unique_key=<column or list of columns>,
+                meta={'row_diff_constant_columns': ['as_of']}) }}   (meta optional)
 
     Constant columns hold one value on every row (the date a report is as of). They are
     left out of the comparison, else every row would differ every day, and set on every

@@ -10,14 +10,8 @@
   falling back to the booking member's own when the client has none (e.g. the
   member record is deleted): the same value is used to filter and to show.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='booking_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
-) }}
+{{ config(materialized='incremental', unique_key='booking_id', tags=['as_of'],
+          meta={'row_diff_constant_columns': ['as_of']}) }}
 
 with bookings as (
     select *

@@ -8,14 +8,8 @@
   Rates are per session; a report over many sessions must recompute them
   from the summed counts (queries/activity_occupancy.sql does).
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='session_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
-) }}
+{{ config(materialized='incremental', unique_key='session_id', tags=['as_of'],
+          meta={'row_diff_constant_columns': ['as_of']}) }}
 
 with sessions as (
     select *

@@ -14,14 +14,8 @@
   service_orders   service orders opened in the year, except cancelled ones
   returns / returned_quantity / refund_amount   returns in the year
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key=['client_key', 'year'],
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
-) }}
+{{ config(materialized='incremental', unique_key=['client_key', 'year'], tags=['as_of'],
+          meta={'row_diff_constant_columns': ['as_of']}) }}
 
 with years as (
     select distinct year

@@ -3,14 +3,8 @@
   assembly) with its client, responsible staff member (crm staff by e-mail)
   and order. is_future: scheduled after as_of (the agenda's "future" part).
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key='event_id',
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
-) }}
+{{ config(materialized='incremental', unique_key='event_id', tags=['as_of'],
+          meta={'row_diff_constant_columns': ['as_of']}) }}
 
 select
     cast(events.event_id as bigint) as event_id,

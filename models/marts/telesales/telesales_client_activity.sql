@@ -17,11 +17,9 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='row_diff',
     unique_key=['client_key', 'activity_date'],
-    on_schema_change='fail',
-    meta={'row_diff_constant_columns': ['as_of']},
-    tags=['as_of']
+    tags=['as_of'],
+    meta={'row_diff_constant_columns': ['as_of']}
 ) }}
 
 with appointments as (

@@ -6,12 +6,8 @@
   staff_id is the population row's owner: a call from another staff member's
   extension does not make the client "called". Inbound calls never count.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='row_diff',
-    unique_key=['client_key', 'staff_id', 'call_date'],
-    on_schema_change='fail'
-) }}
+{{ config(materialized='incremental', unique_key=['client_key', 'staff_id', 'call_date']) }}
+
 select
     cast(client_key as varchar) as client_key,
     cast(staff_id as varchar) as staff_id,
