@@ -163,9 +163,20 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     "(default: today in the business time zone)."
 )
 @click.option("--raw-only", is_flag=True, help="Only ingest into the raw layer; skip dbt.")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild every model from the whole raw layer, incremental ones too, instead of "
+    "continuing from the published warehouse.",
+)
 @verbose_option
 def refresh(
-    landing: Path | None, warehouse: Path | None, as_of: object, raw_only: bool, verbose: bool
+    landing: Path | None,
+    warehouse: Path | None,
+    as_of: object,
+    raw_only: bool,
+    full_refresh: bool,
+    verbose: bool,
 ) -> None:
     """Ingest what is new, build and test the warehouse, publish it.
 
@@ -178,6 +189,7 @@ def refresh(
         landing_dir=landing,
         warehouse_path=warehouse,
         as_of=as_of.date() if as_of else None,  # type: ignore[attr-defined]
+        full_refresh=full_refresh,
     )
     if not settings.landing_dir.is_dir():
         raise click.BadParameter(

@@ -75,6 +75,10 @@ class Settings:
     dbt_threads: int = 2
     # How long a refresh waits for a reader to close the raw file before giving up (busy).
     raw_lock_wait_seconds: float = 60.0
+    # Rebuild every model from the whole raw layer, the incremental ones too, instead of
+    # continuing from the published warehouse (`carteira refresh --full-refresh`). Never
+    # read from the environment: a standing setting would rebuild everything every day.
+    full_refresh: bool = False
     schedule_cron: str = "0 6 * * *"
     # Empty means the business time zone: the schedule runs at 06:00 where the business is.
     schedule_timezone: str = ""

@@ -39,6 +39,7 @@ class CarteiraResource(ConfigurableResource):
     duckdb_threads: int
     dbt_threads: int
     raw_lock_wait_seconds: float
+    full_refresh: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CarteiraResource:
@@ -54,6 +55,7 @@ class CarteiraResource(ConfigurableResource):
             duckdb_threads=settings.duckdb_threads,
             dbt_threads=settings.dbt_threads,
             raw_lock_wait_seconds=settings.raw_lock_wait_seconds,
+            full_refresh=settings.full_refresh,
         )
 
     def settings(self) -> Settings:
@@ -69,6 +71,7 @@ class CarteiraResource(ConfigurableResource):
             duckdb_threads=self.duckdb_threads,
             dbt_threads=self.dbt_threads,
             raw_lock_wait_seconds=self.raw_lock_wait_seconds,
+            full_refresh=self.full_refresh,
         )
 
 

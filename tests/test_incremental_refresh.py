@@ -168,6 +168,25 @@ def _served_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     ]
 
 
+def _differences(
+    con: duckdb.DuckDBPyConnection, tables: list[str], left: str, right: str
+) -> dict[str, tuple[int, int]]:
+    """(rows only in left, rows only in right) of every table whose rows differ."""
+    differences = {}
+    for table in tables:
+        only_left = con.execute(
+            f"select count(*) from (select * from {left}.{table} "
+            f"except all select * from {right}.{table})"
+        ).fetchone()[0]
+        only_right = con.execute(
+            f"select count(*) from (select * from {right}.{table} "
+            f"except all select * from {left}.{table})"
+        ).fetchone()[0]
+        if only_left or only_right:
+            differences[table] = (only_left, only_right)
+    return differences
+
+
 def test_day_by_day_refresh_equals_full_rebuild(warehouses: Warehouses) -> None:
     con = duckdb.connect()
     con.execute(f"attach '{warehouses.daily}' as daily (read_only)")
@@ -181,18 +200,7 @@ def test_day_by_day_refresh_equals_full_rebuild(warehouses: Warehouses) -> None:
         "marts.client_financial_status",
         "bi.customer_history_titles",
     } <= set(tables)
-    differences = {}
-    for table in tables:
-        only_daily = con.execute(
-            f"select count(*) from (select * from daily.{table} "
-            f"except all select * from full_build.{table})"
-        ).fetchone()[0]
-        only_full = con.execute(
-            f"select count(*) from (select * from full_build.{table} "
-            f"except all select * from daily.{table})"
-        ).fetchone()[0]
-        if only_daily or only_full:
-            differences[table] = (only_daily, only_full)
+    differences = _differences(con, tables, "daily", "full_build")
     assert differences == {}, f"(rows only in daily, rows only in full) per table: {differences}"
     rows = sum(con.execute(f"select count(*) from daily.{t}").fetchone()[0] for t in tables)
     assert rows > 0
@@ -324,3 +332,26 @@ def test_late_versions_deletes_and_redeliveries_land_as_the_contract_says(
         [ids["call_id"]],
     ).fetchone()[0]
     assert talk == first
+
+
+def test_a_full_refresh_asked_for_rebuilds_every_model(
+    warehouses: Warehouses, tmp_path: Path
+) -> None:
+    """`carteira refresh --full-refresh` on a published warehouse with nothing new: every
+    model is built again (dbt --full-refresh, incremental ones too: nothing carried over),
+    and the result equals the warehouse built once from nothing."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouses.daily, copy)
+    shutil.copyfile(
+        warehouses.daily.with_name("warehouse.raw.duckdb"), copy.with_name("warehouse.raw.duckdb")
+    )
+    landing = warehouses.daily.parent.parent / "landing"
+    settings = Settings.for_warehouse(landing, copy, as_of=LAST, full_refresh=True)
+    again = _refresh(settings)
+    assert again.models_carried_over == 0
+    assert again.models_built == warehouses.first_day.models_built
+    con = duckdb.connect()
+    con.execute(f"attach '{copy}' as again (read_only)")
+    con.execute(f"attach '{warehouses.full}' as full_build (read_only)")
+    tables = _served_tables(con, "again")
+    assert _differences(con, tables, "again", "full_build") == {}

@@ -117,10 +117,14 @@ def warehouse_models(
         # The incremental staging models continue from the published state; a state built
         # from extracts later than as_of (an earlier --as-of) must not be continued.
         args = list(DBT_BUILD_ARGS)
-        full_refresh = built_past(settings.build_path, as_of)
+        full_refresh = settings.full_refresh or built_past(settings.build_path, as_of)
         if full_refresh:
             args.append("--full-refresh")
-            progress.emit(f"published warehouse holds extracts after {as_of}: full refresh")
+            progress.emit(
+                "full refresh asked for"
+                if settings.full_refresh
+                else f"published warehouse holds extracts after {as_of}: full refresh"
+            )
         manifest = load_manifest()
         # A run of some models only (picked in the Dagster UI) builds what was picked,
         # and leaves a state the next refresh will not trust (it builds everything).
