@@ -84,7 +84,8 @@ class CarteiraDbtCliResource(DbtCliResource):
     (1.4 s: a Python start importing dbt) to tell dbt-core from the Fusion engine, then
     builds a dbt adapter in this process, loading every dbt macro (2.2 s), for
     `fetch_row_counts()` and `fetch_column_metadata()`. Carteira calls neither, and its
-    dbt is the dbt-core installed beside this code (pinned in pyproject.toml), so:
+    dbt is the dbt-core installed beside this code (pinned in pyproject.toml), so the
+    version comes from the package metadata and no adapter is built.
     """
 
     @cached_property

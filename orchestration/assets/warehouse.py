@@ -119,7 +119,6 @@ def warehouse_models(
         args = list(DBT_BUILD_ARGS)
         full_refresh = settings.full_refresh or built_past(settings.build_path, as_of)
         if full_refresh:
-            args.append("--full-refresh")
             progress.emit(
                 "full refresh asked for"
                 if settings.full_refresh
@@ -136,12 +135,12 @@ def warehouse_models(
             state = replace(state, raw_loaded_through=None)
         else:
             args += _selection_args(plan, manifest)
-            # Building everything because the project, the vars or the state changed:
-            # incremental models are rebuilt too, so a model whose columns changed is
-            # rebuilt instead of failing (on_schema_change='fail') and a var the staging
-            # or row_diff models read (business_timezone) reaches their stored rows.
-            if plan.full and "--full-refresh" not in args:
-                args.append("--full-refresh")
+        # Building everything (asked for, or because the project, the vars or the state
+        # changed) rebuilds the incremental models too: a model whose columns changed is
+        # rebuilt instead of failing (on_schema_change='fail'), and a var the staging or
+        # row_diff models read (business_timezone) reaches their stored rows.
+        if full_refresh or (plan.full and not subset):
+            args.append("--full-refresh")
         dbt_vars, daily_env = settings.refresh_dbt_vars()
         context.log.info(f"dbt builds into {settings.build_path} with vars {settings.dbt_vars()}")
         progress.emit(f"dbt build into {settings.build_path.name} (as_of {as_of})")
