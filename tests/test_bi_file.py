@@ -23,21 +23,24 @@ from tests.data.reports_activity.generated import AS_OF, generated_warehouse
 
 OLD_DUCKDB = "1.1.3"
 
+# Every table and view a BI tool reads (the served schemas), for both DuckDB versions.
+SERVED_RELATIONS = (
+    "select schema_name, table_name from duckdb_tables() "
+    "where schema_name in ('marts', 'bi') "
+    "union all select schema_name, view_name from duckdb_views() "
+    "where schema_name in ('marts', 'bi') order by 1, 2"
+)
+
 READ_EVERY_RELATION = textwrap.dedent(
-    """
+    f"""
     import json, sys, duckdb
     con = duckdb.connect(sys.argv[1], read_only=True)
-    relations = con.execute(
-        "select schema_name, table_name from duckdb_tables() "
-        "where schema_name in ('marts', 'bi') "
-        "union all select schema_name, view_name from duckdb_views() "
-        "where schema_name in ('marts', 'bi') order by 1, 2"
-    ).fetchall()
-    counts = {}
+    relations = con.execute({SERVED_RELATIONS!r}).fetchall()
+    counts = {{}}
     for schema, table in relations:
-        rows = con.execute(f'select * from "{schema}"."{table}"').fetchall()
-        counts[f"{schema}.{table}"] = len(rows)
-    print(json.dumps({"version": duckdb.__version__, "counts": counts}))
+        rows = con.execute(f'select * from "{{schema}}"."{{table}}"').fetchall()
+        counts[f"{{schema}}.{{table}}"] = len(rows)
+    print(json.dumps({{"version": duckdb.__version__, "counts": counts}}))
     """
 )
 
@@ -49,12 +52,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _counts(path: Path) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as con:
-        relations = con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where schema_name in ('marts', 'bi') "
-            "union all select schema_name, view_name from duckdb_views() "
-            "where schema_name in ('marts', 'bi')"
-        ).fetchall()
+        relations = con.execute(SERVED_RELATIONS).fetchall()
         return {
             f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0]
             for s, t in relations

@@ -340,13 +340,14 @@ def test_a_full_refresh_asked_for_rebuilds_every_model(
     """`carteira refresh --full-refresh` on a published warehouse with nothing new: every
     model is built again (dbt --full-refresh, incremental ones too: nothing carried over),
     and the result equals the warehouse built once from nothing."""
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(warehouses.daily, copy)
-    shutil.copyfile(
-        warehouses.daily.with_name("warehouse.raw.duckdb"), copy.with_name("warehouse.raw.duckdb")
-    )
     landing = warehouses.daily.parent.parent / "landing"
-    settings = Settings.for_warehouse(landing, copy, as_of=LAST, full_refresh=True)
+    daily = Settings.for_warehouse(landing, warehouses.daily)
+    settings = Settings.for_warehouse(
+        landing, tmp_path / "warehouse.duckdb", as_of=LAST, full_refresh=True
+    )
+    shutil.copyfile(daily.warehouse_path, settings.warehouse_path)
+    shutil.copyfile(daily.raw_path, settings.raw_path)
+    copy = settings.warehouse_path
     again = _refresh(settings)
     assert again.models_carried_over == 0
     assert again.models_built == warehouses.first_day.models_built
