@@ -892,3 +892,18 @@ def test_benchmarks_use_only_public_ingestion_names() -> None:
                 assert node.module == "carteira.ingestion", f"{path.name}: {node.module}"
                 for alias in node.names:
                     assert alias.name in ingestion.__all__, f"{path.name}: {alias.name}"
+
+
+def test_file_hashes_computed_ahead_equal_the_file_digest(tmp_path: Path) -> None:
+    """Prefetched digests (``FileHashes``) are each file's own sha256, submitted or not."""
+    from carteira.ingestion import FileHashes, sha256_file
+
+    paths = []
+    for i in range(5):
+        path = tmp_path / f"f{i}.csv"
+        path.write_bytes(os.urandom(3_000_000 + i))
+        paths.append(path)
+    with FileHashes(paths[:4], threads=2) as hashes:
+        got = [hashes.get(p) for p in reversed(paths)]
+    assert got == [sha256_file(p) for p in reversed(paths)]
+    assert len(set(got)) == 5

@@ -10,7 +10,13 @@ quarantine), ``results`` (what a run reports), ``validation`` (great-expectation
 See ``docs/architecture.md`` (raw layer) for the tables this package writes.
 """
 
-from carteira.ingestion.files import LandingFile, discover_files, scan_table_dir, sha256_file
+from carteira.ingestion.files import (
+    FileHashes,
+    LandingFile,
+    discover_files,
+    scan_table_dir,
+    sha256_file,
+)
 from carteira.ingestion.loader import ingest_all, ingest_table, new_load_id
 from carteira.ingestion.raw_tables import (
     LINEAGE_COLUMNS,
@@ -30,6 +36,7 @@ from carteira.ingestion.results import (
 from carteira.ingestion.validation import ExtractValidation, validate_extract
 
 __all__ = [
+    "FileHashes",
     "LINEAGE_COLUMNS",
     "MANIFEST_COLUMNS",
     "QUARANTINE_COLUMNS",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -119,6 +121,51 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+# files hashed at once (hashlib releases the GIL; hashing is the one cost that grows with
+# the bytes before any read)
+HASH_THREADS = min(4, os.cpu_count() or 1)
+
+
+class FileHashes:
+    """sha256 of landing files, computed ahead in background threads.
+
+    Every delivered file is hashed on every refresh (the manifest knows a file by name
+    and sha256), ~2 GB at large. hashlib releases the GIL, so hashing the next tables'
+    files while DuckDB and great-expectations work on the current one hides most of it;
+    a table that waits for its digests only waits for its own files. ``get`` of a path
+    not submitted hashes it on the spot. Use as a context manager: leaving it stops
+    what was not started yet.
+    """
+
+    def __init__(self, paths: Iterable[Path], threads: int) -> None:
+        self._pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="sha256")
+        self._futures: dict[Path, Future[str]] = {
+            Path(p): self._pool.submit(sha256_file, Path(p)) for p in paths
+        }
+
+    def get(self, path: Path) -> str:
+        future = self._futures.get(Path(path))
+        return future.result() if future is not None else sha256_file(Path(path))
+
+    def __enter__(self) -> FileHashes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop hashing what was not started; wait for what was."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @classmethod
+    def of_deliveries(
+        cls, landing: Path, tables: Iterable[Table], as_of: date | None = None
+    ) -> FileHashes:
+        """Hashes of every well-named delivery ``ingest_table`` will look at, table by table."""
+        paths = [lf.path for t in tables for lf in discover_files(landing, t, as_of)]
+        return cls(paths, HASH_THREADS)
 
 
 # C1 control characters: assigned in Latin-1 but never in text; a Windows-1252 file (curly

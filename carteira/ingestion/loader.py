@@ -30,12 +30,11 @@ This module is the orchestration of those steps; reading (``reading``), converti
 from __future__ import annotations
 
 import logging
-import os
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -57,7 +56,9 @@ from carteira.ingestion.bookkeeping import (
     utcnow,
 )
 from carteira.ingestion.files import (
+    HASH_THREADS,
     BadlyNamedFile,
+    FileHashes,
     LandingFile,
     scan_table_dir,
     sha256_file,
@@ -91,11 +92,6 @@ def _delivery(lf: LandingFile, table: Table, digest: str) -> Delivery:
         extract_date=lf.extract_date,
         delivery_seq=lf.delivery_seq,
     )
-
-
-# files hashed at once: hashlib releases the GIL, so a table's files hash in parallel
-# (hashing every file is the one cost that grows with the bytes before any read)
-_HASH_THREADS = min(4, os.cpu_count() or 1)
 
 
 def _ingest_file(
@@ -257,6 +253,7 @@ def ingest_table(
     as_of: date | None = None,
     validate: bool = True,
     progress: Progress | None = None,
+    hashes: FileHashes | None = None,
 ) -> TableIngestResult:
     """Load every new delivery of ``table`` (dated <= ``as_of``) into ``raw.<fqn>``.
 
@@ -265,7 +262,8 @@ def ingest_table(
     failure never loses what earlier files loaded.  An unexpected error stops this table
     (its files not in the manifest are retried by the next run) and is recorded in
     ``error``; badly named files are quarantined whole.  ``ensure_raw_schema`` must have
-    run on ``con``.
+    run on ``con``. ``hashes``: digests already being computed for a run over several
+    tables (``FileHashes.of_deliveries``); without it the table's files are hashed here.
     """
     started = time.perf_counter()
     landing = Path(landing)
@@ -294,12 +292,15 @@ def ingest_table(
             done(bf.rel_name, _ingest_badly_named(con, bf, table, run), time.perf_counter() - t0)
         loaded = loaded_hashes(con, table)
         new: list[Delivery] = []
-        with ThreadPoolExecutor(_HASH_THREADS) as pool:
-            digests = pool.map(sha256_file, [lf.path for lf in good])
+        with (
+            nullcontext(hashes)
+            if hashes is not None
+            else FileHashes([lf.path for lf in good], HASH_THREADS)
+        ) as digests:
             for lf in good:
                 t0 = time.perf_counter()
                 current = lf.rel_name
-                delivery = _delivery(lf, table, next(digests))
+                delivery = _delivery(lf, table, digests.get(lf.path))
                 if (delivery.rel_name, delivery.digest) in loaded:
                     done(lf.rel_name, FileOutcome("skipped"), time.perf_counter() - t0)
                 else:
@@ -362,21 +363,24 @@ def ingest_all(
     load_id = load_id or new_load_id()
     result = IngestResult(load_id)
     con = duckdb.connect(str(raw_path))
+    selected = list(tables) if tables is not None else list(TABLES)
     try:
         ensure_raw_schema(con)
-        for table in list(tables) if tables is not None else list(TABLES):
-            result.tables.append(
-                ingest_table(
-                    con,
-                    Path(landing),
-                    table,
-                    quarantine_dir=qdir,
-                    load_id=load_id,
-                    as_of=as_of,
-                    validate=validate,
-                    progress=progress,
+        with FileHashes.of_deliveries(Path(landing), selected, as_of) as hashes:
+            for table in selected:
+                result.tables.append(
+                    ingest_table(
+                        con,
+                        Path(landing),
+                        table,
+                        quarantine_dir=qdir,
+                        load_id=load_id,
+                        as_of=as_of,
+                        validate=validate,
+                        progress=progress,
+                        hashes=hashes,
+                    )
                 )
-            )
         con.execute("CHECKPOINT")
     finally:
         con.close()

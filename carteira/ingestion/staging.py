@@ -90,16 +90,39 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> list
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} (_rn BIGINT, _bad BOOLEAN)")
         return []
     src_cols = positional_columns(names, from_keys=table.format.extension == "jsonl")
-    texts, conversions, bad = _converted(table, names)
-    # row_number() OVER () numbers records in file order only while DuckDB preserves
-    # insertion order (the default); make sure a caller's connection did not turn it off
-    con.execute("SET preserve_insertion_order = true")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT *, ({bad}) AS _bad FROM ("
-        f"SELECT _rn, {texts}{conversions} FROM ("
-        f"SELECT row_number() OVER () AS _rn, {src_cols} FROM {_reader(path, table, names)}))"
-    )
+    numbered = f"SELECT row_number() OVER () AS _rn, {src_cols} FROM {_reader(path, table, names)}"
+    _create_stage(con, STAGE, numbered, "_rn", table, names)
     return names
+
+
+def _create_stage(
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    numbered: str,
+    ids: str,
+    table: Table,
+    names: list[str],
+) -> None:
+    """The stage from ``numbered`` (records as text, numbered), in two statements.
+
+    The records are numbered and stored as text first, then converted from that table.
+    One statement doing both ran the conversions behind the un-partitioned window, on
+    one thread: 4.2 s for the 6.3 M rows of the large studio bookings file, against
+    1.5 s + 1.9 s in two. row_number() OVER () numbers records in file order only while
+    DuckDB preserves insertion order (the default); a caller's connection may have
+    turned it off, so it is set here.
+    """
+    texts, conversions, bad = _converted(table, names)
+    con.execute("SET preserve_insertion_order = true")
+    text_stage = f"{stage}_text"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {text_stage} AS {numbered}")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT *, ({bad}) AS _bad FROM ("
+            f"SELECT {ids}, {texts}{conversions} FROM {text_stage})"
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {text_stage}")
 
 
 def stage_files(
@@ -116,17 +139,12 @@ def stage_files(
     another file, which would have loaded a broken file as an empty one.)
     """
     src_cols = positional_columns(names, from_keys=table.format.extension == "jsonl")
-    texts, conversions, bad = _converted(table, names)
     branches = " UNION ALL ".join(
         f"(SELECT {f} AS _f, row_number() OVER () AS _rn, {src_cols} "
         f"FROM {_reader(path, table, names)})"
         for f, path in enumerate(paths, start=1)
     )
-    con.execute("SET preserve_insertion_order = true")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT *, ({bad}) AS _bad FROM ("
-        f"SELECT _f, _rn, {texts}{conversions} FROM ({branches}))"
-    )
+    _create_stage(con, stage, branches, "_f, _rn", table, names)
 
 
 def problem_exprs(table: Table, pos: dict[str, int]) -> list[tuple[str, str, str]]:
@@ -200,11 +218,26 @@ def validation_rows_sql(table: Table, pos: dict[str, int], rows_in_file: int) ->
     if rows_in_file <= VALIDATION_FULL_ROWS:
         return f"SELECT * FROM {STAGE}"
     step = -(-rows_in_file // VALIDATION_FULL_ROWS)  # ceil
+    return _sample_sql(STAGE, table, pos, str(step), by_file=False)
+
+
+def _sample_sql(stage: str, table: Table, pos: dict[str, int], step: str, *, by_file: bool) -> str:
+    """The failure-preserving sample: bad rows, repeated keys, every ``step``-th row.
+
+    Repeated keys come from a grouped list of the keys seen twice, joined back: a window
+    count over every row drags all the stage's columns through the window (1.4 s against
+    0.55 s for the 6.3 M large studio bookings).
+    """
     key = pos.get(table.primary_key)
-    dups = f"count(*) OVER (PARTITION BY c{key}) > 1" if key is not None else "false"
+    if key is None:
+        return f"SELECT s.*, false AS _dup FROM {stage} AS s WHERE s._bad OR s._rn % ({step}) = 0"
+    file_cols = ["_f"] if by_file else []
+    group = ", ".join([*file_cols, f"c{key}"])
+    on = " AND ".join([f"s.{c} = d.{c}" for c in file_cols] + [f"s.c{key} = d.c{key}"])
     return (
-        f"SELECT * FROM (SELECT *, {dups} AS _dup FROM {STAGE}) "
-        f"WHERE _bad OR _dup OR _rn % {step} = 0"
+        f"SELECT s.*, d.c{key} IS NOT NULL AS _dup FROM {stage} AS s "
+        f"LEFT JOIN (SELECT {group} FROM {stage} GROUP BY {group} HAVING count(*) > 1) AS d "
+        f"ON {on} WHERE s._bad OR d.c{key} IS NOT NULL OR s._rn % ({step}) = 0"
     )
 
 
@@ -222,10 +255,5 @@ def batch_validation_rows_sql(
     big = {f: -(-n // full) for f, n in rows_by_file.items() if n > full}
     if not big:
         return f"SELECT * FROM {stage}"
-    key = pos.get(table.primary_key)
-    dups = f"count(*) OVER (PARTITION BY _f, c{key}) > 1" if key is not None else "false"
-    step = "CASE _f " + " ".join(f"WHEN {f} THEN {s}" for f, s in big.items()) + " ELSE 1 END"
-    return (
-        f"SELECT * FROM (SELECT *, {dups} AS _dup FROM {stage}) "
-        f"WHERE _bad OR _dup OR _rn % ({step}) = 0"
-    )
+    step = "CASE s._f " + " ".join(f"WHEN {f} THEN {s}" for f, s in big.items()) + " ELSE 1 END"
+    return _sample_sql(stage, table, pos, step, by_file=True)

@@ -30,7 +30,13 @@ from dagster import (
 
 from carteira import progress
 from carteira.contract import TABLES, Table
-from carteira.ingestion import TableIngestResult, ensure_raw_schema, ingest_table, raw_table_name
+from carteira.ingestion import (
+    FileHashes,
+    TableIngestResult,
+    ensure_raw_schema,
+    ingest_table,
+    raw_table_name,
+)
 from carteira.ingestion.files import unknown_entries
 from carteira.locking import acquire_refresh_lock, connect_for_write
 from orchestration.resources import CarteiraResource
@@ -128,6 +134,7 @@ def raw_tables(
     settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
     con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
     errors: dict[str, str] = {}
+    hashes = FileHashes.of_deliveries(settings.landing_dir, selected, settings.as_of)
     try:
         ensure_raw_schema(con)
         for table in selected:
@@ -139,6 +146,7 @@ def raw_tables(
                 load_id=context.run.run_id,
                 as_of=settings.as_of,
                 progress=report,
+                hashes=hashes,
             )
             if result.error is not None:
                 errors[table.fqn] = result.error
@@ -149,6 +157,7 @@ def raw_tables(
             check = AssetCheckKey(raw_asset_key(table), CONTRACT_CHECK)
             yield from _results(table, result, total_rows, check in checks)
     finally:
+        hashes.close()
         con.close()
     if errors:
         raise Failure(
