@@ -3,7 +3,7 @@
   cut-off var('cancellation_cutoff_hours')). One row per booking.
   is_counted is false for session_cancelled: such bookings count nowhere.
 -#}
-{{ config(materialized='incremental', unique_key='booking_id') }}
+{{ config(materialized='view') }}
 
 with bookings as (
     select * from {{ ref('stg_studio__bookings') }}

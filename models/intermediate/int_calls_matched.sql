@@ -11,7 +11,7 @@
     unmatched / unknown_number    no client has the number
   A call is successful when disposition = ANSWERED and talk_seconds > 0.
 -#}
-{{ config(materialized='incremental', unique_key='call_id') }}
+{{ config(materialized='view') }}
 
 with calls as (
     select

@@ -13,8 +13,7 @@
                   unpaid), never negative
     paid_on_time  the balance reached zero on or before due_on
 -#}
-{{ config(materialized='incremental', unique_key='receivable_id', tags=['as_of'],
-          meta={'row_diff_constant_columns': ['as_of']}) }}
+{{ config(materialized='view', tags=['as_of']) }}
 
 with receivables as (
     select * from {{ ref('stg_erp__receivables') }}
