@@ -207,3 +207,31 @@ def test_one_unparseable_file_in_a_batch_quarantines_only_that_file(
     loaded, expected = _snapshot(tmp_path / "raw.duckdb"), _snapshot(tmp_path / "good.duckdb")
     for table in tables:  # every other file loaded exactly as without the bad one
         assert loaded[table.fqn] == expected[table.fqn] != []
+
+
+def test_validations_run_off_the_loading_path_and_land_in_file_order(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ingest_all`` validates on its background thread: every loaded file still gets
+    its validation, in file order, before the function returns; a validation that raises
+    stops that table (rows committed) and names great-expectations, not the others."""
+    from carteira.ingestion import batch, discover_files
+
+    result = ingest_all(tmp_path / "ok" / "raw.duckdb", landing)
+    for table in result.tables:
+        delivered = [lf.rel_name for lf in discover_files(landing, T[table.table])]
+        assert [v.file_name for v in table.validations] == delivered, table.table
+
+    real = batch.validate_files
+
+    def broken(df, table, *args):  # type: ignore[no-untyped-def]
+        if table.fqn == "erp__payments":
+            raise RuntimeError("expectation exploded")
+        return real(df, table, *args)
+
+    monkeypatch.setattr(batch, "validate_files", broken)
+    result = ingest_all(tmp_path / "broken" / "raw.duckdb", landing)
+    payments = result.by_table["erp__payments"]
+    assert payments.error is not None and "great-expectations: RuntimeError" in payments.error
+    assert payments.rows_loaded > 0
+    assert [fqn for fqn, t in result.by_table.items() if t.error] == ["erp__payments"]

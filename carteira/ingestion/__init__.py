@@ -10,6 +10,7 @@ quarantine), ``results`` (what a run reports), ``validation`` (great-expectation
 See ``docs/architecture.md`` (raw layer) for the tables this package writes.
 """
 
+from carteira.ingestion.background import ValidationThread
 from carteira.ingestion.files import (
     FileHashes,
     LandingFile,
@@ -45,6 +46,7 @@ __all__ = [
     "LandingFile",
     "QuarantineEntry",
     "TableIngestResult",
+    "ValidationThread",
     "csv_header",
     "csv_reader_sql",
     "describe_problem",

@@ -9,7 +9,8 @@ table's new files are
    its file, see ``staging.stage_files``) into one stage, converted exactly as
    ``staging.stage_file`` converts one file;
 2. validated in ONE great-expectations run per group, reported per file
-   (``validation.validate_files``);
+   (``validation.validate_files``); with a ``background.ValidationThread`` that run
+   happens on it while the batch commits and the next table loads;
 3. loaded in ONE transaction for the whole table: raw rows, quarantine rows and one
    manifest row per file, and the original bytes of every file with anything
    quarantined copied aside, all exactly as the per-file path writes them.
@@ -24,12 +25,15 @@ columns) are applied here, per file, with the per-file path's reasons.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from carteira.contract import Table
 from carteira.ingestion import staging
+from carteira.ingestion.background import ValidationThread
 from carteira.ingestion.bookkeeping import (
     Delivery,
     LoadRun,
@@ -107,8 +111,20 @@ def _stage_group(
     return _Group(stage, names, files, rows_by_file, bad)
 
 
-def _validate_group(con: duckdb.DuckDBPyConnection, group: _Group) -> dict[str, ExtractValidation]:
-    """great-expectations over the group's files (or their failure-preserving samples)."""
+@dataclass
+class _Frame:
+    """What great-expectations checks of a group: its files' rows (or samples) as text."""
+
+    table: Table
+    df: pd.DataFrame
+    checked: dict[int, str]  # file position -> file name, the files in ``df``
+    rows: list[int]  # rows in each file of the group, by position
+
+
+def _validation_frame(
+    con: duckdb.DuckDBPyConnection, group: _Group
+) -> tuple[dict[str, ExtractValidation], _Frame | None]:
+    """The validations known without great-expectations, and the frame it must check."""
     table = group.files[0].table
     missing = group.missing()
     out: dict[str, ExtractValidation] = {}
@@ -120,7 +136,7 @@ def _validate_group(con: duckdb.DuckDBPyConnection, group: _Group) -> dict[str, 
         else:
             checked[f] = d.rel_name
     if not checked:
-        return out
+        return out, None
     pos, known = group.pos, set(table.column_names)
     cols = "".join(f", c{i} AS {sql_ident(n)}" for i, n in enumerate(group.names) if n in known)
     rows_sql = staging.batch_validation_rows_sql(
@@ -130,9 +146,15 @@ def _validate_group(con: duckdb.DuckDBPyConnection, group: _Group) -> dict[str, 
     df = con.sql(
         f"SELECT _f AS {_FILE_KEY}{cols} FROM ({rows_sql}) WHERE _f IN ({wanted}) ORDER BY _f, _rn"
     ).df()
-    for f, validation in validate_files(df, table, _FILE_KEY, checked).items():
-        validation.rows_in_file = group.rows[f - 1]
-        validation.rows_validated = int((df[_FILE_KEY] == f).sum())
+    return out, _Frame(table, df, checked, list(group.rows))
+
+
+def _validate_frame(frame: _Frame) -> dict[str, ExtractValidation]:
+    """great-expectations over a group's frame, one validation per file (by file name)."""
+    out: dict[str, ExtractValidation] = {}
+    for f, validation in validate_files(frame.df, frame.table, _FILE_KEY, frame.checked).items():
+        validation.rows_in_file = frame.rows[f - 1]
+        validation.rows_validated = int((frame.df[_FILE_KEY] == f).sum())
         out[validation.file_name] = validation
     return out
 
@@ -249,11 +271,14 @@ def ingest_batch(
     run: LoadRun,
     *,
     validate: bool,
-) -> list[FileOutcome]:
+    background: ValidationThread | None = None,
+) -> tuple[list[FileOutcome], list[Future[dict[str, ExtractValidation]]]]:
     """Load ``deliveries`` (new files of one table, in (date, seq) order) as one batch.
 
-    Returns one outcome per delivery, in order. Raises, having written nothing, when a
-    file cannot be read in the batch; the caller then loads the files one by one.
+    Returns one outcome per delivery, in order, and the validations still running on
+    ``background`` (by file name; none without it: then every outcome has its
+    validation). Raises, having written nothing, when a file cannot be read in the
+    batch; the caller then loads the files one by one.
     """
     table = deliveries[0].table
     names, unreadable_reasons = _names_by_file(con, deliveries, table)
@@ -267,15 +292,23 @@ def ingest_batch(
         for i, (columns, files) in enumerate(by_columns.items()):
             groups.append(_stage_group(con, f"{staging.STAGE}_{i}", files, list(columns)))
         validations: dict[str, ExtractValidation] | None = None
+        pending: list[Future[dict[str, ExtractValidation]]] = []
         if validate:
             validations = {}
             for group in groups:
-                validations.update(_validate_group(con, group))
+                known, frame = _validation_frame(con, group)
+                validations.update(known)
+                if frame is None:
+                    continue
+                if background is None:
+                    validations.update(_validate_frame(frame))
+                else:
+                    pending.append(background.submit(_validate_frame, frame))
         outcomes = _commit(con, groups, unreadable, run, validations)
     finally:
         for i in range(len(by_columns)):
             con.execute(f"DROP TABLE IF EXISTS {staging.STAGE}_{i}")
-    return [outcomes[d.rel_name] for d in deliveries]
+    return [outcomes[d.rel_name] for d in deliveries], pending
 
 
 __all__ = ["ingest_batch"]

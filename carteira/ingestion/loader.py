@@ -42,6 +42,7 @@ import duckdb
 import pandas as pd
 
 from carteira.contract import TABLES, Table
+from carteira.ingestion.background import ValidationThread
 from carteira.ingestion.batch import ingest_batch
 from carteira.ingestion.bookkeeping import (
     Delivery,
@@ -100,6 +101,7 @@ def _ingest_file(
     run: LoadRun,
     *,
     validate: bool,
+    background: ValidationThread | None = None,
 ) -> FileOutcome:
     """The per-file path: one read, one validation and one transaction for this file."""
     table = delivery.table
@@ -113,7 +115,7 @@ def _ingest_file(
         )
         return out
     try:
-        return _load_staged(con, delivery, run, names, validate=validate)
+        return _load_staged(con, delivery, run, names, validate=validate, background=background)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
@@ -124,8 +126,13 @@ def _validate_staged(
     names: list[str],
     rows_in_file: int,
     missing: list[str],
+    background: ValidationThread | None,
 ) -> ExtractValidation:
-    """great-expectations over the staged file (or a failure-preserving sample of it)."""
+    """great-expectations over the staged file (or a failure-preserving sample of it).
+
+    On ``background`` when there is one (and waited for): great-expectations must never
+    run on two threads at once.
+    """
     table = delivery.table
     if rows_in_file == 0 and (not missing or not names):
         # an empty delta holds every column expectation vacuously; GX would spend
@@ -141,7 +148,10 @@ def _validate_staged(
             df = df.drop(columns=["_empty"])
     else:  # empty JSON Lines delta: no keys, no rows, nothing missing
         df = pd.DataFrame({c: pd.Series([], dtype=object) for c in table.column_names})
-    validation = validate_extract(df, table, delivery.rel_name)
+    if background is None:
+        validation = validate_extract(df, table, delivery.rel_name)
+    else:
+        validation = background.call(validate_extract, df, table, delivery.rel_name)
     validation.rows_in_file, validation.rows_validated = rows_in_file, len(df)
     return validation
 
@@ -153,13 +163,18 @@ def _load_staged(
     names: list[str],
     *,
     validate: bool,
+    background: ValidationThread | None = None,
 ) -> FileOutcome:
     table = delivery.table
     rows_in_file: int = scalar(con, f"SELECT count(*) FROM {STAGE}")
     pos = {n: i for i, n in enumerate(names)}
 
     missing = [c.name for c in table.columns if not c.nullable and c.name not in pos]
-    validation = _validate_staged(con, delivery, names, rows_in_file, missing) if validate else None
+    validation = (
+        _validate_staged(con, delivery, names, rows_in_file, missing, background)
+        if validate
+        else None
+    )
 
     # an empty JSON Lines delta has no keys at all; it is a valid empty file
     if missing and not (table.format.extension == "jsonl" and rows_in_file == 0):
@@ -254,6 +269,7 @@ def ingest_table(
     validate: bool = True,
     progress: Progress | None = None,
     hashes: FileHashes | None = None,
+    background: ValidationThread | None = None,
 ) -> TableIngestResult:
     """Load every new delivery of ``table`` (dated <= ``as_of``) into ``raw.<fqn>``.
 
@@ -264,6 +280,8 @@ def ingest_table(
     ``error``; badly named files are quarantined whole.  ``ensure_raw_schema`` must have
     run on ``con``. ``hashes``: digests already being computed for a run over several
     tables (``FileHashes.of_deliveries``); without it the table's files are hashed here.
+    ``background``: the run's great-expectations thread; the batch's validations then
+    finish there, and the caller must call ``finish_validations`` on the result.
     """
     started = time.perf_counter()
     landing = Path(landing)
@@ -310,19 +328,24 @@ def ingest_table(
         t0 = time.perf_counter()
         current = f"the batch of {len(new)} new file(s)"
         try:
-            outcomes = ingest_batch(con, new, run, validate=validate)
+            outcomes, pending = ingest_batch(
+                con, new, run, validate=validate, background=background
+            )
         except Exception as exc:  # a file the batch cannot read: load them one by one
             log.info("%s: batch not loaded (%r); file by file", table.fqn, exc)
-            outcomes = None
+            outcomes, pending = None, []
         if outcomes is not None:
             seconds = time.perf_counter() - t0
             for delivery, out in zip(new, outcomes, strict=True):
                 done(delivery.rel_name, out, seconds, len(new))
+            by_name = {d.rel_name: out for d, out in zip(new, outcomes, strict=True)}
+            for future in pending:
+                result.defer(future, by_name)
             return _finished(result, started)
         for delivery in new:
             t0 = time.perf_counter()
             current = delivery.rel_name
-            out = _ingest_file(con, delivery, run, validate=validate)
+            out = _ingest_file(con, delivery, run, validate=validate, background=background)
             done(delivery.rel_name, out, time.perf_counter() - t0)
     except Exception as exc:  # one table's failure must not stop the others
         result.error = f"{current}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
@@ -366,7 +389,10 @@ def ingest_all(
     selected = list(tables) if tables is not None else list(TABLES)
     try:
         ensure_raw_schema(con)
-        with FileHashes.of_deliveries(Path(landing), selected, as_of) as hashes:
+        with (
+            FileHashes.of_deliveries(Path(landing), selected, as_of) as hashes,
+            ValidationThread() as background,
+        ):
             for table in selected:
                 result.tables.append(
                     ingest_table(
@@ -379,8 +405,11 @@ def ingest_all(
                         validate=validate,
                         progress=progress,
                         hashes=hashes,
+                        background=background,
                     )
                 )
+            for table_result in result.tables:
+                table_result.finish_validations()
         con.execute("CHECKPOINT")
     finally:
         con.close()

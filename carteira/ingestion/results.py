@@ -6,6 +6,8 @@ refresh summary and the Dagster check metadata all print problems through it.
 
 from __future__ import annotations
 
+import traceback
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from carteira.ingestion.validation import ExtractValidation
@@ -67,6 +69,11 @@ class TableIngestResult:
     validations: list[ExtractValidation] = field(default_factory=list)
     error: str | None = None  # unexpected exception that stopped this table
     seconds: float = 0.0
+    # the files counted in (skipped ones aside), in order; and validations still running
+    _files: list[FileOutcome] = field(default_factory=list, repr=False)
+    _pending: list[tuple[Future[dict[str, ExtractValidation]], dict[str, FileOutcome]]] = field(
+        default_factory=list, repr=False
+    )
 
     @property
     def ok(self) -> bool:
@@ -78,6 +85,7 @@ class TableIngestResult:
             self.files_skipped += 1
             return
         self.files_loaded += 1
+        self._files.append(out)
         if out.status == "quarantined":
             self.files_quarantined += 1
         self.rows_loaded += out.rows_loaded
@@ -85,6 +93,34 @@ class TableIngestResult:
         self.quarantine.extend(out.entries)
         if out.validation is not None:
             self.validations.append(out.validation)
+
+    def defer(
+        self, future: Future[dict[str, ExtractValidation]], outcomes: dict[str, FileOutcome]
+    ) -> None:
+        """Validations of ``outcomes`` (by file name) that ``future`` will give."""
+        self._pending.append((future, outcomes))
+
+    def finish_validations(self) -> None:
+        """Wait for the deferred validations and count them in, in file order.
+
+        A validation that raised stops the table like any unexpected error (its rows are
+        committed; the check cannot say whether they meet the contract).
+        """
+        if not self._pending:
+            return
+        for future, outcomes in self._pending:
+            try:
+                found = future.result()
+            except Exception as exc:
+                if self.error is None:
+                    self.error = f"great-expectations: {type(exc).__name__}: {exc}\n" + "".join(
+                        traceback.format_exception(exc)
+                    )
+                continue
+            for name, validation in found.items():
+                outcomes[name].validation = validation
+        self._pending = []
+        self.validations = [o.validation for o in self._files if o.validation is not None]
 
 
 @dataclass

@@ -33,6 +33,7 @@ from carteira.contract import TABLES, Table
 from carteira.ingestion import (
     FileHashes,
     TableIngestResult,
+    ValidationThread,
     ensure_raw_schema,
     ingest_table,
     raw_table_name,
@@ -76,12 +77,9 @@ def _check_spec(table: Table) -> AssetCheckSpec:
     )
 
 
-def _results(
-    table: Table, result: TableIngestResult, total_rows: int, with_check: bool
-) -> Iterator[MaterializeResult | AssetCheckResult]:
-    key = raw_asset_key(table)
-    yield MaterializeResult(
-        asset_key=key,
+def _materialization(table: Table, result: TableIngestResult, total_rows: int) -> MaterializeResult:
+    return MaterializeResult(
+        asset_key=raw_asset_key(table),
         metadata={
             "files_seen": result.files_seen,
             "files_loaded": result.files_loaded,
@@ -91,13 +89,15 @@ def _results(
             "raw_rows_total": total_rows,
         },
     )
-    if not with_check:
-        return
+
+
+def _check_result(table: Table, result: TableIngestResult) -> AssetCheckResult:
+    """The contract check of a table, once its validations have finished."""
     problems = [q.describe() for q in result.quarantine[:20]]
     failed = [v for v in result.validations if not v.success]
     passed = not failed and result.rows_quarantined == 0 and not result.quarantine
-    yield AssetCheckResult(
-        asset_key=key,
+    return AssetCheckResult(
+        asset_key=raw_asset_key(table),
         check_name=CONTRACT_CHECK,
         passed=passed,
         severity=AssetCheckSeverity.ERROR,
@@ -135,6 +135,10 @@ def raw_tables(
     con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
     errors: dict[str, str] = {}
     hashes = FileHashes.of_deliveries(settings.landing_dir, selected, settings.as_of)
+    background = ValidationThread()
+    # each table is materialized as soon as it is committed; its contract check once
+    # great-expectations (on the background thread) has finished with it
+    loaded: list[tuple[Table, TableIngestResult]] = []
     try:
         ensure_raw_schema(con)
         for table in selected:
@@ -147,6 +151,7 @@ def raw_tables(
                 as_of=settings.as_of,
                 progress=report,
                 hashes=hashes,
+                background=background,
             )
             if result.error is not None:
                 errors[table.fqn] = result.error
@@ -154,9 +159,16 @@ def raw_tables(
             (total_rows,) = con.execute(
                 f"select count(*) from {raw_table_name(table, con)}"
             ).fetchone()
-            check = AssetCheckKey(raw_asset_key(table), CONTRACT_CHECK)
-            yield from _results(table, result, total_rows, check in checks)
+            yield _materialization(table, result, total_rows)
+            loaded.append((table, result))
+        for table, result in loaded:
+            result.finish_validations()
+            if result.error is not None:
+                errors[table.fqn] = result.error
+            elif AssetCheckKey(raw_asset_key(table), CONTRACT_CHECK) in checks:
+                yield _check_result(table, result)
     finally:
+        background.close()
         hashes.close()
         con.close()
     if errors:
