@@ -116,6 +116,11 @@ class _Gx:
             return cls._instance
 
 
+def warm_up() -> None:
+    """Import great-expectations and build its context now (seconds, once per process)."""
+    _Gx.get()
+
+
 def build_expectations(table: Table, file_column: str | None = None) -> list[gxe.Expectation]:
     """The contract of ``table`` as GX expectations over the all-text file frame.
 
