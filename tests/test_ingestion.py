@@ -201,7 +201,7 @@ def test_ensure_raw_schema_is_idempotent_and_complete() -> None:
 # ----------------------------------------------------------------------------- round trip
 def test_round_trip_counts_and_exact_values(tmp_path: Path, landing: Path) -> None:
     lines: list[str] = []
-    res = run(tmp_path, landing, progress=lines.append)
+    res = run(tmp_path, landing, progress=lambda message, _files: lines.append(message))
     by = res.by_table
     assert not res.errors
     # good files: every row of the file is in raw
@@ -907,3 +907,18 @@ def test_file_hashes_computed_ahead_equal_the_file_digest(tmp_path: Path) -> Non
         got = [hashes.get(p) for p in reversed(paths)]
     assert got == [sha256_file(p) for p in reversed(paths)]
     assert len(set(got)) == 5
+
+
+def test_files_already_loaded_are_reported_once_per_table(tmp_path: Path, landing: Path) -> None:
+    """A refresh walks every delivery ever made; the ones already loaded are one progress
+    line per table (a line per file would grow with the history, each a Dagster event)."""
+    run(tmp_path, landing)
+    calls: list[tuple[str, int]] = []
+    res = run(tmp_path, landing, progress=lambda message, files: calls.append((message, files)))
+    skipped = sum(t.files_skipped for t in res.tables)
+    # a table with several files, so that one line per file would fail the count below
+    assert any(t.files_skipped > 1 for t in res.tables)
+    assert sum(files for _, files in calls) == skipped + sum(t.files_loaded for t in res.tables)
+    lines = [m for m, _ in calls if "already loaded, skipped" in m]
+    assert len(lines) == sum(1 for t in res.tables if t.files_skipped)
+    assert not [m for m, _ in calls if ": skipped," in m]

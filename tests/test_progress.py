@@ -180,4 +180,6 @@ def test_a_tiny_refresh_prints_plain_lines_a_summary_and_no_warning(tmp_path: Pa
 
     verbose = _carteira("refresh", *args, "--raw-only", "--verbose", home=tmp_path)
     assert verbose.returncode == 0, verbose.stdout + verbose.stderr
-    assert "crm/clients/clients_20261120.jsonl: skipped" in verbose.stderr
+    # files already loaded: one line per table, whatever the history's length
+    assert "crm__clients: 2 file(s) already loaded, skipped" in verbose.stderr
+    assert "clients_20261120.jsonl" not in verbose.stderr

@@ -79,7 +79,9 @@ from carteira.ingestion.staging import (
 )
 from carteira.ingestion.validation import ExtractValidation, validate_extract
 
-Progress = Callable[[str], None]
+# progress(message, files): one message per file loaded or quarantined, one per table
+# for the files already loaded; ``files`` is how many files the message covers
+Progress = Callable[[str, int], None]
 
 log = logging.getLogger(__name__)
 
@@ -301,13 +303,20 @@ def ingest_table(
                 progress(
                     f"{name}: {out.status}, {out.rows_in_file} rows "
                     f"({out.rows_loaded} loaded, {out.rows_quarantined} quarantined) "
-                    f"in {seconds:.2f}s{how}"
+                    f"in {seconds:.2f}s{how}",
+                    1,
                 )
 
+        skipped = 0  # files already loaded (or quarantined) by an earlier run
         for bf in bad:
             t0 = time.perf_counter()
             current = bf.rel_name
-            done(bf.rel_name, _ingest_badly_named(con, bf, table, run), time.perf_counter() - t0)
+            out = _ingest_badly_named(con, bf, table, run)
+            if out.status == "skipped":
+                result.add(out)
+                skipped += 1
+            else:
+                done(bf.rel_name, out, time.perf_counter() - t0)
         loaded = loaded_hashes(con, table)
         new: list[Delivery] = []
         with (
@@ -320,9 +329,15 @@ def ingest_table(
                 current = lf.rel_name
                 delivery = _delivery(lf, table, digests.get(lf.path))
                 if (delivery.rel_name, delivery.digest) in loaded:
-                    done(lf.rel_name, FileOutcome("skipped"), time.perf_counter() - t0)
+                    result.add(FileOutcome("skipped"))
+                    skipped += 1
                 else:
                     new.append(delivery)
+        if skipped and progress is not None:
+            # one line for the table: every earlier delivery is skipped on every refresh,
+            # and a line per file would grow with the history (a year: ~11,000 lines,
+            # each an event in Dagster's log)
+            progress(f"{table.fqn}: {skipped} file(s) already loaded, skipped", skipped)
         if not new:
             return _finished(result, started)
         t0 = time.perf_counter()
@@ -350,7 +365,7 @@ def ingest_table(
     except Exception as exc:  # one table's failure must not stop the others
         result.error = f"{current}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
         if progress is not None:
-            progress(f"{table.fqn}: FAILED on {current}: {type(exc).__name__}: {exc}")
+            progress(f"{table.fqn}: FAILED on {current}: {type(exc).__name__}: {exc}", 1)
     return _finished(result, started)
 
 

@@ -124,9 +124,10 @@ def raw_tables(
     selected = [t for t in TABLES if raw_asset_key(t) in context.selected_asset_keys]
     checks = set(context.selected_asset_check_keys)
 
-    def report(message: str) -> None:  # once per file
+    def report(message: str, files: int) -> None:  # a file, or a table's skipped files
         context.log.info(message)
-        progress.advance("ingest", message)
+        for i in range(files):
+            progress.advance("ingest", message if i == 0 else None)
 
     # `carteira refresh` already holds it; a run started by Dagster itself takes it here
     # and keeps it until its process ends
