@@ -23,7 +23,7 @@ from carteira.ingestion import (  # noqa: E402
     ensure_raw_schema,
     ingest_all,
     ingest_table,
-    loader,  # noqa: E402
+    per_file,
     staging,
     validate_extract,
 )
@@ -601,7 +601,7 @@ def test_failing_file_keeps_earlier_files_and_other_tables(
 def test_unexpected_exception_in_one_table_does_not_stop_others(
     tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real, real_batch = loader.stage_file, staging.stage_files
+    real, real_batch = per_file.stage_file, staging.stage_files
 
     def explode(con: duckdb.DuckDBPyConnection, path: Path, table):  # type: ignore[no-untyped-def]
         if table.fqn == "crm__clients":
@@ -614,7 +614,7 @@ def test_unexpected_exception_in_one_table_does_not_stop_others(
         return real_batch(con, stage, paths, table, names)
 
     # the batch read fails, and so does the file-by-file fallback
-    monkeypatch.setattr(loader, "stage_file", explode)
+    monkeypatch.setattr(per_file, "stage_file", explode)
     monkeypatch.setattr(staging, "stage_files", explode_batch)
     res = run(tmp_path, landing)
     assert set(res.errors) == {"crm__clients"} and "boom" in res.errors["crm__clients"]

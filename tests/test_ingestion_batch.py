@@ -50,7 +50,7 @@ def _no_per_file_path(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("the batch fell back to the per-file path")
 
-    monkeypatch.setattr(loader, "_ingest_file", refuse)
+    monkeypatch.setattr(loader, "ingest_file", refuse)
 
 
 def _only_per_file_path(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,8 @@ DuckDB reader call per format), ``formats`` and ``staging`` (converting and typi
 ``raw_tables`` (the raw layer's table definitions), ``bookkeeping`` (manifest and
 quarantine), ``results`` (what a run reports), ``validation`` (great-expectations),
 ``batch`` (a table's new files in one query, one validation and one transaction) and
-``loader`` (the public entry points, and the file-by-file fallback).
+``per_file`` (the file-by-file fallback), ``background`` (the run's great-expectations
+thread) and ``loader`` (the public entry points).
 
 See ``docs/architecture.md`` (raw layer) for the tables this package writes.
 """

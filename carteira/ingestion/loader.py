@@ -23,8 +23,9 @@ nothing of it loads.  Its original bytes are copied to
 ``<quarantine_dir>/<load_id>/<file_name>`` whenever anything of it is quarantined.
 
 This module is the orchestration of those steps; reading (``reading``), converting
-(``staging``), the raw tables' definitions (``raw_tables``), the bookkeeping
-(``bookkeeping``) and the result types (``results``) live in their own modules.
+(``staging``), the batch (``batch``), the file-by-file fallback (``per_file``), the raw
+tables' definitions (``raw_tables``), the bookkeeping (``bookkeeping``) and the result
+types (``results``) live in their own modules.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from carteira.contract import TABLES, Table
 from carteira.ingestion.background import ValidationThread
@@ -48,12 +48,8 @@ from carteira.ingestion.bookkeeping import (
     Delivery,
     LoadRun,
     already_loaded,
-    finish_file,
     loaded_hashes,
-    manifest_row,
-    quarantine_rows,
     quarantine_whole,
-    scalar,
     utcnow,
 )
 from carteira.ingestion.files import (
@@ -65,19 +61,10 @@ from carteira.ingestion.files import (
     sha256_file,
     table_dir,
 )
-from carteira.ingestion.formats import sql_ident
-from carteira.ingestion.raw_tables import LINEAGE_COLUMNS, ensure_raw_schema, raw_table_name
-from carteira.ingestion.reading import PARSE_ERRORS, parse_error_text
+from carteira.ingestion.per_file import ingest_file
+from carteira.ingestion.raw_tables import ensure_raw_schema
 from carteira.ingestion.results import FileOutcome, IngestResult, TableIngestResult
-from carteira.ingestion.staging import (
-    STAGE,
-    contract_select,
-    extras_json,
-    problem_exprs,
-    stage_file,
-    validation_rows_sql,
-)
-from carteira.ingestion.validation import ExtractValidation, validate_extract
+from carteira.ingestion.validation import ExtractValidation
 
 # progress(message, files): one message per file loaded or quarantined, one per table
 # for the files already loaded; ``files`` is how many files the message covers
@@ -95,149 +82,6 @@ def _delivery(lf: LandingFile, table: Table, digest: str) -> Delivery:
         extract_date=lf.extract_date,
         delivery_seq=lf.delivery_seq,
     )
-
-
-def _ingest_file(
-    con: duckdb.DuckDBPyConnection,
-    delivery: Delivery,
-    run: LoadRun,
-    *,
-    validate: bool,
-    background: ValidationThread | None = None,
-) -> FileOutcome:
-    """The per-file path: one read, one validation and one transaction for this file."""
-    table = delivery.table
-    try:
-        names = stage_file(con, delivery.path, table)
-    except PARSE_ERRORS as exc:
-        reason = f"file cannot be parsed: {parse_error_text(exc)}"
-        out = quarantine_whole(con, delivery, run, reason=reason, column=None, rows_in_file=None)
-        out.validation = ExtractValidation.file_level_failure(
-            delivery.rel_name, "file_is_parseable", reason
-        )
-        return out
-    try:
-        return _load_staged(con, delivery, run, names, validate=validate, background=background)
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-
-
-def _validate_staged(
-    con: duckdb.DuckDBPyConnection,
-    delivery: Delivery,
-    names: list[str],
-    rows_in_file: int,
-    missing: list[str],
-    background: ValidationThread | None,
-) -> ExtractValidation:
-    """great-expectations over the staged file (or a failure-preserving sample of it).
-
-    On ``background`` when there is one (and waited for): great-expectations must never
-    run on two threads at once.
-    """
-    table = delivery.table
-    if rows_in_file == 0 and (not missing or not names):
-        # an empty delta holds every column expectation vacuously; GX would spend
-        # ~0.1 s per file to say so, and most daily deltas of small tables are empty
-        return ExtractValidation(delivery.rel_name, True, [])
-    if names:
-        known = set(table.column_names)
-        pos = {n: i for i, n in enumerate(names)}
-        cols = ", ".join(f"c{i} AS {sql_ident(n)}" for i, n in enumerate(names) if n in known)
-        rows_sql = validation_rows_sql(table, pos, rows_in_file)
-        df = con.sql(f"SELECT {cols or 'NULL AS _empty'} FROM ({rows_sql}) ORDER BY _rn").df()
-        if not cols:
-            df = df.drop(columns=["_empty"])
-    else:  # empty JSON Lines delta: no keys, no rows, nothing missing
-        df = pd.DataFrame({c: pd.Series([], dtype=object) for c in table.column_names})
-    if background is None:
-        validation = validate_extract(df, table, delivery.rel_name)
-    else:
-        validation = background.call(validate_extract, df, table, delivery.rel_name)
-    validation.rows_in_file, validation.rows_validated = rows_in_file, len(df)
-    return validation
-
-
-def _load_staged(
-    con: duckdb.DuckDBPyConnection,
-    delivery: Delivery,
-    run: LoadRun,
-    names: list[str],
-    *,
-    validate: bool,
-    background: ValidationThread | None = None,
-) -> FileOutcome:
-    table = delivery.table
-    rows_in_file: int = scalar(con, f"SELECT count(*) FROM {STAGE}")
-    pos = {n: i for i, n in enumerate(names)}
-
-    missing = [c.name for c in table.columns if not c.nullable and c.name not in pos]
-    validation = (
-        _validate_staged(con, delivery, names, rows_in_file, missing, background)
-        if validate
-        else None
-    )
-
-    # an empty JSON Lines delta has no keys at all; it is a valid empty file
-    if missing and not (table.format.extension == "jsonl" and rows_in_file == 0):
-        reason = f"missing required column(s): {', '.join(missing)}"
-        out = quarantine_whole(
-            con,
-            delivery,
-            run,
-            reason=reason,
-            column=missing[0] if len(missing) == 1 else None,
-            rows_in_file=rows_in_file,
-        )
-        out.validation = validation or ExtractValidation.file_level_failure(
-            delivery.rel_name, "expect_column_to_exist", reason
-        )
-        return out
-
-    now = utcnow()
-    target_cols = (
-        ", ".join(sql_ident(c) for c in table.column_names)
-        + ", "
-        + ", ".join(n for n, _ in LINEAGE_COLUMNS)
-    )
-    select_cols = ", ".join(contract_select(table, pos))
-    params = [
-        delivery.rel_name,
-        delivery.digest,
-        delivery.extract_date,
-        delivery.delivery_seq,
-        now,
-        run.load_id,
-    ]
-
-    con.begin()
-    try:
-        con.execute(
-            f"INSERT INTO {raw_table_name(table, con)} ({target_cols}) "
-            f"SELECT {select_cols}, {extras_json(names, table)}, ?, ?, ?, ?, _rn, ?, ? "
-            f"FROM {STAGE} WHERE NOT _bad",
-            params,
-        )
-        rows_quarantined, entries = quarantine_rows(
-            con, delivery, run, names, problem_exprs(table, pos), now
-        )
-        rows_loaded = rows_in_file - rows_quarantined
-        status = "partially_quarantined" if rows_quarantined else "loaded"
-        row = manifest_row(
-            delivery,
-            run,
-            status=status,
-            rows_in_file=rows_in_file,
-            rows_loaded=rows_loaded,
-            rows_quarantined=rows_quarantined,
-            now=now,
-        )
-        finish_file(con, delivery, run, row)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    return FileOutcome(status, rows_in_file, rows_loaded, rows_quarantined, entries, validation)
 
 
 def _ingest_badly_named(
@@ -360,7 +204,7 @@ def ingest_table(
         for delivery in new:
             t0 = time.perf_counter()
             current = delivery.rel_name
-            out = _ingest_file(con, delivery, run, validate=validate, background=background)
+            out = ingest_file(con, delivery, run, validate=validate, background=background)
             done(delivery.rel_name, out, time.perf_counter() - t0)
     except Exception as exc:  # one table's failure must not stop the others
         result.error = f"{current}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
