@@ -235,3 +235,24 @@ def test_validations_run_off_the_loading_path_and_land_in_file_order(
     assert payments.error is not None and "great-expectations: RuntimeError" in payments.error
     assert payments.rows_loaded > 0
     assert [fqn for fqn, t in result.by_table.items() if t.error] == ["erp__payments"]
+
+
+def test_great_expectations_is_imported_ahead_only_when_a_delivery_is_new(
+    landing: Path, tmp_path: Path
+) -> None:
+    """The validation thread imports great-expectations at once on a day with a new file,
+    and not on a run with nothing new (it would wait seconds for an import it never uses)."""
+    from carteira.ingestion import ensure_raw_schema, validation_thread
+
+    raw = tmp_path / "raw.duckdb"
+    con = duckdb.connect(str(raw))
+    ensure_raw_schema(con)
+    first = validation_thread(con, landing, TABLES, None)
+    first.close()
+    con.close()
+    ingest_all(raw, landing)
+    con = duckdb.connect(str(raw))
+    again = validation_thread(con, landing, TABLES, None)
+    again.close()
+    con.close()
+    assert first.warm and not again.warm

@@ -19,7 +19,7 @@ from carteira.ingestion.files import (
     scan_table_dir,
     sha256_file,
 )
-from carteira.ingestion.loader import ingest_all, ingest_table, new_load_id
+from carteira.ingestion.loader import ingest_all, ingest_table, new_load_id, validation_thread
 from carteira.ingestion.raw_tables import (
     LINEAGE_COLUMNS,
     MANIFEST_COLUMNS,
@@ -61,4 +61,5 @@ __all__ = [
     "scan_table_dir",
     "sha256_file",
     "validate_extract",
+    "validation_thread",
 ]

@@ -24,14 +24,18 @@ T = TypeVar("T")
 class ValidationThread:
     """The run's great-expectations worker; a context manager that waits for it on exit.
 
-    It starts by importing great-expectations and building its context (~2.5 s in a
-    fresh process), while the run hashes its files and reads its first tables: on an
-    incremental day that import, not the day's rows, was most of the raw step.
+    With ``warm`` it starts by importing great-expectations and building its context
+    (~2.5 s in a fresh process) while the run hashes its files and reads its first
+    tables: on an incremental day that import, not the day's rows, was most of the raw
+    step. A run with nothing new must not: it would wait for an import it never uses
+    (``loader.validation_thread`` decides).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, warm: bool = False) -> None:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="great-expectations")
-        self._pool.submit(warm_up)
+        self.warm = warm
+        if warm:
+            self._pool.submit(warm_up)
 
     def submit(self, fn: Callable[..., T], /, *args: Any) -> Future[T]:
         """Run ``fn(*args)`` after everything submitted before it."""

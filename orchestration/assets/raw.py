@@ -37,6 +37,7 @@ from carteira.ingestion import (
     ensure_raw_schema,
     ingest_table,
     raw_table_name,
+    validation_thread,
 )
 from carteira.ingestion.files import unknown_entries
 from carteira.locking import acquire_refresh_lock, connect_for_write
@@ -136,12 +137,13 @@ def raw_tables(
     con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
     errors: dict[str, str] = {}
     hashes = FileHashes.of_deliveries(settings.landing_dir, selected, settings.as_of)
-    background = ValidationThread()
+    background: ValidationThread | None = None
     # each table is materialized as soon as it is committed; its contract check once
     # great-expectations (on the background thread) has finished with it
     loaded: list[tuple[Table, TableIngestResult]] = []
     try:
         ensure_raw_schema(con)
+        background = validation_thread(con, settings.landing_dir, selected, settings.as_of)
         for table in selected:
             result = ingest_table(
                 con,
@@ -169,7 +171,8 @@ def raw_tables(
             elif AssetCheckKey(raw_asset_key(table), CONTRACT_CHECK) in checks:
                 yield _check_result(table, result)
     finally:
-        background.close()
+        if background is not None:
+            background.close()
         hashes.close()
         con.close()
     if errors:
