@@ -242,17 +242,60 @@ def test_great_expectations_is_imported_ahead_only_when_a_delivery_is_new(
 ) -> None:
     """The validation thread imports great-expectations at once on a day with a new file,
     and not on a run with nothing new (it would wait seconds for an import it never uses)."""
-    from carteira.ingestion import ensure_raw_schema, validation_thread
+    from carteira.ingestion import (
+        ValidationThread,
+        ensure_raw_schema,
+        manifest_hashes,
+        scan_deliveries,
+        validation_thread,
+    )
 
     raw = tmp_path / "raw.duckdb"
-    con = duckdb.connect(str(raw))
-    ensure_raw_schema(con)
-    first = validation_thread(con, landing, TABLES, None)
+    scans = scan_deliveries(landing, TABLES)
+
+    def thread() -> ValidationThread:
+        con = duckdb.connect(str(raw))
+        try:
+            ensure_raw_schema(con)
+            return validation_thread(scans, manifest_hashes(con, TABLES))
+        finally:
+            con.close()
+
+    first = thread()
     first.close()
-    con.close()
     ingest_all(raw, landing)
-    con = duckdb.connect(str(raw))
-    again = validation_thread(con, landing, TABLES, None)
+    again = thread()
     again.close()
-    con.close()
     assert first.warm and not again.warm
+
+
+def test_a_run_lists_each_landing_folder_and_reads_the_manifest_once(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every refresh walks every delivery ever made: listed again for the hashes, the
+    warm-up and each load, a year of history was three folder walks of ~365 files per
+    table, and the manifest was read twice per table."""
+    from carteira.ingestion import bookkeeping, files
+
+    listed: list[str] = []
+    manifest_reads: list[int] = []
+    real_scan, real_manifest = files.scan_table_dir, bookkeeping.manifest_hashes
+
+    def counting_scan(root: Path, table: object) -> object:
+        listed.append(table.fqn)  # type: ignore[attr-defined]
+        return real_scan(root, table)  # type: ignore[arg-type]
+
+    def counting_manifest(con: object, tables: object) -> object:
+        manifest_reads.append(1)
+        return real_manifest(con, tables)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "scan_table_dir", counting_scan)
+    monkeypatch.setattr(loader, "manifest_hashes", counting_manifest)
+    raw = tmp_path / "raw.duckdb"
+    for _ in range(2):  # a first load, then a run where everything is already loaded
+        listed.clear()
+        manifest_reads.clear()
+        result = ingest_all(raw, landing)
+        assert sorted(listed) == sorted(t.fqn for t in TABLES)
+        assert manifest_reads == [1]
+    assert result.rows_loaded == 0 and not [t for t in result.tables if t.error]

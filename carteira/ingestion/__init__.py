@@ -12,10 +12,13 @@ See ``docs/architecture.md`` (raw layer) for the tables this package writes.
 """
 
 from carteira.ingestion.background import ValidationThread
+from carteira.ingestion.bookkeeping import manifest_hashes
 from carteira.ingestion.files import (
     FileHashes,
     LandingFile,
+    TableDeliveries,
     discover_files,
+    scan_deliveries,
     scan_table_dir,
     sha256_file,
 )
@@ -46,6 +49,7 @@ __all__ = [
     "IngestResult",
     "LandingFile",
     "QuarantineEntry",
+    "TableDeliveries",
     "TableIngestResult",
     "ValidationThread",
     "csv_header",
@@ -55,9 +59,11 @@ __all__ = [
     "ensure_raw_schema",
     "ingest_all",
     "ingest_table",
+    "manifest_hashes",
     "new_load_id",
     "raw_schema",
     "raw_table_name",
+    "scan_deliveries",
     "scan_table_dir",
     "sha256_file",
     "validate_extract",

@@ -9,6 +9,7 @@ of its own.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -261,12 +262,28 @@ def quarantine_whole(
 
 def loaded_hashes(con: duckdb.DuckDBPyConnection, table: Table) -> set[tuple[str, str]]:
     """Every (file name, sha256) of ``table`` in the manifest, for one lookup per table."""
+    return manifest_hashes(con, [table])[table.fqn]
+
+
+def manifest_hashes(
+    con: duckdb.DuckDBPyConnection, tables: Iterable[Table]
+) -> dict[str, set[tuple[str, str]]]:
+    """Every (file name, sha256) in the manifest, per table fqn, in one query for a run.
+
+    A table's entries change only while that table loads, and a run loads its tables one
+    after another under the refresh lock, so what this reads at the start of a run is
+    what each table would read when its turn comes.
+    """
+    by_key = {(t.system, t.name): t.fqn for t in tables}
+    found: dict[str, set[tuple[str, str]]] = {fqn: set() for fqn in by_key.values()}
     rows = con.execute(
-        f"SELECT file_name, file_hash FROM {raw_schema(con)}._manifest "
-        "WHERE system = ? AND table_name = ?",
-        [table.system, table.name],
+        f"SELECT system, table_name, file_name, file_hash FROM {raw_schema(con)}._manifest"
     ).fetchall()
-    return {(name, digest) for name, digest in rows}
+    for system, table_name, name, digest in rows:
+        fqn = by_key.get((system, table_name))
+        if fqn is not None:
+            found[fqn].add((name, digest))
+    return found
 
 
 def by_file(values: list[str]) -> str:

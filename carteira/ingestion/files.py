@@ -94,12 +94,37 @@ def scan_table_dir(landing: Path, table: Table) -> tuple[list[LandingFile], list
     return good, bad
 
 
+@dataclass(frozen=True)
+class TableDeliveries:
+    """One table's landing folder as a run sees it, listed once per run.
+
+    Every refresh walks every delivery ever made (the manifest decides what is new), so
+    the hashes started ahead, the great-expectations warm-up and the table's load all
+    work from this one listing instead of listing the folder again each.
+    """
+
+    table: Table
+    files: list[LandingFile]  # well-named, dated <= as_of, in (date, seq) order
+    badly_named: list[BadlyNamedFile]
+
+
+def scan_deliveries(
+    landing: Path, tables: Iterable[Table], as_of: date | None = None
+) -> list[TableDeliveries]:
+    """Each table's deliveries (``scan_table_dir``), well-named ones only up to ``as_of``."""
+    scans = []
+    for table in tables:
+        good, bad = scan_table_dir(Path(landing), table)
+        if as_of is not None:
+            good = [f for f in good if f.extract_date <= as_of]
+        scans.append(TableDeliveries(table, good, bad))
+    return scans
+
+
 def discover_files(landing: Path, table: Table, as_of: date | None = None) -> list[LandingFile]:
     """Well-named deliveries of ``table``, sorted by (date, seq), only those dated <= as_of."""
-    good, _ = scan_table_dir(Path(landing), table)
-    if as_of is not None:
-        good = [f for f in good if f.extract_date <= as_of]
-    return good
+    (scan,) = scan_deliveries(landing, [table], as_of)
+    return scan.files
 
 
 def count_deliveries(landing: Path, tables: Iterable[Table], as_of: date | None = None) -> int:
@@ -107,11 +132,7 @@ def count_deliveries(landing: Path, tables: Iterable[Table], as_of: date | None 
 
     The same files `ingest_table` walks, so the CLI can size its progress bar up front.
     """
-    total = 0
-    for table in tables:
-        good, bad = scan_table_dir(Path(landing), table)
-        total += len(bad) + sum(1 for f in good if as_of is None or f.extract_date <= as_of)
-    return total
+    return sum(len(s.files) + len(s.badly_named) for s in scan_deliveries(landing, tables, as_of))
 
 
 def sha256_file(path: Path) -> str:
@@ -160,12 +181,9 @@ class FileHashes:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     @classmethod
-    def of_deliveries(
-        cls, landing: Path, tables: Iterable[Table], as_of: date | None = None
-    ) -> FileHashes:
+    def of_deliveries(cls, scans: Iterable[TableDeliveries]) -> FileHashes:
         """Hashes of every well-named delivery ``ingest_table`` will look at, table by table."""
-        paths = [lf.path for t in tables for lf in discover_files(landing, t, as_of)]
-        return cls(paths, HASH_THREADS)
+        return cls([lf.path for scan in scans for lf in scan.files], HASH_THREADS)
 
 
 # C1 control characters: assigned in Latin-1 but never in text; a Windows-1252 file (curly

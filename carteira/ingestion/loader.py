@@ -49,6 +49,7 @@ from carteira.ingestion.bookkeeping import (
     LoadRun,
     already_loaded,
     loaded_hashes,
+    manifest_hashes,
     quarantine_whole,
     utcnow,
 )
@@ -57,8 +58,8 @@ from carteira.ingestion.files import (
     BadlyNamedFile,
     FileHashes,
     LandingFile,
-    discover_files,
-    scan_table_dir,
+    TableDeliveries,
+    scan_deliveries,
     sha256_file,
     table_dir,
 )
@@ -117,6 +118,8 @@ def ingest_table(
     progress: Progress | None = None,
     hashes: FileHashes | None = None,
     background: ValidationThread | None = None,
+    deliveries: TableDeliveries | None = None,
+    loaded: set[tuple[str, str]] | None = None,
 ) -> TableIngestResult:
     """Load every new delivery of ``table`` (dated <= ``as_of``) into ``raw.<fqn>``.
 
@@ -129,6 +132,9 @@ def ingest_table(
     tables (``FileHashes.of_deliveries``); without it the table's files are hashed here.
     ``background``: the run's great-expectations thread; the batch's validations then
     finish there, and the caller must call ``finish_validations`` on the result.
+    ``deliveries`` and ``loaded``: the table's folder and manifest entries as the run
+    found them at its start (``scan_deliveries``, ``manifest_hashes``); without them
+    they are read here.
     """
     started = time.perf_counter()
     landing = Path(landing)
@@ -136,9 +142,9 @@ def ingest_table(
     run = LoadRun(load_id=load_id, quarantine_dir=quarantine_dir)
     current = str(table_dir(landing, table))  # what the error names if one stops the table
     try:
-        good, bad = scan_table_dir(landing, table)
-        if as_of is not None:
-            good = [f for f in good if f.extract_date <= as_of]
+        if deliveries is None:
+            (deliveries,) = scan_deliveries(landing, [table], as_of)
+        good, bad = deliveries.files, deliveries.badly_named
         result.files_seen = len(good) + len(bad)
 
         def done(name: str, out: FileOutcome, seconds: float, batch: int = 0) -> None:
@@ -162,7 +168,8 @@ def ingest_table(
                 skipped += 1
             else:
                 done(bf.rel_name, out, time.perf_counter() - t0)
-        loaded = loaded_hashes(con, table)
+        if loaded is None:
+            loaded = loaded_hashes(con, table)
         new: list[Delivery] = []
         with (
             nullcontext(hashes)
@@ -215,23 +222,21 @@ def ingest_table(
 
 
 def validation_thread(
-    con: duckdb.DuckDBPyConnection, landing: Path, tables: Iterable[Table], as_of: date | None
+    scans: Iterable[TableDeliveries], manifest: dict[str, set[tuple[str, str]]]
 ) -> ValidationThread:
     """The run's great-expectations thread, warming up at once when a delivery is new.
 
     A file whose name the manifest does not know is new (the usual day): then the import
     starts before anything is read. A run with no new name (a re-run, nothing delivered)
     starts none; a known file delivered again with new content is validated all the
-    same, only without the head start. ``ensure_raw_schema`` must have run on ``con``.
+    same, only without the head start. ``scans`` and ``manifest``: the run's
+    ``scan_deliveries`` and ``manifest_hashes``.
     """
-    tables = list(tables)
-    known = {name for table in tables for name, _ in loaded_hashes(con, table)}
-    new = any(
-        lf.rel_name not in known
-        for table in tables
-        for lf in discover_files(Path(landing), table, as_of)
-    )
-    return ValidationThread(warm=new)
+    for scan in scans:
+        known = {name for name, _ in manifest.get(scan.table.fqn, ())}
+        if any(lf.rel_name not in known for lf in scan.files):
+            return ValidationThread(warm=True)
+    return ValidationThread(warm=False)
 
 
 def _finished(result: TableIngestResult, started: float) -> TableIngestResult:
@@ -266,21 +271,20 @@ def ingest_all(
     load_id = load_id or new_load_id()
     result = IngestResult(load_id)
     con = duckdb.connect(str(raw_path))
-    selected = list(tables) if tables is not None else list(TABLES)
+    scans = scan_deliveries(Path(landing), tables if tables is not None else TABLES, as_of)
     try:
         ensure_raw_schema(con)
+        manifest = manifest_hashes(con, [scan.table for scan in scans])
         with (
-            FileHashes.of_deliveries(Path(landing), selected, as_of) as hashes,
-            validation_thread(con, Path(landing), selected, as_of)
-            if validate
-            else nullcontext(None) as background,
+            FileHashes.of_deliveries(scans) as hashes,
+            validation_thread(scans, manifest) if validate else nullcontext(None) as background,
         ):
-            for table in selected:
+            for scan in scans:
                 result.tables.append(
                     ingest_table(
                         con,
                         Path(landing),
-                        table,
+                        scan.table,
                         quarantine_dir=qdir,
                         load_id=load_id,
                         as_of=as_of,
@@ -288,6 +292,8 @@ def ingest_all(
                         progress=progress,
                         hashes=hashes,
                         background=background,
+                        deliveries=scan,
+                        loaded=manifest[scan.table.fqn],
                     )
                 )
             for table_result in result.tables:

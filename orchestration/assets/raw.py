@@ -36,7 +36,9 @@ from carteira.ingestion import (
     ValidationThread,
     ensure_raw_schema,
     ingest_table,
+    manifest_hashes,
     raw_table_name,
+    scan_deliveries,
     validation_thread,
 )
 from carteira.ingestion.files import unknown_entries
@@ -136,15 +138,20 @@ def raw_tables(
     settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
     con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
     errors: dict[str, str] = {}
-    hashes = FileHashes.of_deliveries(settings.landing_dir, selected, settings.as_of)
+    # the landing folders listed once: the hashes started ahead, the warm-up and the
+    # loads all work from this
+    scans = scan_deliveries(settings.landing_dir, selected, settings.as_of)
+    hashes = FileHashes.of_deliveries(scans)
     background: ValidationThread | None = None
     # each table is materialized as soon as it is committed; its contract check once
     # great-expectations (on the background thread) has finished with it
     loaded: list[tuple[Table, TableIngestResult]] = []
     try:
         ensure_raw_schema(con)
-        background = validation_thread(con, settings.landing_dir, selected, settings.as_of)
-        for table in selected:
+        manifest = manifest_hashes(con, selected)
+        background = validation_thread(scans, manifest)
+        for scan in scans:
+            table = scan.table
             result = ingest_table(
                 con,
                 settings.landing_dir,
@@ -155,6 +162,8 @@ def raw_tables(
                 progress=report,
                 hashes=hashes,
                 background=background,
+                deliveries=scan,
+                loaded=manifest[table.fqn],
             )
             if result.error is not None:
                 errors[table.fqn] = result.error
