@@ -188,8 +188,14 @@ def refresh(settings: Settings, *, same_process: bool = False) -> dict[str, Any]
     """
     if same_process:
         return refresh_here(settings)
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
+    pool = multiprocessing.get_context("spawn").Pool(1)
+    try:
         return pool.apply(refresh_here, (settings,))
+    finally:
+        # let the process end as `carteira refresh` does (leaving the `with` block would
+        # terminate it mid-exit and print a KeyboardInterrupt traceback)
+        pool.close()
+        pool.join()
 
 
 def _timed_process(args: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> float:
