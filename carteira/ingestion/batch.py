@@ -19,7 +19,8 @@ Files whose columns differ (schema drift, e.g. a column added from some day on) 
 form separate groups. What cannot be decided without reading a file alone (a CSV that
 does not parse, a JSON line that is not JSON) makes this raise before anything is
 written; the loader then falls back to the per-file path, which quarantines only the bad
-file. Whole-file rules decided from the header (not Latin-1, repeated or missing
+file; so does a file whose rows do not account for every record it holds (``records``).
+Whole-file rules decided from the header (not Latin-1, repeated or missing
 columns) are applied here, per file, with the per-file path's reasons.
 """
 
@@ -38,6 +39,7 @@ from carteira.ingestion.bookkeeping import (
     Delivery,
     LoadRun,
     by_file,
+    check_accounted,
     finish_file,
     manifest_row,
     quarantine_batch_rows,
@@ -46,7 +48,14 @@ from carteira.ingestion.bookkeeping import (
 )
 from carteira.ingestion.formats import sql_ident, sql_literal
 from carteira.ingestion.raw_tables import LINEAGE_COLUMNS, raw_table_name
-from carteira.ingestion.reading import PARSE_ERRORS, json_keys_of_files, parse_error_text
+from carteira.ingestion.reading import (
+    PARSE_ERRORS,
+    RecordsUnaccounted,
+    json_keys_of_files,
+    parse_error_text,
+    unaccounted_reason,
+)
+from carteira.ingestion.records import data_records
 from carteira.ingestion.results import FileOutcome
 from carteira.ingestion.validation import ExtractValidation, validate_files
 
@@ -85,7 +94,12 @@ def _names_by_file(
     unreadable: dict[str, str] = {}
     if table.format.extension == "jsonl":
         keys = json_keys_of_files(con, [d.path for d in deliveries])  # one query for all
-        return {d.rel_name: k for d, k in zip(deliveries, keys, strict=True)}, unreadable
+        for d, k in zip(deliveries, keys, strict=True):
+            if bad := staging.jsonl_names_problem(k):
+                unreadable[d.rel_name] = f"file cannot be parsed: {bad}"
+            else:
+                names[d.rel_name] = k
+        return names, unreadable
     for d in deliveries:
         try:
             names[d.rel_name] = staging.csv_names(d.path, table)
@@ -100,7 +114,9 @@ def _stage_group(
     table = files[0].table
     if not names:  # empty JSON Lines deltas: no keys, no records, nothing to read
         con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} (_f INTEGER, _rn BIGINT, _bad BOOLEAN)")
-        return _Group(stage, names, files, [0] * len(files))
+        group = _Group(stage, names, files, [0] * len(files))
+        _check_records(group)
+        return group
     staging.stage_files(con, stage, [d.path for d in files], table, names)
     counts, bad = {}, 0
     for f, rows, bad_rows in con.execute(
@@ -108,7 +124,24 @@ def _stage_group(
     ).fetchall():
         counts[f], bad = rows, bad + bad_rows
     rows_by_file = [counts.get(f, 0) for f in range(1, len(files) + 1)]
-    return _Group(stage, names, files, rows_by_file, bad)
+    group = _Group(stage, names, files, rows_by_file, bad)
+    _check_records(group)
+    return group
+
+
+def _check_records(group: _Group) -> None:
+    """Raise ``RecordsUnaccounted`` when a file's rows do not match the records it holds.
+
+    The batch then writes nothing and the loader loads its files one by one, where that
+    file is quarantined whole with the reason (``per_file``).
+    """
+    table = group.files[0].table
+    for d, rows in zip(group.files, group.rows, strict=True):
+        held = data_records(d.path, table)
+        if held != rows:
+            raise RecordsUnaccounted(
+                f"{d.rel_name}: {unaccounted_reason(held, rows, group.names, table)}"
+            )
 
 
 @dataclass
@@ -159,8 +192,10 @@ def _validate_frame(frame: _Frame) -> dict[str, ExtractValidation]:
     return out
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, group: _Group, run: LoadRun, now: object) -> None:
-    """The group's good rows into the raw table, in file and row order, with their lineage."""
+def _insert_rows(con: duckdb.DuckDBPyConnection, group: _Group, run: LoadRun, now: object) -> int:
+    """The group's good rows into the raw table, in file and row order, with their lineage.
+
+    Returns how many rows it inserted."""
     table = group.files[0].table
     target = ", ".join(sql_ident(c) for c in table.column_names)
     target += ", " + ", ".join(n for n, _ in LINEAGE_COLUMNS)
@@ -172,13 +207,14 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, group: _Group, run: LoadRun, no
             by_file([str(d.delivery_seq) for d in group.files]),
         ]
     )
-    con.execute(
+    (inserted,) = con.execute(
         f"INSERT INTO {raw_table_name(table, con)} ({target}) "
         f"SELECT {', '.join(staging.contract_select(table, group.pos))}, "
         f"{staging.extras_json(group.names, table)}, {lineage}, _rn, ?, ? "
         f"FROM {group.stage} WHERE NOT _bad ORDER BY _f, _rn",
         [now, run.load_id],
-    )
+    ).fetchall()[0]
+    return int(inserted)
 
 
 def _commit(
@@ -236,11 +272,16 @@ def _commit_group(
             outcomes[d.rel_name] = out
         return outcomes
     bad: dict[int, tuple[int, list]] = {}
-    if group.names:
-        _insert_rows(con, group, run, now)
+    inserted = _insert_rows(con, group, run, now) if group.names else 0
     if group.bad_rows:
         problems = staging.problem_exprs(table, group.pos)
         bad = quarantine_batch_rows(con, group.stage, group.files, run, group.names, problems, now)
+    check_accounted(
+        [d.rel_name for d in group.files],
+        sum(group.rows),
+        inserted,
+        sum(q for q, _ in bad.values()),
+    )
     for f, (d, rows) in enumerate(zip(group.files, group.rows, strict=True), start=1):
         quarantined, entries = bad.get(f, (0, []))
         status = "partially_quarantined" if quarantined else "loaded"

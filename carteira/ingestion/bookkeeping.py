@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from carteira.contract import Table
+from carteira.ingestion.files import open_regular
 from carteira.ingestion.formats import sql_literal
 from carteira.ingestion.raw_tables import (
     MANIFEST_COLUMNS,
@@ -131,10 +132,16 @@ def insert_manifest(con: duckdb.DuckDBPyConnection, row: ManifestRow) -> None:
 
 
 def copy_to_quarantine(path: Path, rel: str, quarantine_dir: Path, load_id: str) -> None:
-    """Keep the original bytes of a file any part of which was quarantined."""
+    """Keep the original bytes of a file any part of which was quarantined.
+
+    Read through ``files.open_regular``: a link (or what is no longer a regular file) is
+    never followed, so nothing from outside the landing zone is ever copied aside.
+    """
     target = quarantine_dir / load_id / rel
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, target)
+    with open_regular(path) as src, target.open("wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)  # type: ignore[arg-type]
+    shutil.copystat(path, target, follow_symlinks=False)
 
 
 def finish_file(
@@ -144,6 +151,17 @@ def finish_file(
     insert_manifest(con, row)
     if row.status != "loaded":
         copy_to_quarantine(delivery.path, delivery.rel_name, run.quarantine_dir, run.load_id)
+
+
+def check_accounted(files: list[str], rows: int, loaded: int, quarantined: int) -> None:
+    """Raise unless every row read was either loaded or quarantined (inside the caller's
+    transaction, which then writes nothing): a row that is neither would be lost with a
+    manifest saying ``loaded``."""
+    if loaded + quarantined != rows:
+        raise RuntimeError(
+            f"{', '.join(files)}: {rows} row(s) read but {loaded} loaded and {quarantined} "
+            "quarantined; nothing of it was written"
+        )
 
 
 def quarantine_rows(

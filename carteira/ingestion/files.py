@@ -6,8 +6,10 @@ import codecs
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -54,21 +56,99 @@ def _rel(landing: Path, path: Path) -> str:
     return path.relative_to(landing).as_posix()
 
 
+def refusal(path: Path) -> str | None:
+    """Why an entry of the landing zone is refused without being read, or None.
+
+    Only regular files are deliveries. A symbolic link (to a file or a folder) would make
+    the refresh read, and copy into the quarantine folder, whatever it points at, inside
+    the landing zone or not; a FIFO would block the reader, a device or socket is not
+    data. Decided from ``lstat``, which looks at the entry itself and never at a link's
+    target. Folders are not refused here (their callers decide what a folder is).
+    """
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror or type(exc).__name__})"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link, refused: links are never followed (deliver the file itself)"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = (
+        "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a special file"
+    )
+    return f"not a regular file ({kind}), refused: only regular files are read"
+
+
+def is_regular_file(path: Path) -> bool:
+    """A regular file itself, not a link to one (``lstat``)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def is_real_dir(path: Path) -> bool:
+    """A folder itself, not a link to one (``lstat``)."""
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+class NotARegularFile(OSError):
+    """A landing path that is (now) a link or not a regular file: never read."""
+
+
+@contextmanager
+def open_regular(path: Path) -> Iterator[object]:
+    """Open a landing file for reading, refusing a link or anything not a regular file.
+
+    The scan already refused them; opening with ``O_NOFOLLOW`` and checking the opened
+    descriptor keeps a file swapped for a link after the scan from being read anyway
+    (never a FIFO either: ``O_NONBLOCK`` keeps its open from waiting for a writer).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if is_regular_file(path):
+            raise
+        raise NotARegularFile(f"{path}: {refusal(path) or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(f"{path}: {refusal(path)}")
+        os.set_blocking(fd, True)
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
+        yield fh
+
+
 def scan_table_dir(landing: Path, table: Table) -> tuple[list[LandingFile], list[BadlyNamedFile]]:
     """All files of a table's landing folder, split into well-named and badly-named ones.
 
     Dot-files (editor/partial-upload leftovers) and sub-folders are not deliveries and are
-    ignored.  Well-named files come sorted by (extract date, delivery sequence), the order
-    in which their versions must be applied.
+    ignored; links and anything else not a regular file are refused, never read (a table
+    or system folder that is a link too): ``unread.unread_entries`` lists them.
+    Well-named files come sorted by (extract date, delivery sequence), the order in which
+    their versions must be applied.
     """
     folder = table_dir(landing, table)
-    if not folder.is_dir():
+    if not is_real_dir(folder) or not is_real_dir(folder.parent):
         return [], []
     rx = _name_regex(table)
     good: list[LandingFile] = []
     bad: list[BadlyNamedFile] = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith(".") or not is_regular_file(path):
             continue
         rel = _rel(landing, path)
         m = rx.fullmatch(path.name)
@@ -138,8 +218,8 @@ def count_deliveries(landing: Path, tables: Iterable[Table], as_of: date | None 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's bytes, streamed (files may be large)."""
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
+    with open_regular(path) as fh:
+        while chunk := fh.read(1 << 20):  # type: ignore[attr-defined]
             h.update(chunk)
     return h.hexdigest()
 
@@ -235,7 +315,7 @@ def latin1_problem(path: Path) -> str | None:
 
 
 def _count_files(folder: Path) -> int:
-    return sum(1 for p in folder.rglob("*") if p.is_file())
+    return sum(1 for p in folder.rglob("*") if is_regular_file(p))
 
 
 def unknown_entries(landing: Path) -> list[str]:
@@ -245,7 +325,8 @@ def unknown_entries(landing: Path) -> list[str]:
     (an ``erp/invoices/`` folder, a ``sap/`` system, a file outside a table folder, a
     sub-folder inside one) would otherwise be skipped without a trace. Dot-files and
     dot-folders are upload leftovers and stay ignored, as in :func:`scan_table_dir`.
-    Badly named files inside a table folder are not listed: they are quarantined.
+    Badly named files inside a table folder are not listed: they are quarantined. Links
+    are listed as links and never followed (not even to count what they point at).
     """
     landing = Path(landing)
     tables = {(t.system, t.name) for t in TABLES}
@@ -261,13 +342,17 @@ def unknown_entries(landing: Path) -> list[str]:
     if not landing.is_dir():
         return found
     for top in entries(landing):
-        if not top.is_dir():
+        if (why := refusal(top)) is not None:
+            found.append(f"{_rel(landing, top)}: {why}")
+        elif not top.is_dir():
             found.append(f"{_rel(landing, top)}: file outside any <system>/<table>/ folder")
         elif top.name not in systems:
             found.append(folder_note(top, "unknown system folder"))
         else:
             for second in entries(top):
-                if not second.is_dir():
+                if (why := refusal(second)) is not None:
+                    found.append(f"{_rel(landing, second)}: {why}")
+                elif not second.is_dir():
                     found.append(f"{_rel(landing, second)}: file outside any table folder")
                 elif (top.name, second.name) not in tables:
                     found.append(folder_note(second, f"unknown table folder of {top.name}"))
@@ -275,6 +360,6 @@ def unknown_entries(landing: Path) -> list[str]:
                     found += [
                         folder_note(sub, "sub-folder inside a table folder")
                         for sub in entries(second)
-                        if sub.is_dir()
+                        if is_real_dir(sub)
                     ]
     return found

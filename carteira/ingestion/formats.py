@@ -109,6 +109,26 @@ def expected_format(fmt: SystemFormat, col: Column) -> str:
     return "text"
 
 
+# The one character DuckDB holds in text and PostgreSQL cannot (``invalid byte sequence
+# for encoding "UTF8": 0x00``; jsonb refuses its escape \\u0000 too): a value holding it
+# would load into the append-only raw layer and then block every `publish-postgres`.
+# Other control characters are valid text in both and pass through.
+NUL = "\x00"
+NUL_REASON = (
+    "text holds a NUL character (byte 0x00 or \\u0000), which PostgreSQL cannot store; "
+    "the source must remove it"
+)
+
+
+def name_problem(names: list[str]) -> str | None:
+    """Why a file's column names (CSV header, JSON keys) cannot be loaded, or None."""
+    bad = [n for n in names if NUL in n]
+    if bad:
+        shown = ", ".join(repr(n) for n in bad[:3])
+        return f"column name(s) {shown} hold a NUL character, which PostgreSQL cannot store"
+    return None
+
+
 def sql_literal(text: str) -> str:
     """Single-quoted SQL string literal."""
     return "'" + text.replace("'", "''") + "'"

@@ -15,6 +15,7 @@ from carteira.ingestion.background import ValidationThread
 from carteira.ingestion.bookkeeping import (
     Delivery,
     LoadRun,
+    check_accounted,
     finish_file,
     manifest_row,
     quarantine_rows,
@@ -24,7 +25,13 @@ from carteira.ingestion.bookkeeping import (
 )
 from carteira.ingestion.formats import sql_ident
 from carteira.ingestion.raw_tables import LINEAGE_COLUMNS, raw_table_name
-from carteira.ingestion.reading import PARSE_ERRORS, parse_error_text
+from carteira.ingestion.reading import (
+    PARSE_ERRORS,
+    duplicate_key_problem,
+    parse_error_text,
+    unaccounted_reason,
+)
+from carteira.ingestion.records import data_records
 from carteira.ingestion.results import FileOutcome
 from carteira.ingestion.staging import (
     STAGE,
@@ -50,16 +57,36 @@ def ingest_file(
     try:
         names = stage_file(con, delivery.path, table)
     except PARSE_ERRORS as exc:
-        reason = f"file cannot be parsed: {parse_error_text(exc)}"
-        out = quarantine_whole(con, delivery, run, reason=reason, column=None, rows_in_file=None)
-        out.validation = ExtractValidation.file_level_failure(
-            delivery.rel_name, "file_is_parseable", reason
-        )
-        return out
+        why = table.format.extension == "jsonl" and duplicate_key_problem(con, delivery.path)
+        return _unreadable(con, delivery, run, why or parse_error_text(exc), rows_in_file=None)
     try:
+        rows: int = scalar(con, f"SELECT count(*) FROM {STAGE}")
+        held = data_records(delivery.path, table)
+        if held != rows:  # the reader lost (or made up) records: none of it loads
+            reason = unaccounted_reason(held, rows, names, table)
+            return _unreadable(con, delivery, run, reason, rows_in_file=held)
         return _load_staged(con, delivery, run, names, validate=validate, background=background)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+
+def _unreadable(
+    con: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    run: LoadRun,
+    why: str,
+    *,
+    rows_in_file: int | None,
+) -> FileOutcome:
+    """Quarantine a file whose rows cannot be read (all of them) as a whole."""
+    reason = f"file cannot be parsed: {why}"
+    out = quarantine_whole(
+        con, delivery, run, reason=reason, column=None, rows_in_file=rows_in_file
+    )
+    out.validation = ExtractValidation.file_level_failure(
+        delivery.rel_name, "file_is_parseable", reason
+    )
+    return out
 
 
 def _validate_staged(
@@ -152,15 +179,16 @@ def _load_staged(
 
     con.begin()
     try:
-        con.execute(
+        (inserted,) = con.execute(
             f"INSERT INTO {raw_table_name(table, con)} ({target_cols}) "
             f"SELECT {select_cols}, {extras_json(names, table)}, ?, ?, ?, ?, _rn, ?, ? "
             f"FROM {STAGE} WHERE NOT _bad",
             params,
-        )
+        ).fetchall()[0]
         rows_quarantined, entries = quarantine_rows(
             con, delivery, run, names, problem_exprs(table, pos), now
         )
+        check_accounted([delivery.rel_name], rows_in_file, int(inserted), rows_quarantined)
         rows_loaded = rows_in_file - rows_quarantined
         status = "partially_quarantined" if rows_quarantined else "loaded"
         row = manifest_row(

@@ -20,6 +20,19 @@ class UnparseableFile(Exception):
     """The file cannot be read as its system's format (quarantined whole)."""
 
 
+class RecordsUnaccounted(UnparseableFile):
+    """The reader returned fewer (or more) rows than the file holds records
+    (``records``): quarantined whole, never loaded short."""
+
+
+# DuckDB's CSV limits, spelled out (these are its defaults): a record longer than
+# CSV_MAX_LINE_BYTES fails the read, but one longer than the buffer is dropped without
+# an error, which ``records`` catches. Module constants so a test can reach the
+# buffer's behaviour with a small file.
+CSV_MAX_LINE_BYTES = 2 * 1024 * 1024
+CSV_BUFFER_BYTES = 16 * CSV_MAX_LINE_BYTES
+
+
 # what a reader raises for a file that is not valid in its format (quarantined whole)
 PARSE_ERRORS: tuple[type[BaseException], ...] = (
     UnparseableFile,
@@ -68,7 +81,24 @@ def csv_reader_sql(path: Path, table: Table, n_columns: int) -> str:
         f"read_csv({sql_literal(str(path))}, auto_detect=false, header=true, "
         f"delim={sql_literal(fmt.delimiter or ',')}, quote='\"', escape='\"', "
         f"encoding={sql_literal(duckdb_encoding(fmt.encoding))}, strict_mode=true, "
-        f"null_padding=false, ignore_errors=false, columns={spec})"
+        f"null_padding=false, ignore_errors=false, max_line_size={CSV_MAX_LINE_BYTES}, "
+        f"buffer_size={CSV_BUFFER_BYTES}, columns={spec})"
+    )
+
+
+def unaccounted_reason(held: int, read: int, names: list[str], table: Table) -> str:
+    """Why a file whose reader did not return one row per record is quarantined whole."""
+    if read == 0 and not names:
+        return f"the file's {held} record(s) hold no key at all (empty objects?)"
+    hint = (
+        " (DuckDB's CSV reader drops a record longer than its buffer of "
+        f"{CSV_BUFFER_BYTES:,} bytes without an error)"
+        if table.format.extension == "csv" and read < held
+        else ""
+    )
+    return (
+        f"the file holds {held} data record(s) but the reader returned {read}{hint}; "
+        "nothing of it is loaded rather than a part"
     )
 
 
@@ -81,6 +111,45 @@ def json_keys(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         [str(path)],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def key_case_problem(keys: list[str]) -> str | None:
+    """Why a JSON Lines file's keys cannot be read as columns, or None.
+
+    DuckDB's column names ignore case: keys that differ only in case (``name`` in one
+    record, ``Name`` in another, or both in one) cannot be told apart by the reader, which
+    fails with a bare binder error about ``struct_pack``.
+    """
+    groups: dict[str, list[str]] = {}
+    for k in keys:
+        groups.setdefault(k.lower(), []).append(k)
+    clashes = [g for g in groups.values() if len(g) > 1]
+    if not clashes:
+        return None
+    shown = "; ".join(", ".join(f'"{k}"' for k in g) for g in clashes[:3])
+    return f"keys differing only in case ({shown}): they cannot be read as separate columns"
+
+
+def duplicate_key_problem(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """The first record repeating a key, named with its row and keys, or None.
+
+    Looked for only once a read failed (it costs a pass over the file): DuckDB's own
+    message for it is cut by its echo of the record.
+    """
+    try:
+        rows = con.execute(
+            "SELECT rn, k FROM (SELECT row_number() OVER () AS rn, json_keys(json) AS k "
+            "FROM read_json_objects(?, format='newline_delimited')) "
+            "WHERE len(k) <> len(list_distinct(k)) ORDER BY rn LIMIT 1",
+            [str(path)],
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    if not rows:
+        return None
+    rn, keys = rows[0]
+    dups = sorted({k for k in keys if keys.count(k) > 1})
+    return f"row {rn} repeats key(s) {', '.join(repr(k) for k in dups)} in one record"
 
 
 def json_keys_of_files(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[list[str]]:

@@ -14,13 +14,20 @@ import duckdb
 
 from carteira.contract import DUCKDB_TYPES, Column, Table
 from carteira.ingestion.files import latin1_problem
-from carteira.ingestion.formats import expected_format, sql_convert, sql_literal
+from carteira.ingestion.formats import (
+    NUL_REASON,
+    expected_format,
+    name_problem,
+    sql_convert,
+    sql_literal,
+)
 from carteira.ingestion.reading import (
     UnparseableFile,
     csv_header,
     csv_reader_sql,
     json_keys,
     json_reader_sql,
+    key_case_problem,
     positional_columns,
 )
 
@@ -41,11 +48,20 @@ def file_names(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> list
 
     Raises ``UnparseableFile`` (or another of ``PARSE_ERRORS``) for what makes a file
     unreadable before its rows are read: an erp file that is not Latin-1 text, a header
-    that does not parse or repeats a column.
+    that does not parse or repeats a column, keys that differ only in case, a column
+    name holding a NUL.
     """
     if table.format.extension == "jsonl":
-        return json_keys(con, path)
+        keys = json_keys(con, path)
+        if bad := jsonl_names_problem(keys):
+            raise UnparseableFile(bad)
+        return keys
     return csv_names(path, table)
+
+
+def jsonl_names_problem(keys: list[str]) -> str | None:
+    """Why a JSON Lines file's keys cannot be its columns (see ``file_names``), or None."""
+    return key_case_problem(keys) or name_problem(keys)
 
 
 def csv_names(path: Path, table: Table) -> list[str]:
@@ -57,6 +73,8 @@ def csv_names(path: Path, table: Table) -> list[str]:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise UnparseableFile(f"duplicate column(s) in header: {', '.join(dup)}")
+    if bad := name_problem(names):
+        raise UnparseableFile(bad)
     return names
 
 
@@ -150,8 +168,11 @@ def stage_files(
 def problem_exprs(table: Table, pos: dict[str, int]) -> list[tuple[str, str, str]]:
     """(condition, column name, reason SQL) triples over stage columns ``c<i>``/``t<i>``.
 
-    A row is quarantined if any condition holds.  Only columns present in the file are
-    checked; free text (``str``) always converts.
+    A row is quarantined if any condition holds; each is true or false, never NULL (a
+    NULL ``_bad`` would neither load nor quarantine the row). Only columns present in the
+    file are checked; free text (``str``) always converts, but no text value (contract column or
+    not: unknown ones go to ``_extras``) may hold a NUL (``formats.NUL``). Typed values
+    holding one already fail their conversion.
     """
     fmt = table.format
     out: list[tuple[str, str, str]] = []
@@ -171,6 +192,16 @@ def problem_exprs(table: Table, pos: dict[str, int]) -> list[tuple[str, str, str
             f"{sql_literal(f' to {col.type}: expected {expected_format(fmt, col)}')}"
         )
         out.append((cond, col.name, reason))
+    typed = {c.name: c.type for c in table.columns if is_typed(c)}
+    for name, i in pos.items():
+        if name not in typed:
+            value = f"c{i}"
+        elif typed[name] == "str[]":  # the array's elements, decoded (c<i> is JSON text)
+            value = f"array_to_string(t{i}, ',')"
+        else:
+            continue
+        cond = f"coalesce(contains({value}, chr(0)), false)"  # never NULL (see above)
+        out.append((cond, name, sql_literal(NUL_REASON)))
     return out
 
 

@@ -41,7 +41,7 @@ from carteira.ingestion import (
     scan_deliveries,
     validation_thread,
 )
-from carteira.ingestion.files import unknown_entries
+from carteira.ingestion.unread import unread_entries
 from carteira.locking import acquire_refresh_lock, connect_for_write
 from orchestration.resources import CarteiraResource
 
@@ -140,7 +140,9 @@ def raw_tables(
     errors: dict[str, str] = {}
     # the landing folders listed once: the hashes started ahead, the warm-up and the
     # loads all work from this
-    scans = scan_deliveries(settings.landing_dir, selected, settings.as_of)
+    # up to the day the refresh describes (today when no as_of is set): a delivery dated
+    # later is not read, and the landing_zone check lists it
+    scans = scan_deliveries(settings.landing_dir, selected, settings.effective_as_of())
     hashes = FileHashes.of_deliveries(scans)
     background: ValidationThread | None = None
     # each table is materialized as soon as it is committed; its contract check once
@@ -158,7 +160,7 @@ def raw_tables(
                 table,
                 quarantine_dir=settings.quarantine_dir,
                 load_id=context.run.run_id,
-                as_of=settings.as_of,
+                as_of=settings.effective_as_of(),
                 progress=report,
                 hashes=hashes,
                 background=background,
@@ -204,14 +206,18 @@ KNOWN_ENTRIES_CHECK = "only_contract_entries"
     group_name=RAW_GROUP,
     description=(
         "The landing folder as delivered: what the contract knows is ingested by the raw "
-        "assets; everything else (unknown system or table folders, stray files) is listed "
+        "assets; everything else (unknown system or table folders, stray files, links and "
+        "other non-regular files, deliveries dated after as_of) is not read and is listed "
         "by the warn-severity check, so nothing is skipped silently."
     ),
     check_specs=[
         AssetCheckSpec(
             KNOWN_ENTRIES_CHECK,
             asset=LANDING_ZONE_KEY,
-            description="Every folder and file of the landing zone belongs to a contract table.",
+            description=(
+                "Every folder and file of the landing zone belongs to a contract table, is a "
+                "regular file (no link, no FIFO) and is dated up to as_of: it is read."
+            ),
         )
     ],
 )
@@ -219,21 +225,20 @@ def landing_zone(
     context: AssetExecutionContext, carteira: CarteiraResource
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     settings = carteira.settings()
-    unknown = unknown_entries(settings.landing_dir)
-    for line in unknown:
-        context.log.warning(f"not in the contract, not read: {line}")
+    unread = unread_entries(settings.landing_dir, settings.effective_as_of())
+    for line in unread:
+        context.log.warning(line)
+        progress.emit(line)
     yield MaterializeResult(
         asset_key=LANDING_ZONE_KEY,
-        metadata={"path": str(settings.landing_dir), "unknown_entries": len(unknown)},
+        metadata={"path": str(settings.landing_dir), "unknown_entries": len(unread)},
     )
     yield AssetCheckResult(
         asset_key=LANDING_ZONE_KEY,
         check_name=KNOWN_ENTRIES_CHECK,
-        passed=not unknown,
+        passed=not unread,
         severity=AssetCheckSeverity.WARN,
-        metadata={
-            "lines": MetadataValue.json([f"not in the contract, not read: {u}" for u in unknown])
-        },
+        metadata={"lines": MetadataValue.json(unread)},
     )
 
 
