@@ -337,3 +337,42 @@ def test_reading_a_link_or_a_fifo_is_refused_even_after_the_scan(
     with pytest.raises(NotARegularFile):  # and does not wait for a writer
         sha256_file(land / "crm/campaigns/campaigns_20261006.jsonl")
     assert not (tmp_path / "q" / "load" / "x.jsonl").exists()
+
+
+def test_the_refresh_summary_lists_what_it_did_not_read(
+    tmp_path: Path, linked: tuple[Path, Path]
+) -> None:
+    """Through the refresh the CLI and the schedule run, without --as-of (today): a
+    delivery dated 2099 is neither loaded into raw nor forgotten, a FIFO does not block,
+    and the warn-severity check lists every entry with its reason."""
+    from carteira.exit_codes import ExitCode
+    from carteira.settings import Settings
+    from orchestration.run import run_refresh
+
+    land, _ = linked
+    write(
+        land,
+        "studio/bookings/bookings_20991231.csv",
+        b"booking_id,session_id,member_id,booked_at,updated_at\n"
+        b"1,1,1,2099-12-30 10:00,2099-12-30 10:00\n",
+    )
+    settings = Settings.for_warehouse(land, tmp_path / "wh2" / "warehouse.duckdb")
+    outcome = run_refresh(settings, raw_only=True)
+    lines = "\n".join(outcome.summary_lines())
+    today = settings.effective_as_of().isoformat()
+    assert "warning landing_zone: only_contract_entries" in lines
+    assert (
+        f"not read: studio/bookings/: 1 delivery(ies) dated after as_of {today}, not read "
+        "until a refresh for their date: bookings_20991231.csv"
+    ) in lines
+    assert "not read: crm/campaigns/campaigns_20261006.jsonl: not a regular file (a FIFO)" in lines
+    assert "not read: crm/campaigns/campaigns_20261005.jsonl: a symbolic link" in lines
+    assert outcome.exit_code == ExitCode.PUBLISHED, lines  # listed, a warning only
+    con = duckdb.connect(str(settings.raw_path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM raw.studio__bookings").fetchone() == (0,)
+        assert con.execute("SELECT file_name FROM raw._manifest").fetchall() == [
+            ("crm/campaigns/campaigns_20261004.jsonl",)
+        ]
+    finally:
+        con.close()
