@@ -14,11 +14,18 @@ Rows travel as CSV: DuckDB writes the query result (arrays rendered as PostgreSQ
 literals) and psycopg2 streams it through `COPY ... FROM STDIN`. The raw layer is
 append-only history keyed by load, so a sync only copies the loads (`_load_id`) that the
 PostgreSQL table does not hold yet; a table whose columns changed is copied again whole.
+
+The one text DuckDB holds and PostgreSQL cannot is the NUL character (in text, text[],
+and as the escape `\u0000` in jsonb). Ingestion quarantines such rows, but a raw layer
+loaded before it did may hold some, and the raw layer is append-only: refusing them
+would block every publish for good. They are copied with the NULs removed, and a warning
+names the relation, the column and how many values were changed (`NUL_WARNING`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -54,6 +61,18 @@ LINEAGE_PG_TYPES: tuple[tuple[str, str], ...] = (
 
 SCHEMA = "raw"
 
+log = logging.getLogger(__name__)
+
+NUL_WARNING = (
+    "raw.{table}.{column}: {count} value(s) held a NUL character, which PostgreSQL cannot "
+    "store; copied to PostgreSQL with the NULs removed (the DuckDB raw layer keeps them)"
+)
+# jsonb refuses the escape \u0000. Matching an escaped backslash first keeps `\\u0000`
+# (a backslash, then the text u0000) as it is: regexp_replace keeps group 1, which is
+# empty when the match was the escape.
+_JSON_NUL_PATTERN = r"(\\\\)|\\u0000"
+_JSON_HAS_NUL = r"(^|[^\\])(\\\\)*\\u0000"
+
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -65,10 +84,12 @@ def pg_columns(table: Table) -> list[tuple[str, str]]:
 
 
 def _pg_array_literal(expr: str) -> str:
-    """DuckDB SQL rendering a VARCHAR[] as a PostgreSQL array literal ('{"a","b"}')."""
+    """DuckDB SQL rendering a VARCHAR[] as a PostgreSQL array literal ('{"a","b"}'),
+    its elements without NULs (see the module docstring)."""
     element = (
         "case when x is null then 'NULL' else "
-        "'\"' || replace(replace(x, '\\', '\\\\'), '\"', '\\\"') || '\"' end"
+        "'\"' || replace(replace(replace(x, chr(0), ''), '\\', '\\\\'), '\"', '\\\"') "
+        "|| '\"' end"
     )
     return (
         f"case when {expr} is null then null else "
@@ -80,12 +101,45 @@ def _select_list(table: Table) -> str:
     parts = []
     for c in table.columns:
         col = _ident(c.name)
-        parts.append(_pg_array_literal(col) if c.type == "str[]" else col)
+        if c.type == "str[]":
+            parts.append(_pg_array_literal(col))
+        elif c.type == "str":
+            parts.append(f"replace({col}, chr(0), '')")
+        else:
+            parts.append(col)
+    extras = "cast(_extras as varchar)"
     parts += [
-        "cast(_extras as varchar)",
+        f"case when contains({extras}, '\\u0000') "
+        f"then regexp_replace({extras}, '{_JSON_NUL_PATTERN}', '\\1', 'g') else {extras} end",
         *(_ident(n) for n, _ in LINEAGE_PG_TYPES[1:]),
     ]
     return ", ".join(parts)
+
+
+def _nul_checks(table: Table) -> list[tuple[str, str]]:
+    """(column, DuckDB condition: its value holds a NUL) for every column that may."""
+    checks = []
+    for c in table.columns:
+        col = _ident(c.name)
+        if c.type == "str":
+            checks.append((c.name, f"contains({col}, chr(0))"))
+        elif c.type == "str[]":
+            checks.append((c.name, f"contains(array_to_string({col}, ','), chr(0))"))
+    checks.append(("_extras", f"regexp_matches(cast(_extras as varchar), '{_JSON_HAS_NUL}')"))
+    return checks
+
+
+def _warn_nuls(duck, source: str, where: str, table: Table) -> None:  # noqa: ANN001
+    """Log ``NUL_WARNING`` for each column of the rows to copy that holds NULs."""
+    checks = _nul_checks(table)
+    counts = duck.execute(
+        "select "
+        + ", ".join(f"count(*) filter (where {cond})" for _, cond in checks)
+        + f" from {source} {where}"
+    ).fetchone()
+    for (column, _), count in zip(checks, counts, strict=True):
+        if count:
+            log.warning(NUL_WARNING.format(table=table.fqn, column=column, count=count))
 
 
 def connect_pg(dsn: str):  # noqa: ANN201 - psycopg2 connection
@@ -148,10 +202,9 @@ def _sync_table(duck, pg, catalog: str, table: Table, tmp: Path) -> int:  # noqa
     duck.execute("create or replace temp table _present_loads (load_id varchar)")
     if present:
         duck.executemany("insert into _present_loads values (?)", [[p] for p in present])
-    query = (
-        f"select {_select_list(table)} from {source} "
-        "where _load_id is null or _load_id not in (select load_id from _present_loads)"
-    )
+    where = "where _load_id is null or _load_id not in (select load_id from _present_loads)"
+    _warn_nuls(duck, source, where, table)
+    query = f"select {_select_list(table)} from {source} {where}"
     csv_path = tmp / f"{table.fqn}.csv"
     # DuckDB's CSV: NULL is an empty field, the empty string is "" (PostgreSQL reads both
     # back the same way); quotes are doubled; timestamps ISO; decimals with a dot.
@@ -160,7 +213,9 @@ def _sync_table(duck, pg, catalog: str, table: Table, tmp: Path) -> int:  # noqa
         f"copy ({query}) to '{path_literal}' (format csv, header false)"
     ).fetchone()
     columns = ", ".join(_ident(n) for n, _ in pg_columns(table))
-    with pg, pg.cursor() as cur, csv_path.open("r", encoding="utf-8") as fh:
+    # newline="": a CR inside a value reaches PostgreSQL as a CR (universal newlines
+    # turned it, and every CRLF, into LF)
+    with pg, pg.cursor() as cur, csv_path.open("r", encoding="utf-8", newline="") as fh:
         cur.copy_expert(
             f"copy {qualified} ({columns}) from stdin with (format csv, header false)", fh
         )
