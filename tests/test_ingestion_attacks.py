@@ -308,10 +308,10 @@ def test_links_fifos_and_later_deliveries_are_listed_with_a_reason(
     write(land, "studio/bookings/bookings_20991231.csv", b"booking_id\n")
     lines = unread_entries(land, DAY)
     assert lines == [
-        "not in the contract, not read: pbx: a symbolic link, refused: links are never "
-        "followed (deliver the file itself)",
-        "not in the contract, not read: studio/members: a symbolic link, refused: links "
-        "are never followed (deliver the file itself)",
+        "not read: pbx: a symbolic link, refused: links are never followed (deliver the "
+        "file itself)",
+        "not read: studio/members: a symbolic link, refused: links are never followed "
+        "(deliver the file itself)",
         "not read: crm/campaigns/campaigns.txt: a symbolic link, refused: links are never "
         "followed (deliver the file itself)",
         "not read: crm/campaigns/campaigns_20261005.jsonl: a symbolic link, refused: links "

@@ -319,7 +319,15 @@ def _count_files(folder: Path) -> int:
 
 
 def unknown_entries(landing: Path) -> list[str]:
-    """Everything in the landing zone the contract does not know, one description each.
+    """Everything in the landing zone the contract does not know, one description each
+    (:func:`landing_entries` without the flag)."""
+    return [description for description, _ in landing_entries(landing)]
+
+
+def landing_entries(landing: Path) -> list[tuple[str, bool]]:
+    """Everything in the landing zone the contract does not know, one description each,
+    flagged True when it is refused for what it is (a link, not a regular file) rather
+    than for where it is.
 
     The ingestion reads ``<system>/<table>/`` folders of contract tables only; anything else
     (an ``erp/invoices/`` folder, a ``sap/`` system, a file outside a table folder, a
@@ -331,7 +339,7 @@ def unknown_entries(landing: Path) -> list[str]:
     landing = Path(landing)
     tables = {(t.system, t.name) for t in TABLES}
     systems = {t.system for t in TABLES}
-    found: list[str] = []
+    found: list[tuple[str, bool]] = []
 
     def entries(folder: Path) -> list[Path]:
         return [p for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
@@ -343,22 +351,24 @@ def unknown_entries(landing: Path) -> list[str]:
         return found
     for top in entries(landing):
         if (why := refusal(top)) is not None:
-            found.append(f"{_rel(landing, top)}: {why}")
+            found.append((f"{_rel(landing, top)}: {why}", True))
         elif not top.is_dir():
-            found.append(f"{_rel(landing, top)}: file outside any <system>/<table>/ folder")
+            stray = f"{_rel(landing, top)}: file outside any <system>/<table>/ folder"
+            found.append((stray, False))
         elif top.name not in systems:
-            found.append(folder_note(top, "unknown system folder"))
+            found.append((folder_note(top, "unknown system folder"), False))
         else:
             for second in entries(top):
                 if (why := refusal(second)) is not None:
-                    found.append(f"{_rel(landing, second)}: {why}")
+                    found.append((f"{_rel(landing, second)}: {why}", True))
                 elif not second.is_dir():
-                    found.append(f"{_rel(landing, second)}: file outside any table folder")
+                    found.append((f"{_rel(landing, second)}: file outside any table folder", False))
                 elif (top.name, second.name) not in tables:
-                    found.append(folder_note(second, f"unknown table folder of {top.name}"))
+                    note = folder_note(second, f"unknown table folder of {top.name}")
+                    found.append((note, False))
                 else:
                     found += [
-                        folder_note(sub, "sub-folder inside a table folder")
+                        (folder_note(sub, "sub-folder inside a table folder"), False)
                         for sub in entries(second)
                         if is_real_dir(sub)
                     ]

@@ -2,7 +2,8 @@
 
 The one list behind the ``landing_zone`` asset's warn-severity check
 (``only_contract_entries``) and so behind the refresh summary: entries the contract does
-not know (``files.unknown_entries``), entries of a table folder that are refused unread
+not know and system or table folders that are links (``files.landing_entries``), entries
+of a table folder that are refused unread
 (links, FIFOs and other non-regular files: ``files.refusal``) and deliveries dated after
 the day the refresh describes. Without it each of these would be skipped without a trace:
 a mistyped date (``bookings_20991231.csv``) would wait for 2099 in silence.
@@ -16,10 +17,10 @@ from pathlib import Path
 from carteira.contract import TABLES, Table
 from carteira.ingestion.files import (
     is_real_dir,
+    landing_entries,
     refusal,
     scan_table_dir,
     table_dir,
-    unknown_entries,
 )
 
 # deliveries named per table in a "dated after as_of" line before "and N more"
@@ -29,7 +30,7 @@ _NAMED_FUTURE_FILES = 3
 def refused_in_table_folder(landing: Path, table: Table) -> list[str]:
     """``<file>: <why>`` for every link or non-regular entry of the table's folder.
 
-    The system and table folders themselves are checked by ``unknown_entries``.
+    The system and table folders themselves are checked by ``files.landing_entries``.
     """
     folder = table_dir(landing, table)
     if not is_real_dir(folder) or not is_real_dir(folder.parent):
@@ -72,7 +73,10 @@ def unread_entries(
     refused or dated later. ``as_of`` None: no date cut.
     """
     landing = Path(landing)
-    lines = [f"not in the contract, not read: {u}" for u in unknown_entries(landing)]
+    lines = [
+        f"not read: {entry}" if refused else f"not in the contract, not read: {entry}"
+        for entry, refused in landing_entries(landing)
+    ]
     for table in tables:
         lines += [f"not read: {r}" for r in refused_in_table_folder(landing, table)]
         if as_of is not None and (later := dated_after(landing, table, as_of)) is not None:
