@@ -252,11 +252,18 @@ def demo(home: Path | None, scale: str, days: int, seed: int, verbose: bool) -> 
 @warehouse_option("Published warehouse file.", exists=True, resolved=True)
 @click.argument("query")
 def sql(warehouse: Path, query: str) -> None:
-    """Run a read-only SQL query against a published warehouse and print the result."""
+    """Run a read-only SQL query against a published warehouse and print the result.
+
+    The query sees the warehouse and nothing else: it cannot write or read other files
+    (COPY ... TO, read_csv/read_text of a path, ATTACH), load extensions or change that
+    with SET (carteira.read_only).
+    """
     import duckdb
 
+    from carteira.read_only import connect_read_only
+
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = connect_read_only(warehouse)
     except duckdb.Error as exc:
         raise CouldNotRun(f"cannot open {warehouse} as a DuckDB warehouse: {exc}") from exc
     try:
