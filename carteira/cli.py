@@ -191,14 +191,7 @@ def refresh(
         as_of=as_of.date() if as_of else None,  # type: ignore[attr-defined]
         full_refresh=full_refresh,
     )
-    if not settings.landing_dir.is_dir():
-        raise click.BadParameter(
-            f"landing zone {settings.landing_dir} is not a folder", param_hint="--landing"
-        )
-    if settings.warehouse_path.is_dir():
-        raise click.BadParameter(
-            f"{settings.warehouse_path} is a folder, not a warehouse file", param_hint="--warehouse"
-        )
+    settings.require_landing()
     sys.exit(_refresh(settings, raw_only))
 
 

@@ -90,8 +90,7 @@ def check_can_run(settings: Settings, *, raw_only: bool = False) -> None:
     """Refuse at once what cannot work, before any ingestion (exit code 3)."""
     from orchestration.resources import find_dbt
 
-    if not settings.landing_dir.is_dir():
-        raise CouldNotRun(f"landing zone {settings.landing_dir} is not a folder")
+    settings.require_landing()
     for path, what in ((settings.warehouse_path, "warehouse"), (settings.raw_path, "raw file")):
         if path.is_dir():
             raise CouldNotRun(f"{what} {path} is a folder; give the path of a .duckdb file")
