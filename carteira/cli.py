@@ -142,10 +142,14 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     click.get_current_context().with_resource(refresh_lock(settings.warehouse_path))
     from carteira.contract import TABLES
     from carteira.ingestion.files import count_deliveries
-    from orchestration.run import run_refresh
+    from orchestration import run
 
     started = time.perf_counter()
     debug = bool(click.get_current_context().find_root().params.get("debug"))
+    # what cannot run is refused before the first progress line (exit 3, one line)
+    run.check_can_run(settings, raw_only=raw_only)
+    run.check_raw_writable(settings)
+    run_refresh = run.run_refresh
     progress.start("ingest", count_deliveries(settings.landing_dir, TABLES, settings.as_of))
     try:
         outcome = run_refresh(settings, raw_only=raw_only, debug=debug)

@@ -91,6 +91,15 @@ def _work_matches_published(settings: Settings) -> bool:
     return work.stat().st_size <= MAX_WORK_GROWTH * settings.warehouse_path.stat().st_size
 
 
+def _opens(path: Path) -> bool:
+    """Whether DuckDB can open the file: a damaged work file is dropped, not built on."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error:
+        return False
+    return True
+
+
 def _discard_work(settings: Settings) -> None:
     for p in (work_path(settings), _wal(work_path(settings)), _marker(settings)):
         p.unlink(missing_ok=True)
@@ -117,7 +126,7 @@ def prepare_build(settings: Settings) -> Path:
     recover_interrupted_publish(settings)
     discard_build(settings)
     settings.build_path.parent.mkdir(parents=True, exist_ok=True)
-    if _work_matches_published(settings):
+    if _work_matches_published(settings) and _opens(work_path(settings)):
         os.replace(work_path(settings), settings.build_path)
         if _wal(work_path(settings)).exists():
             os.replace(_wal(work_path(settings)), _wal(settings.build_path))
@@ -277,7 +286,11 @@ def _commit_publish(settings: Settings, compact: bool) -> Path:
 
 def raw_snapshot_path(settings: Settings) -> Path:
     """``warehouse.raw.snapshot.duckdb``: the raw history as of the last publish."""
-    raw = settings.raw_path
+    return snapshot_of_raw(settings.raw_path)
+
+
+def snapshot_of_raw(raw: Path) -> Path:
+    """The raw snapshot beside a raw file (named once: readers and restore hints use it)."""
     return raw.with_name(raw.name.removesuffix(".duckdb") + ".snapshot.duckdb")
 
 
