@@ -133,12 +133,23 @@ def generate(landing: Path, start: object, days: int, scale: str, seed: int, ver
 
 
 def _refresh(settings: Settings, raw_only: bool) -> int:
+    # The refresh lock first, before the heavy imports (Dagster, dbt, great-expectations
+    # take seconds) and before any progress line: a second refresh is refused at once,
+    # with one line naming the holder (carteira.locking). Held until the command ends;
+    # run_refresh takes it again re-entrantly.
+    from carteira.locking import refresh_lock
+
+    click.get_current_context().with_resource(refresh_lock(settings.warehouse_path))
     from carteira.contract import TABLES
     from carteira.ingestion.files import count_deliveries
-    from orchestration.run import run_refresh
+    from orchestration import run
 
     started = time.perf_counter()
     debug = bool(click.get_current_context().find_root().params.get("debug"))
+    # what cannot run is refused before the first progress line (exit 3, one line)
+    run.check_can_run(settings, raw_only=raw_only)
+    run.check_raw_writable(settings)
+    run_refresh = run.run_refresh
     progress.start("ingest", count_deliveries(settings.landing_dir, TABLES, settings.as_of))
     try:
         outcome = run_refresh(settings, raw_only=raw_only, debug=debug)
@@ -191,14 +202,7 @@ def refresh(
         as_of=as_of.date() if as_of else None,  # type: ignore[attr-defined]
         full_refresh=full_refresh,
     )
-    if not settings.landing_dir.is_dir():
-        raise click.BadParameter(
-            f"landing zone {settings.landing_dir} is not a folder", param_hint="--landing"
-        )
-    if settings.warehouse_path.is_dir():
-        raise click.BadParameter(
-            f"{settings.warehouse_path} is a folder, not a warehouse file", param_hint="--warehouse"
-        )
+    settings.require_landing()
     sys.exit(_refresh(settings, raw_only))
 
 
@@ -252,11 +256,18 @@ def demo(home: Path | None, scale: str, days: int, seed: int, verbose: bool) -> 
 @warehouse_option("Published warehouse file.", exists=True, resolved=True)
 @click.argument("query")
 def sql(warehouse: Path, query: str) -> None:
-    """Run a read-only SQL query against a published warehouse and print the result."""
+    """Run a read-only SQL query against a published warehouse and print the result.
+
+    The query sees the warehouse and nothing else: it cannot write or read other files
+    (COPY ... TO, read_csv/read_text of a path, ATTACH), load extensions or change that
+    with SET (carteira.read_only).
+    """
     import duckdb
 
+    from carteira.read_only import connect_read_only
+
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = connect_read_only(warehouse)
     except duckdb.Error as exc:
         raise CouldNotRun(f"cannot open {warehouse} as a DuckDB warehouse: {exc}") from exc
     try:

@@ -30,7 +30,14 @@ from pathlib import Path
 
 import duckdb
 
-from carteira.exit_codes import Busy
+from carteira.exit_codes import Busy, CouldNotRun
+from carteira.publish import snapshot_of_raw
+
+
+class Damaged(CouldNotRun):
+    """A file a refresh needs exists but is not a readable DuckDB database (nothing was
+    attempted; the message says how to restore it)."""
+
 
 # path of a lock file -> open descriptor holding the flock, for this process
 _HELD: dict[str, int] = {}
@@ -123,6 +130,21 @@ def raw_holder(exc: duckdb.Error) -> str:
     return f"pid {m['pid']} ({m['program']})" if m else "another process"
 
 
+def damaged_message(path: Path, what: str, exc: BaseException) -> str:
+    """Which file cannot be read, why, and how to put it back (from the raw snapshot)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    snapshot = snapshot_of_raw(Path(path))
+    restore = (
+        f"restore it from the raw snapshot the last publish left: mv {path} {path}.damaged; "
+        f"cp {snapshot} {path}; then run again (extracts loaded after that publish are "
+        "loaded again from the landing zone)"
+        if snapshot.exists()
+        else f"no raw snapshot {snapshot} to restore it from: move it aside and run again "
+        "to load the landing zone anew"
+    )
+    return f"{what} {path} is damaged and cannot be opened ({first}); {restore}"
+
+
 def connect_for_write(
     path: Path, wait_seconds: float, *, what: str = "raw history"
 ) -> duckdb.DuckDBPyConnection:
@@ -137,12 +159,12 @@ def connect_for_write(
             return duckdb.connect(str(path))
         except duckdb.IOException as exc:
             if not _is_lock_conflict(exc):
-                raise
+                raise Damaged(damaged_message(path, what, exc)) from exc
             if time.monotonic() >= deadline:
                 raise Busy(
                     f"{what} {path} is held open by {raw_holder(exc)}; waited "
                     f"{wait_seconds:g}s for it to close. Readers should use the raw snapshot "
-                    f"({path.name.removesuffix('.duckdb')}.snapshot.duckdb) instead."
+                    f"({snapshot_of_raw(path).name}) instead."
                 ) from None
             time.sleep(min(delay, max(deadline - time.monotonic(), 0.01)))
             delay = min(delay * 2, 2.0)

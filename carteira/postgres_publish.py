@@ -21,10 +21,14 @@ and leaves the served ones as they were.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -77,10 +81,12 @@ def connect(dsn: str):  # noqa: ANN201 - psycopg2 connection
         parts = dsn_parts(dsn)
     except psycopg2.ProgrammingError as exc:
         raise CannotRun(f"invalid PostgreSQL DSN: {_first_line(exc)}") from None
+    # Names this process to the server, so a second publish can say who holds the lock.
+    named = {"application_name": _application_name()}
     try:
         if "connect_timeout" in parts:
-            return psycopg2.connect(dsn)
-        return psycopg2.connect(dsn, connect_timeout=10)
+            return psycopg2.connect(dsn, **named)
+        return psycopg2.connect(dsn, connect_timeout=10, **named)
     except psycopg2.OperationalError as exc:
         raise CannotRun(
             f"cannot connect to PostgreSQL {describe_dsn(dsn)}: {_first_line(exc)}"
@@ -92,13 +98,61 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _application_name() -> str:
+    """`carteira publish-postgres <pid>@<host> <start>` (PostgreSQL keeps 63 bytes)."""
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{PUBLISH_LOCK} {os.getpid()}@{socket.gethostname()} {started}"[:63]
+
+
+_HOLDER = re.compile(rf"^{PUBLISH_LOCK} (?P<pid>\d+)@(?P<host>\S*) (?P<started>\S+)$")
+
+
+def _publish_lock_holder(pg) -> str:  # noqa: ANN001
+    """Who holds the publish lock, as `carteira.locking` names a refresh's holder."""
+    with pg, pg.cursor() as cur:
+        cur.execute(
+            "select a.pid, a.application_name, a.backend_start from pg_locks l "
+            "join pg_stat_activity a on a.pid = l.pid "
+            "where l.locktype = 'advisory' and l.granted and l.objsubid = 1 "
+            "and l.database = (select oid from pg_database where datname = current_database()) "
+            "and l.classid = ((hashtext(%s)::bigint >> 32) & 4294967295)::oid "
+            "and l.objid = (hashtext(%s)::bigint & 4294967295)::oid limit 1",
+            (PUBLISH_LOCK, PUBLISH_LOCK),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return "a session that has just ended"
+    backend, name, backend_start = row
+    found = _HOLDER.match(name or "")
+    if found:
+        return (
+            f"pid {found['pid']} on host {found['host']}, started {found['started']}, "
+            f"server backend {backend}"
+        )
+    since = f", connected {backend_start:%Y-%m-%dT%H:%M:%S%z}" if backend_start else ""
+    return f"server backend {backend}{since}"
+
+
+def _server_gone(exc: BaseException) -> bool:
+    """The connection was lost (server stopped, restarted, backend terminated), as opposed
+    to an error the server reported on a live connection."""
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    code = getattr(exc, "pgcode", None) or ""
+    # class 08: connection exception; class 57: operator intervention (shutdown, terminate)
+    return isinstance(exc, psycopg2.OperationalError) and (not code or code[:2] in ("08", "57"))
+
+
 def _take_publish_lock(pg) -> None:  # noqa: ANN001
     """One publish per database at a time (a session lock, released when pg closes)."""
     with pg, pg.cursor() as cur:
         cur.execute("select pg_try_advisory_lock(hashtext(%s))", (PUBLISH_LOCK,))
         (taken,) = cur.fetchone()
     if not taken:
-        raise CannotRun("another publish-postgres is running on this database")
+        raise CannotRun(
+            f"another publish-postgres is running on this database ({_publish_lock_holder(pg)})."
+            " Try again when it has finished."
+        )
 
 
 def _drop_schemas_ending(pg, suffix: str) -> None:  # noqa: ANN001
@@ -229,6 +283,8 @@ def publish_postgres(
                 f"cannot read the raw layer {settings.raw_path}: {_first_line(exc)}"
             ) from None
         except psycopg2.Error as exc:
+            if _server_gone(exc):
+                raise
             raise PublishFailed(f"copying the raw layer failed: {_first_line(exc)}") from None
         seconds["raw copy"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -252,6 +308,17 @@ def publish_postgres(
             raise PublishFailed(f"swapping the new schemas in failed: {_first_line(exc)}") from None
         seconds["swap"] = time.perf_counter() - started
         shutil.rmtree(target, ignore_errors=True)
+    except psycopg2.Error as exc:
+        if not _server_gone(exc):
+            raise
+        # psycopg2's "connection already closed" says nothing of why: only the server's
+        # own words (e.g. "terminating connection due to administrator command") are kept
+        why = "" if isinstance(exc, psycopg2.InterfaceError) else f" ({_first_line(exc)})"
+        raise PublishFailed(
+            f"the PostgreSQL server {describe_dsn(dsn)} went away during the publish{why}: "
+            "nothing changed, the served schemas are as they were; "
+            "run publish-postgres again once the server is back"
+        ) from None
     finally:
         pg.close()
     return PublishOutcome(

@@ -15,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+
+from carteira.setting_values import RULES, InvalidSetting
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -54,6 +56,31 @@ ENVIRONMENT: dict[str, str] = {
     "CARTEIRA_SCHEDULE_CRON": "schedule_cron",
     "CARTEIRA_SCHEDULE_TIMEZONE": "schedule_timezone",
 }
+
+
+# Settings field -> its variable (every field a variable sets), and the command-line flag
+# that overrides it where there is one: error messages name both.
+VARIABLES: dict[str, str] = {attribute: name for name, attribute in ENVIRONMENT.items()}
+FLAGS: dict[str, str] = {
+    "landing_dir": "--landing",
+    "warehouse_path": "--warehouse",
+    "as_of": "--as-of",
+}
+
+
+def read_setting(attribute: str, text: str) -> Any:
+    """The value of a setting given as text (a variable, Dagster config), or InvalidSetting.
+
+    The message quotes the text as given, not as parsed (`-1`, not `-1.0`).
+    """
+    rule = RULES[attribute]
+    try:
+        value = rule.parse(text)
+    except ValueError:
+        value = None
+    if value is None or not rule.accepts(value):
+        raise InvalidSetting(VARIABLES[attribute], text, rule.allowed, flag=FLAGS.get(attribute))
+    return value
 
 
 @dataclass(frozen=True)
@@ -124,29 +151,76 @@ class Settings:
                 given("CARTEIRA_QUARANTINE") or warehouse.with_name(f"{stem}.quarantine")
             ),
         }
-        types = {f.name: f.type for f in fields(cls)}
         for name, attribute in ENVIRONMENT.items():
             raw = given(name)
             if attribute in values or raw is None:
                 continue
-            try:
-                if attribute == "views_dir":
-                    values[attribute] = path(raw)
-                elif attribute == "as_of":
-                    values[attribute] = date.fromisoformat(raw)
-                elif types[attribute] == "int":
-                    values[attribute] = int(raw)
-                elif types[attribute] == "float":
-                    values[attribute] = float(raw)
-                else:
-                    values[attribute] = raw
-            except ValueError:
-                kind = {"as_of": "a date YYYY-MM-DD", "raw_lock_wait_seconds": "a number"}.get(
-                    attribute, "a whole number"
-                )
-                raise ValueError(f"{name}={raw!r}: expected {kind}") from None
+            if attribute == "views_dir":
+                values[attribute] = path(raw)
+                continue
+            values[attribute] = read_setting(attribute, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        """Refuse a value no command could run with, whoever built these settings.
+
+        The CLI, the Dagster definitions and the resource a Dagster run reads back all
+        build a `Settings`, so this is the one place a bad value is caught: before
+        anything is read or written, as :class:`InvalidSetting` (exit 3, one line).
+        """
+        for attribute, rule in RULES.items():
+            value = getattr(self, attribute)
+            if not rule.accepts(value):
+                raise InvalidSetting(
+                    VARIABLES[attribute], value, rule.allowed, flag=FLAGS.get(attribute)
+                )
+        self._check_paths()
+
+    def _check_paths(self) -> None:
+        def refuse(attribute: str, problem: str, allowed: str) -> None:
+            raise InvalidSetting(
+                VARIABLES[attribute],
+                str(getattr(self, attribute)),
+                allowed,
+                flag=FLAGS.get(attribute),
+                problem=problem,
+            )
+
+        folders = {"home": self.home, "quarantine_dir": self.quarantine_dir}
+        folders |= {"landing_dir": self.landing_dir, "views_dir": self.views_dir}
+        for attribute, folder in folders.items():
+            if folder is not None and folder.exists() and not folder.is_dir():
+                refuse(attribute, "it is a file", "a folder (or where one can be created)")
+        for attribute in ("warehouse_path", "raw_path"):
+            file = getattr(self, attribute)
+            if file.is_dir():
+                refuse(attribute, "it is a folder", "the path of a .duckdb file")
+            if file.parent.exists() and not file.parent.is_dir():
+                refuse(attribute, f"{file.parent} is a file", "the path of a .duckdb file")
+        if self.raw_path in (self.warehouse_path, self.build_path):
+            refuse(
+                "raw_path",
+                "it is the warehouse file",
+                "a file of its own (default: <warehouse>.raw.duckdb beside it)",
+            )
+        if self.quarantine_dir == self.landing_dir:
+            refuse(
+                "quarantine_dir",
+                "it is the landing zone",
+                "a folder of its own (default: <warehouse>.quarantine beside it)",
+            )
+
+    def require_landing(self) -> None:
+        """For the commands that read the landing zone: it must be an existing folder."""
+        if not self.landing_dir.is_dir():
+            raise InvalidSetting(
+                VARIABLES["landing_dir"],
+                str(self.landing_dir),
+                "the landing-zone folder (<system>/<table>/<table>_<YYYYMMDD>.<ext>)",
+                flag=FLAGS["landing_dir"],
+                problem="no such folder",
+            )
 
     @classmethod
     def for_warehouse(cls, landing_dir: Path, warehouse_path: Path, **kwargs: Any) -> Settings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Sequence
-from datetime import date
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -15,7 +14,7 @@ from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
 from carteira.exit_codes import CouldNotRun
-from carteira.settings import Settings
+from carteira.settings import Settings, read_setting
 from orchestration.dbt_project import carteira_dbt_project
 
 
@@ -59,12 +58,14 @@ class CarteiraResource(ConfigurableResource):
         )
 
     def settings(self) -> Settings:
+        """The settings of this run; a value edited in the launchpad is checked like any
+        other (carteira.setting_values), so a bad one stops the run before it starts."""
         return Settings(
             landing_dir=Path(self.landing_dir),
             warehouse_path=Path(self.warehouse_path),
             raw_path=Path(self.raw_path),
             quarantine_dir=Path(self.quarantine_dir),
-            as_of=date.fromisoformat(self.as_of) if self.as_of else None,
+            as_of=read_setting("as_of", self.as_of) if self.as_of else None,
             business_timezone=self.business_timezone,
             cancellation_cutoff_hours=self.cancellation_cutoff_hours,
             duckdb_memory_limit=self.duckdb_memory_limit,

@@ -90,8 +90,7 @@ def check_can_run(settings: Settings, *, raw_only: bool = False) -> None:
     """Refuse at once what cannot work, before any ingestion (exit code 3)."""
     from orchestration.resources import find_dbt
 
-    if not settings.landing_dir.is_dir():
-        raise CouldNotRun(f"landing zone {settings.landing_dir} is not a folder")
+    settings.require_landing()
     for path, what in ((settings.warehouse_path, "warehouse"), (settings.raw_path, "raw file")):
         if path.is_dir():
             raise CouldNotRun(f"{what} {path} is a folder; give the path of a .duckdb file")
@@ -110,9 +109,15 @@ def run_refresh(
     """
     check_can_run(settings, raw_only=raw_only)
     with refresh_lock(settings.warehouse_path):
-        settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
-        connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds).close()
+        check_raw_writable(settings)
         return _execute(settings, raw_only=raw_only, debug=debug)
+
+
+def check_raw_writable(settings: Settings) -> None:
+    """Open the raw file for writing once: busy (a reader holds it past the bounded
+    wait) or damaged is refused here, before any step, with the refresh lock held."""
+    settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
+    connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds).close()
 
 
 def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutcome:

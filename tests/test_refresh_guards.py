@@ -354,6 +354,7 @@ def test_a_full_disk_while_copying_the_build_leaves_no_partial_file(
 
     settings = Settings.for_warehouse(tmp_path / "landing", tmp_path / "warehouse.duckdb")
     duckdb.connect(str(settings.warehouse_path)).close()
+    duckdb.connect(str(settings.raw_path)).close()
 
     def full_disk(src: Path, dst: Path) -> None:
         Path(dst).write_bytes(b"partial")
@@ -364,7 +365,7 @@ def test_a_full_disk_while_copying_the_build_leaves_no_partial_file(
         publish.prepare_build(settings)
     assert not settings.build_path.exists()
     with pytest.raises(OSError, match="No space left"):
-        publish.publish_raw_snapshot(replace(settings, raw_path=settings.warehouse_path))
+        publish.publish_raw_snapshot(settings)
     assert not list(tmp_path.glob("*.building"))
 
 

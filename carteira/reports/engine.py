@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from carteira.read_only import connect_read_only
 from carteira.settings import REPO_ROOT
 
 QUERIES_DIR = REPO_ROOT / "queries"
@@ -39,11 +40,16 @@ def query_text(name: str) -> str:
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """Open a published warehouse read-only; anything else is a ReportError, not a crash."""
+    """Open a published warehouse read-only; anything else is a ReportError, not a crash.
+
+    Reports bind a person's values (viewer, client, dates, saved views) into their
+    queries; the connection reaches no file but the warehouse whatever they hold
+    (carteira.read_only).
+    """
     if not Path(warehouse).exists():
         raise ReportError(f"warehouse {warehouse} does not exist: run `carteira refresh` first")
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = connect_read_only(warehouse)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ReportError(f"{warehouse} is not a Carteira warehouse: {first}") from None

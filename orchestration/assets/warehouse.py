@@ -39,7 +39,7 @@ from carteira.build_state import (
     vars_fingerprint,
 )
 from carteira.locking import acquire_refresh_lock
-from carteira.publish import discard_build, prepare_build, publish, publish_raw_snapshot
+from carteira.publish import discard_build, prepare_build, publish_with_raw_snapshot
 from carteira.settings import DBT_PROJECT_DIR, Settings
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest, load_manifest
 from orchestration.resources import CarteiraResource
@@ -252,8 +252,7 @@ def published_warehouse(
 ) -> MaterializeResult:
     settings = carteira.settings()
     acquire_refresh_lock(settings.warehouse_path)
-    snapshot = publish_raw_snapshot(settings)
-    path = publish(settings)
+    path, snapshot = publish_with_raw_snapshot(settings)
     context.log.info(f"published {path} (raw history snapshot {snapshot})")
     return MaterializeResult(
         metadata={

@@ -1,0 +1,102 @@
+"""A bad value in a seed business users edit is named before any model reads it.
+
+`seeds/alert_thresholds.csv` holds numbers as text (so 3 and 2.0 print as written);
+client_alerts turns them into numbers while it compiles. A value that is not a number
+used to surface there as `Binder Error: Referenced column "None"`. The seed's
+`json_number` test now fails first, in `dbt build` order, with one message naming the
+seed file, the row and the column; client_alerts is skipped; the refresh's summary
+(carteira.dbt_failures) prints that message.
+
+dbt runs on a copy of the project whose seed has the bad value (the repository's seeds
+are never edited), against an empty warehouse: only the seeds and client_alerts are
+selected.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from carteira.dbt_failures import DBT_ERRORS_MARKER, failed_nodes
+from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT
+
+
+def _project_with(tmp: Path, rule: str, setting: str, value: str) -> Path:
+    """A copy of the dbt project whose alert_thresholds seed has `value` for one row."""
+    root = tmp / "repo"
+    shutil.copytree(
+        DBT_PROJECT_DIR, root / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    shutil.copytree(REPO_ROOT / "models", root / "models")
+    shutil.copytree(REPO_ROOT / "seeds", root / "seeds")
+    path = root / "seeds" / "alert_thresholds.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    hits = [r for r in rows if (r["rule"], r["setting"]) == (rule, setting)]
+    assert len(hits) == 1
+    hits[0]["value"] = value
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return root / "dbt_project"
+
+
+def _build(project: Path, tmp: Path) -> tuple[int, str, dict[str, tuple[str, str]]]:
+    """`dbt build` of the seeds and client_alerts: (exit code, output, node -> status)."""
+    raw = tmp / "raw.duckdb"
+    duckdb.connect(str(raw)).close()
+    env = {
+        **os.environ,
+        "CARTEIRA_BUILD_PATH": str(tmp / "build.duckdb"),
+        "CARTEIRA_RAW_PATH": str(raw),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "build", "--select",
+         "alert_rules", "alert_thresholds", "client_alerts",
+         "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
+        env=env, capture_output=True, text=True, timeout=600, cwd=tmp,
+    )  # fmt: skip
+    results = json.loads((tmp / "target" / "run_results.json").read_text(encoding="utf-8"))
+    statuses = {
+        r["unique_id"].split(".")[-2] if r["unique_id"].startswith("test.") else
+        r["unique_id"].split(".")[-1]: (r["status"], r.get("message") or "")
+        for r in results["results"]
+    }  # fmt: skip
+    return done.returncode, done.stdout, statuses
+
+
+@pytest.mark.parametrize("value", ["abc", "1.234,5", ""])
+def test_a_non_numeric_threshold_is_named_before_client_alerts_reads_it(
+    tmp_path: Path, value: str
+) -> None:
+    project = _project_with(tmp_path, "purchase_gap", "z_score", value)
+    code, output, statuses = _build(project, tmp_path)
+    assert code != 0
+    assert statuses["client_alerts"][0] == "skipped", statuses["client_alerts"]
+    (test,) = [name for name in statuses if name.startswith("json_number_alert_thresholds")]
+    status, message = statuses[test]
+    shown = f"'{value}'" if value else "empty"
+    expected = (
+        f"seeds/alert_thresholds.csv, row rule=purchase_gap setting=z_score, column value: "
+        f"{shown} is not a number"
+    )
+    assert status == "error" and expected in message, message
+    assert "Binder Error" not in output
+    # what the refresh's summary prints: dagster-dbt hands it dbt's error lines
+    # (dbt's error-level log messages, without the time stamps of its console lines)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    logged = re.sub(r"(?m)^\d\d:\d\d:\d\d\s+", "", plain)
+    lines = failed_nodes(f"{DBT_ERRORS_MARKER}\n{logged}")
+    assert any(expected in line for line in lines), lines
