@@ -40,7 +40,14 @@ from carteira.cli import main
 from carteira.generator import generate
 from carteira.postgres_access import analyst_role, staff_role_name
 from carteira.postgres_sync import connect_pg
-from carteira.row_access import RowAccess, from_model_files
+from carteira.row_access import (
+    RowAccess,
+    RowAccessError,
+    VisibleSets,
+    from_model_files,
+    parse,
+    predicate,
+)
 from carteira.settings import Settings
 from tests.helpers.postgres import dsn_with, fresh_database, server_dsn
 from tests.helpers.visibility import (
@@ -413,3 +420,32 @@ def test_publish_refuses_an_undeclared_relation(served: Served) -> None:
             assert cur.fetchone()[0] is None
     finally:
         pg.close()
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ({"row_owner_column": "owner_staff_id"}, "replaced by meta.row_access"),
+        ({"row_access": {"unrestricted": ""}}, "must say why"),
+        ({"row_access": {"unrestricted": "x", "client_column": "client_key"}}, "both"),
+        ({"row_access": {}}, "names no client_column"),
+        ({"row_access": {"client_colum": "client_key"}}, "unknown keys"),
+        ({"row_access": {"staff_columns": ["a; drop table x"]}}, "bad column name"),
+        ({"row_access": "client_key"}, "must be a mapping"),
+    ],
+)
+def test_a_malformed_declaration_is_refused(meta: dict[str, Any], message: str) -> None:
+    with pytest.raises(RowAccessError, match=message):
+        parse(meta, "marts.some_mart")
+
+
+def test_the_rule_as_sql() -> None:
+    """Client owner or a staff column visible; unowned only for view-all viewers."""
+    sets = VisibleSets("S", "C", "U", "select V")
+    access = parse({"row_access": {"client_column": "client_key", "staff_columns": ["a"]}}, "x")
+    assert predicate(access, sets) == (
+        '("client_key" in (C) or "a" in (S) or ((select V) and '
+        '("client_key" is null or "client_key" in (U)) and "a" is null))'
+    )
+    assert parse({}, "x") is None
+    assert predicate(parse({"row_access": {"unrestricted": "days"}}, "x"), sets) == "true"
