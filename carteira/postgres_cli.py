@@ -46,7 +46,8 @@ def _warehouse_as_of(warehouse: Path) -> date | None:
     envvar="CARTEIRA_PG_ROLE_PREFIX",
     default="carteira",
     show_default=True,
-    help="Prefix of the roles created (<prefix>_reader, <prefix>_staff_<staff_id>).",
+    help="Prefix of the roles created (<prefix>_reader, <prefix>_analyst, "
+    "<prefix>_staff_<staff_id>).",
 )
 @click.option(
     "--swap-timeout",

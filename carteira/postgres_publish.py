@@ -35,9 +35,10 @@ import duckdb
 import psycopg2
 from psycopg2 import errors, sql
 
-from carteira import postgres_access
-from carteira.postgres_access import SERVED_SCHEMAS, OwnedRelation
+from carteira import postgres_access, row_access
+from carteira.postgres_access import ProtectedRelation
 from carteira.postgres_sync import dbt_build_postgres, dsn_parts, sync_raw
+from carteira.row_access import SERVED_SCHEMAS, RowAccess, RowAccessError
 from carteira.settings import Settings
 
 BUILD_SUFFIX = "__building"
@@ -62,7 +63,7 @@ class PublishOutcome:
     raw_rows_copied: int
     schemas: list[str]
     served: list[str]
-    owned: list[OwnedRelation]
+    owned: list[ProtectedRelation]
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -166,37 +167,48 @@ def _drop_schemas_ending(pg, suffix: str) -> None:  # noqa: ANN001
             cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
 
 
-def read_manifest(target: Path) -> tuple[list[str], list[OwnedRelation]]:
-    """Schemas the build wrote (without the suffix) and the owned relations among them."""
+def read_manifest(target: Path) -> tuple[list[str], dict[str, RowAccess | None]]:
+    """Schemas the build wrote (without the suffix) and each served relation's declaration.
+
+    Raises PublishFailed for a malformed declaration or a served relation that declares
+    none: every relation of `marts` and `bi` is granted to the staff roles.
+    """
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     schemas: set[str] = set()
-    owned: list[OwnedRelation] = []
     for node in manifest["nodes"].values():
         if node["resource_type"] not in ("model", "seed", "snapshot"):
             continue
         if node["config"].get("materialized") == "ephemeral":
             continue
+        if node["schema"].endswith(BUILD_SUFFIX):
+            schemas.add(node["schema"][: -len(BUILD_SUFFIX)])
+
+    def served_schema(node: dict) -> str | None:
         schema = node["schema"]
-        if not schema.endswith(BUILD_SUFFIX):
-            continue
-        base = schema[: -len(BUILD_SUFFIX)]
-        schemas.add(base)
-        meta = {**node.get("meta", {}), **node["config"].get("meta", {})}
-        owner_column = meta.get("row_owner_column")
-        if owner_column:
-            if base not in SERVED_SCHEMAS:
-                continue
-            owned.append(OwnedRelation(base, node.get("alias") or node["name"], owner_column))
-    return sorted(schemas), sorted(owned, key=lambda r: (r.schema, r.name))
+        return schema[: -len(BUILD_SUFFIX)] if schema.endswith(BUILD_SUFFIX) else None
+
+    try:
+        declared = row_access.from_manifest(manifest, served_schema)
+    except RowAccessError as exc:
+        raise PublishFailed(f"row access: {exc}") from None
+    missing = row_access.undeclared(declared)
+    if missing:
+        raise PublishFailed(
+            f"{len(missing)} served relation(s) declare no meta.row_access, so staff logins "
+            f"would read every row: {', '.join(missing)}. Declare owner columns "
+            "(client_column / staff_columns) or unrestricted: <why it holds no client or "
+            "staff rows> in the model's config (docs/bi.md)"
+        )
+    return sorted(schemas), declared
 
 
 def _swap_once(
     pg,  # noqa: ANN001
     schemas: list[str],
-    owned: list[OwnedRelation],
+    declared: dict[str, RowAccess | None],
     role_prefix: str,
     lock_wait_ms: int,
-) -> None:
+) -> list[ProtectedRelation]:
     served = tuple(s for s in schemas if s in SERVED_SCHEMAS)
     with pg, pg.cursor() as cur:
         cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{lock_wait_ms}ms")))
@@ -224,31 +236,32 @@ def _swap_once(
                 )
             )
         postgres_access.ensure_roles(cur, role_prefix)
+        postgres_access.revoke_temporary(cur, role_prefix)
         postgres_access.make_views_security_invoker(cur, served)
         postgres_access.grant_served(cur, role_prefix, served)
-        postgres_access.apply_row_security(cur, owned)
+        protected = postgres_access.apply_row_security(cur, role_prefix, served, declared)
         for schema in schemas:
             cur.execute(
                 sql.SQL("drop schema if exists {} cascade").format(
                     sql.Identifier(schema + RETIRED_SUFFIX)
                 )
             )
+    return protected
 
 
 def swap_in(
     pg,  # noqa: ANN001
     schemas: list[str],
-    owned: list[OwnedRelation],
+    declared: dict[str, RowAccess | None],
     role_prefix: str,
     timeout_s: float,
-) -> None:
+) -> list[ProtectedRelation]:
     """The one transaction that replaces the served schemas; retried while readers hold locks."""
     deadline = time.monotonic() + timeout_s
     wait_ms = FIRST_LOCK_WAIT_MS
     while True:
         try:
-            _swap_once(pg, schemas, owned, role_prefix, wait_ms)
-            return
+            return _swap_once(pg, schemas, declared, role_prefix, wait_ms)
         except (errors.LockNotAvailable, errors.DeadlockDetected) as exc:
             if time.monotonic() + wait_ms / 1000 > deadline:
                 raise PublishFailed(
@@ -298,10 +311,14 @@ def publish_postgres(
             raise PublishFailed(
                 f"dbt build on PostgreSQL failed (logs in {target}):\n{result.message}"
             )
-        schemas, owned = read_manifest(target)
+        try:
+            schemas, declared = read_manifest(target)
+        except PublishFailed:
+            _drop_schemas_ending(pg, BUILD_SUFFIX)
+            raise
         started = time.perf_counter()
         try:
-            swap_in(pg, schemas, owned, role_prefix, swap_timeout_s)
+            owned = swap_in(pg, schemas, declared, role_prefix, swap_timeout_s)
         except (psycopg2.Error, postgres_access.AccessError, PublishFailed) as exc:
             pg.rollback()
             _drop_schemas_ending(pg, BUILD_SUFFIX)

@@ -30,6 +30,7 @@ import duckdb
 
 from carteira.exit_codes import CouldNotRun
 from carteira.settings import REPO_ROOT
+from carteira.superset_rls import SupersetRlsError, setup_rules
 
 SUPERSET_PROJECT = REPO_ROOT / "bi" / "superset"
 BUNDLE = SUPERSET_PROJECT / "bundle"
@@ -245,6 +246,11 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
         "staff_password": credentials["staff_password"],
         "staff": staff_members(service.warehouse),
     }
+    # Row-level security clauses per dataset and member (carteira/superset_rls.py).
+    try:
+        setup_input["rls"] = setup_rules(setup_input["staff"])
+    except SupersetRlsError as exc:
+        raise CannotRun(f"superset: {exc}") from exc
     input_path = service.state_dir / "setup-input.json"
     input_path.touch(mode=0o600)
     input_path.write_text(json.dumps(setup_input))

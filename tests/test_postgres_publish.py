@@ -253,8 +253,11 @@ def test_reader_role_reads_served_schemas_only(published: Published) -> None:
     pg.autocommit = True
     try:
         with pg.cursor() as cur:
-            cur.execute("select count(*) from marts.dim_client")
+            # The staff directory is read whole; a client's rows need a staff role.
+            cur.execute("select count(*) from marts.dim_staff")
             assert cur.fetchone()[0] > 0
+            cur.execute("select count(*) from marts.dim_client")
+            assert cur.fetchone()[0] == 0
             for relation in ("raw.crm__clients", "staging.stg_crm__clients"):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cur.execute(f"select count(*) from {relation}")

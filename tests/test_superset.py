@@ -39,8 +39,11 @@ import duckdb
 import pytest
 import yaml
 
+from carteira.row_access import from_model_files
 from carteira.settings import REPO_ROOT
+from carteira.superset_rls import dataset_access, dataset_relations
 from tests.data.reports_activity.generated import AS_OF, generated_warehouse
+from tests.helpers.visibility import OrgTree, allowed, declared_visible, org_tree, owners, row_key
 
 SUPERSET_DIR = REPO_ROOT / "bi" / "superset"
 SUPERSET_PYTHON = SUPERSET_DIR / ".venv" / "bin" / "python"
@@ -103,9 +106,24 @@ class Api:
         """What the chart's saved query returns (no dashboard filter applied)."""
         return self._call("GET", f"api/v1/chart/{chart_id}/data/")["result"][0]["data"]
 
-    def dataset_rows(self, table: str, columns: list[str], metrics: list[str], where: str) -> list:
+    def datasets(self) -> dict[str, int]:
+        """table_name -> id of every dataset this user may list."""
         found = self._call("GET", "api/v1/dataset/?q=(page_size:100)")["result"]
-        dataset_id = next(d["id"] for d in found if d["table_name"] == table)
+        return {d["table_name"]: d["id"] for d in found}
+
+    def dataset_columns(self, dataset_id: int) -> list[str]:
+        found = self._call("GET", f"api/v1/dataset/{dataset_id}")["result"]
+        return [c["column_name"] for c in found["columns"]]
+
+    def dataset_rows(
+        self,
+        table: str,
+        columns: list[str],
+        metrics: list[str],
+        where: str,
+        row_limit: int = 10000,
+    ) -> list:
+        dataset_id = self.datasets()[table]
         body = {
             "datasource": {"id": dataset_id, "type": "table"},
             "queries": [
@@ -113,7 +131,7 @@ class Api:
                     "columns": columns,
                     "metrics": metrics,
                     "extras": {"where": where},
-                    "row_limit": 10000,
+                    "row_limit": row_limit,
                 }
             ],
             "result_format": "json",
@@ -170,22 +188,25 @@ def test_bundle_is_generated_from_the_spec() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_spec_reads_bi_relations_with_their_row_owners() -> None:
-    """Every dataset reads the bi schema; RLS columns are the dbt models' row_owner_column."""
+def test_every_dataset_reads_bi_relations_that_declare_row_access() -> None:
+    """Every dataset reads bi models; its RLS comes from the dbt model's meta.row_access."""
     spec = yaml.safe_load((SUPERSET_DIR / "dashboards.yml").read_text())
-    models = yaml.safe_load((REPO_ROOT / "models" / "bi" / "_bi__models.yml").read_text())
-    owners = {
-        m["name"]: m.get("config", {}).get("meta", {}).get("row_owner_column")
-        for m in models["models"]
-    }
+    declared = from_model_files()
+    access = dataset_access()
+    relations = dataset_relations()
+    assert len(access) == len(spec["datasets"])
     for name, dataset in spec["datasets"].items():
+        assert "row_owner_column" not in dataset, f"{name}: row access is the dbt model's"
         source = dataset.get("table") or dataset["sql"]
-        relations = [word for word in source.replace(",", " ").split() if word.startswith("bi.")]
-        assert relations, f"{name} reads no bi relation"
-        for relation in relations:
-            assert relation.removeprefix("bi.") in owners, f"{name}: {relation} is not a bi model"
-        if "table" in dataset:
-            assert dataset.get("row_owner_column") == owners[dataset["table"][3:]], name
+        read = [word for word in source.replace(",", " ").split() if word.startswith("bi.")]
+        assert read, f"{name} reads no bi relation"
+        for relation in read:
+            assert declared.get(relation.removeprefix("bi.")) is not None, (name, relation)
+        table = dataset["table"].split(".", 1)[1] if "table" in dataset else name
+        assert access[table] == declared[relations[table].removeprefix("bi.")], name
+        # A virtual dataset's extra relations are the same clients' rows (joined on them).
+        if "sql" in dataset and access[table].restricted:
+            assert "client_key" in dataset["sql"], name
 
 
 def test_refuses_when_it_cannot_run(tmp_path: Path) -> None:
@@ -351,6 +372,58 @@ def test_each_login_sees_the_owners_staff_visibility_allows(superset: dict[str, 
             assert len(shown) == 1
         if kind == "all":
             assert "unassigned" in shown and len(shown) > 2
+
+
+def _org(warehouse: Path) -> OrgTree:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        clients = con.execute(
+            "select client_key, owner_staff_id, crm_client_id, erp_customer_code, "
+            "studio_member_id from marts.dim_client"
+        ).fetchall()
+    return org_tree(warehouse.with_name(f"{warehouse.stem}.raw.duckdb"), AS_OF, clients)
+
+
+ROW_LIMIT = 50_000
+
+
+def test_no_login_gets_rows_of_clients_it_may_not_see(superset: dict[str, Any]) -> None:
+    """Every dataset, every column, every row, through the chart-data API (DuckDB backend):
+    a rep, a head and a view-all user get exactly the rows the rule gives them, checked
+    against visibility computed from the raw org tree (tests/helpers/visibility.py)."""
+    warehouse = superset["warehouse"]
+    org = _org(warehouse)
+    admin = Api(superset["url"], "admin", superset["admin_password"])
+    datasets = admin.datasets()
+    access = dataset_access()
+    assert set(datasets) == set(access)
+    everything = {}
+    for table, dataset_id in datasets.items():
+        columns = admin.dataset_columns(dataset_id)
+        rows = admin.dataset_rows(table, columns, [], "1 = 1", ROW_LIMIT)
+        assert 0 < len(rows) < ROW_LIMIT or table == "client_card_open_quotes", table
+        everything[table] = (columns, [tuple(r[c] for c in columns) for r in rows])
+    checked: dict[str, int] = {}
+    for kind, member in _staff(warehouse).items():
+        api = Api(superset["url"], member["username"], superset["staff_password"])
+        viewer = member["staff_id"]
+        checked[kind] = 0
+        for table, (columns, all_rows) in everything.items():
+            rows = [
+                tuple(r[c] for c in columns)
+                for r in api.dataset_rows(table, columns, [], "1 = 1", ROW_LIMIT)
+            ]
+            names_anyone = any(any(owners(org, columns, r)) for r in all_rows)
+            leaks = [r for r in rows if not allowed(org, viewer, columns, r, names_anyone)]
+            assert not leaks, (kind, viewer, table, leaks[:3])
+            expected = sorted(
+                row_key(r)
+                for r in all_rows
+                if declared_visible(org, viewer, access[table], columns, r)
+            )
+            assert sorted(row_key(r) for r in rows) == expected, (kind, viewer, table)
+            checked[kind] += len(rows)
+    print(f"\nsuperset rows checked per viewer: {checked}")
+    assert 0 < checked["rep"] < checked["head"] < checked["all"]
 
 
 def _browse(superset: dict[str, Any], username: str, password: str, out: Path, *slugs: str):

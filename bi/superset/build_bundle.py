@@ -100,10 +100,9 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
         "database_uuid": database_uuid,
         "default_endpoint": None,
         "description": ds.get("description"),
-        # Read by setup_superset.py to generate the per-viewer row-level security rules.
-        "extra": {"row_owner_column": ds["row_owner_column"]}
-        if ds.get("row_owner_column")
-        else None,
+        # Row-level security is not in the bundle: `superset up` derives it from the dbt
+        # models' meta.row_access (carteira/superset_rls.py).
+        "extra": None,
         "fetch_values_predicate": None,
         "filter_select_enabled": True,
         "main_dttm_col": ds.get("time_column"),

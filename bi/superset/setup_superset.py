@@ -11,10 +11,10 @@ costs tens of seconds), then:
 - imports the committed bundle with overwrite, then reads each dataset's columns from the
   database (the bundle carries metrics, not columns);
 - creates one Superset user per active staff member with a role of their own, and one
-  row-level security rule per such role on every dataset with a row owner column:
-  `<owner column> IN (<staff ids the member may see>)` from marts.staff_visibility. A
-  member who can view all gets no rule (sees every row, unassigned ones included), as in
-  the CLI reports.
+  row-level security rule per such role on every dataset whose relation declares owner
+  columns (dbt meta.row_access): the clause carteira/superset_rls.py wrote for that member
+  and dataset (input key `rls`), the same rule as the PostgreSQL policies. View-all
+  members get rules too: they see every row but those owned only by deleted staff.
 
 Input: a JSON file written by the caller (see carteira/superset/setup_input.py).
 """
@@ -103,13 +103,20 @@ def _viewer_role(datasets: list[Any]) -> Any:
     return role
 
 
-def _staff(members: list[dict[str, Any]], password: str, datasets: list[Any]) -> int:
+def _staff(
+    members: list[dict[str, Any]],
+    password: str,
+    datasets: list[Any],
+    rls: dict[str, dict[str, str] | None],
+) -> int:
     from superset import db, security_manager
     from superset.connectors.sqla.models import RowLevelSecurityFilter
 
     viewer = _viewer_role(datasets)
-    owned = [(d, d.extra_dict.get("row_owner_column")) for d in datasets]
-    owned = [(d, column) for d, column in owned if column]
+    unknown = [d.table_name for d in datasets if d.table_name not in rls]
+    if unknown:  # a dataset whose row access nobody worked out must not be served
+        raise SystemExit(f"no row-level security decided for datasets {unknown}")
+    owned = [(d, rls[d.table_name]) for d in datasets if rls[d.table_name] is not None]
     for rule in db.session.query(RowLevelSecurityFilter).all():
         if rule.name.startswith(RLS_PREFIX):
             db.session.delete(rule)
@@ -132,10 +139,7 @@ def _staff(members: list[dict[str, Any]], password: str, datasets: list[Any]) ->
             user.roles = [viewer, role]
             user.active = True
             user.password = _hash(password)
-        if member["can_view_all"] or not owned:
-            continue
-        visible = ", ".join("'" + s.replace("'", "''") + "'" for s in member["visible"])
-        for dataset, column in owned:
+        for dataset, clauses in owned:
             db.session.add(
                 RowLevelSecurityFilter(
                     name=f"{RLS_PREFIX}{member['staff_id']} {dataset.table_name}",
@@ -143,7 +147,8 @@ def _staff(members: list[dict[str, Any]], password: str, datasets: list[Any]) ->
                     filter_type="Regular",
                     tables=[dataset],
                     roles=[role],
-                    clause=f"{column} IN ({visible})" if visible else "1 = 0",
+                    # No clause for a member means the rule was not computed: no row.
+                    clause=clauses.get(member["staff_id"], "1 = 0"),
                 )
             )
     # Staff who left (inactive or deleted in the warehouse) keep no access.
@@ -189,7 +194,7 @@ def setup(config: dict[str, Any]) -> None:
             dataset = db.session.query(SqlaTable).filter_by(uuid=spec["uuid"]).one()
             dataset.fetch_metadata()
             datasets.append(dataset)
-        created = _staff(config["staff"], config["staff_password"], datasets)
+        created = _staff(config["staff"], config["staff_password"], datasets, config["rls"])
         db.session.commit()
         print(
             f"superset: {len(datasets)} datasets, {len(config['staff'])} staff users "
