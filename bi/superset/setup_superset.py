@@ -10,8 +10,10 @@ costs tens of seconds), then:
   local)" (the published file, read-only) for SQL Lab;
 - imports the committed bundle with overwrite, then reads each dataset's columns from the
   database (the bundle carries metrics, not columns);
-- creates one Superset user per active staff member with a role of their own, and one
-  row-level security rule per such role on every dataset with a row owner column:
+- creates the administrator when missing and keeps one personal login per active staff
+  member (superset_users.py: user names, passwords, staff who left), each with a role of
+  their own, and one row-level security rule per such role on every dataset with a row
+  owner column:
   `<owner column> IN (<staff ids the member may see>)` from marts.staff_visibility. A
   member who can view all gets no rule (sees every row, unassigned ones included), as in
   the CLI reports.
@@ -27,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from superset_users import STAFF_ROLE_PREFIX, Outcome, ensure_admin, provision, write_handout
 
 SERVING_DB = "Carteira"
 LOCAL_DB = "Carteira (DuckDB, local)"
 VIEWER_ROLE = "Carteira viewer"
-STAFF_ROLE_PREFIX = "Carteira staff "
 RLS_PREFIX = "Carteira visibility "
 
 
@@ -68,27 +70,6 @@ def _database(name: str, uri: str, uuid: str | None = None) -> Any:
     return found
 
 
-def _admin(password: str) -> Any:
-    from superset import security_manager
-
-    admin = security_manager.find_user(username="admin")
-    role = security_manager.find_role("Admin")
-    if admin is None:
-        admin = security_manager.add_user(
-            "admin", "Carteira", "Admin", "admin@localhost", role, password=password
-        )
-    else:
-        admin.password = _hash(password)
-        security_manager.update_user(admin)
-    return admin
-
-
-def _hash(password: str) -> str:
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash(password)
-
-
 def _viewer_role(datasets: list[Any]) -> Any:
     """Gamma (read dashboards and charts) plus access to exactly Carteira's datasets."""
     from superset import security_manager
@@ -103,35 +84,26 @@ def _viewer_role(datasets: list[Any]) -> Any:
     return role
 
 
-def _staff(members: list[dict[str, Any]], password: str, datasets: list[Any]) -> int:
+def _staff(
+    members: list[dict[str, Any]],
+    datasets: list[Any],
+    admin: Any,
+    legacy_password: str | None,
+    outcome: Outcome,
+) -> None:
     from superset import db, security_manager
     from superset.connectors.sqla.models import RowLevelSecurityFilter
 
     viewer = _viewer_role(datasets)
+    provision(members, viewer, admin, legacy_password, outcome)
     owned = [(d, d.extra_dict.get("row_owner_column")) for d in datasets]
     owned = [(d, column) for d, column in owned if column]
     for rule in db.session.query(RowLevelSecurityFilter).all():
         if rule.name.startswith(RLS_PREFIX):
             db.session.delete(rule)
     db.session.flush()
-    created = 0
     for member in members:
         role = security_manager.add_role(STAFF_ROLE_PREFIX + member["staff_id"])
-        user = security_manager.find_user(username=member["username"])
-        if user is None:
-            user = security_manager.add_user(
-                member["username"],
-                member["first_name"],
-                member["last_name"],
-                member["email"],
-                [viewer, role],
-                password=password,
-            )
-            created += 1
-        else:
-            user.roles = [viewer, role]
-            user.active = True
-            user.password = _hash(password)
         if member["can_view_all"] or not owned:
             continue
         visible = ", ".join("'" + s.replace("'", "''") + "'" for s in member["visible"])
@@ -139,20 +111,14 @@ def _staff(members: list[dict[str, Any]], password: str, datasets: list[Any]) ->
             db.session.add(
                 RowLevelSecurityFilter(
                     name=f"{RLS_PREFIX}{member['staff_id']} {dataset.table_name}",
-                    description=f"Rows of {dataset.table_name} that {member['username']} may see",
+                    description=f"Rows of {dataset.table_name} staff {member['staff_id']} may see",
                     filter_type="Regular",
                     tables=[dataset],
                     roles=[role],
                     clause=f"{column} IN ({visible})" if visible else "1 = 0",
                 )
             )
-    # Staff who left (inactive or deleted in the warehouse) keep no access.
-    current = {m["username"] for m in members}
-    for user in security_manager.get_all_users():
-        if viewer in user.roles and user.username not in current:
-            user.active = False
     db.session.flush()
-    return created
 
 
 def setup(config: dict[str, Any]) -> None:
@@ -171,7 +137,8 @@ def setup(config: dict[str, Any]) -> None:
         upgrade(directory=str(migrations))
         appbuilder.add_permissions(update_perms=True)
         security_manager.sync_role_definitions()
-        admin = _admin(config["admin_password"])
+        outcome = Outcome()
+        admin = ensure_admin(config["admin_password"])
         bundle = Path(config["bundle"])
         database_yaml = yaml.safe_load((bundle / "databases" / "carteira.yaml").read_text())
         _database(SERVING_DB, config["serving_uri"], database_yaml["uuid"])
@@ -189,12 +156,12 @@ def setup(config: dict[str, Any]) -> None:
             dataset = db.session.query(SqlaTable).filter_by(uuid=spec["uuid"]).one()
             dataset.fetch_metadata()
             datasets.append(dataset)
-        created = _staff(config["staff"], config["staff_password"], datasets)
+        _staff(config["staff"], datasets, admin, config.get("legacy_staff_password"), outcome)
+        # The passwords reach the disk before the accounts exist: a failure in between
+        # leaves a file naming accounts that were rolled back, never accounts nobody knows.
+        write_handout(Path(config["logins_file"]), outcome.handout)
         db.session.commit()
-        print(
-            f"superset: {len(datasets)} datasets, {len(config['staff'])} staff users "
-            f"({created} new)"
-        )
+        print(f"superset: {len(datasets)} datasets, {outcome.summary()}")
 
 
 if __name__ == "__main__":
