@@ -39,6 +39,8 @@ BUNDLE = SUPERSET_PROJECT / "bundle"
 DEFAULT_PORT = 8088
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 240
+# Hand-out files of new logins' passwords (written by bi/superset/superset_users.py)
+LOGINS_FILE_PREFIX = "new-logins-"
 
 
 class CannotRun(CouldNotRun):
@@ -271,7 +273,8 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
         if service.postgres_dsn
         else duckdb_uri(service.warehouse)
     )
-    logins_file = service.state_dir / f"new-logins-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.csv"
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
+    logins_file = service.state_dir / f"{LOGINS_FILE_PREFIX}{stamp}.csv"
     setup_input = {
         "bundle": str(BUNDLE),
         "serving_uri": serving_uri,
@@ -302,9 +305,15 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
         raise RuntimeError(f"Superset setup failed (log: {service.log_file})")
     _forget_shared_password(service, credentials)
     echo(result.stdout.strip().splitlines()[-1])
+    earlier = [p for p in service.state_dir.glob(f"{LOGINS_FILE_PREFIX}*.csv") if p != logins_file]
     if logins_file.exists():
         echo(f"New logins (user names and initial passwords, readable only by you): {logins_file}")
         echo("  Give each person their own line, then delete the file.")
+    if earlier:
+        echo(
+            f"  {len(earlier)} earlier hand-out file(s) of passwords still in "
+            f"{service.state_dir}: delete them once handed out."
+        )
     echo(f"Dashboards read {served_backend(service)}")
     if running_pid(service) is None:
         _start(service, env)

@@ -270,7 +270,13 @@ def test_a_second_up_keeps_passwords_and_the_administrator(logins: dict[str, Any
     )
     _sql(state_dir, "update ab_user set active = 0 where username = ?", DEACTIVATED_BY_HAND)
     shared = "the old shared password"
-    _set_password_in_db(state_dir, staff[LEGACY_ACCOUNT]["username"], shared)
+    # named as before personal logins: the part of the e-mail before "@"
+    _sql(
+        state_dir,
+        "update ab_user set username = 'otavio.guimaraes' where username = ?",
+        LEGACY_ACCOUNT,
+    )
+    _set_password_in_db(state_dir, "otavio.guimaraes", shared)
     credentials = logins["credentials"] | {"staff_password": shared}
     (state_dir / "credentials.json").write_text(json.dumps(credentials))
     _edit_warehouse(
@@ -283,7 +289,7 @@ def test_a_second_up_keeps_passwords_and_the_administrator(logins: dict[str, Any
     assert "(0 new, 2 deactivated" in again.stdout and "1 left inactive" in again.stdout
     _, handout = _handout(again)  # only the account that was on the shared password
     assert [row["staff_id"] for row in handout.values()] == [LEGACY_ACCOUNT]
-    new_secret = handout[staff[LEGACY_ACCOUNT]["username"]]["password"]
+    new_secret = handout[LEGACY_ACCOUNT]["password"]  # and its user name is the staff id
     assert new_secret not in again.stdout + again.stderr
 
     assert _accepts(url, person["username"], "my own choice, 2026")
@@ -297,7 +303,9 @@ def test_a_second_up_keeps_passwords_and_the_administrator(logins: dict[str, Any
         assert not users[staff[staff_id]["username"]]["active"], staff_id
     for username in users:
         assert not _accepts(url, username, shared), username
-    assert _accepts(url, staff[LEGACY_ACCOUNT]["username"], new_secret)
+    assert _accepts(url, LEGACY_ACCOUNT, new_secret)
+    assert "otavio.guimaraes" not in users
+    assert "1 earlier hand-out file" in again.stdout  # the first one, not yet deleted
     assert "staff_password" not in json.loads((state_dir / "credentials.json").read_text())
     untouched = staff["s_0025"]
     assert _accepts(url, untouched["username"], untouched["password"])
