@@ -39,7 +39,10 @@ def superset() -> None:
     "`carteira publish-postgres`; without it they read the DuckDB file read-only.",
 )
 def up(warehouse: Path | None, port: int, postgres_dsn: str | None) -> None:
-    """Set up Superset (admin, staff users, dashboards) and start it; safe to run again.
+    """Set up Superset (admin, staff logins, dashboards) and start it; safe to run again.
+
+    Prints which database the dashboards read, and the file (mode 0600) holding the user
+    names and initial passwords of the logins it created; existing passwords are kept.
 
     Exit status: 0 up; 2 setup or start failed; 3 could not run (no warehouse, serving
     database unreachable or empty, port taken).

@@ -7,9 +7,11 @@ what Superset needs to know about staff (users, visibility) to a JSON file, runs
 bi/superset/setup_superset.py in the Superset environment, then starts the web server
 detached and waits until it answers.
 
-State lives beside the warehouse, in `<warehouse stem>.superset/`: the SQLite metadata
-database, the generated secret key and passwords (credentials.json, mode 0600), the
-server's pid file and log. Deleting that folder resets Superset.
+State lives beside the warehouse, in `<warehouse stem>.superset/` (mode 0700: it holds
+password hashes and secrets): the SQLite metadata database, the generated secret key and
+the administrator's initial password (credentials.json, mode 0600), the hand-out files of
+new staff logins (new-logins-<time>.csv, mode 0600), the server's pid file and log.
+Deleting that folder resets Superset.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -37,6 +40,8 @@ BUNDLE = SUPERSET_PROJECT / "bundle"
 DEFAULT_PORT = 8088
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 240
+# Hand-out files of new logins' passwords (written by bi/superset/superset_users.py)
+LOGINS_FILE_PREFIX = "new-logins-"
 
 
 class CannotRun(CouldNotRun):
@@ -153,18 +158,37 @@ def check(service: Service) -> None:
         raise CannotRun(f"port {service.port} on {HOST} is taken: pass --port")
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only this user can read: created 0600 (never wider, even for an
+    instant: umask cannot widen it and an existing file is chmod-ed first)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
 def _credentials(service: Service) -> dict[str, str]:
+    """The install's secret key and the administrator's initial password, generated once.
+
+    A `staff_password` here comes from before personal logins (one password for all
+    staff): it is kept until a setup has replaced it on every account still using it."""
     path = service.credentials_file
     if path.exists():
+        path.chmod(0o600)  # files of older versions were created with the umask's mode
         return json.loads(path.read_text())
     values = {
         "secret_key": secrets.token_urlsafe(42),
         "admin_password": secrets.token_urlsafe(12),
-        "staff_password": secrets.token_urlsafe(12),
     }
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(values, indent=2))
+    _write_private(path, json.dumps(values, indent=2))
     return values
+
+
+def _forget_shared_password(service: Service, credentials: dict[str, str]) -> None:
+    if credentials.pop("staff_password", None) is not None:
+        _write_private(service.credentials_file, json.dumps(credentials, indent=2))
 
 
 def staff_members(warehouse: Path) -> list[dict[str, object]]:
@@ -179,7 +203,7 @@ def staff_members(warehouse: Path) -> list[dict[str, object]]:
             from marts.dim_staff as staff
             left join marts.staff_visibility as visibility
                 on visibility.viewer_staff_id = staff.staff_id
-            where staff.active and not staff.is_deleted and staff.email is not null
+            where staff.active and not staff.is_deleted
             group by all
             order by staff.staff_id
             """
@@ -192,7 +216,6 @@ def staff_members(warehouse: Path) -> list[dict[str, object]]:
         members.append(
             {
                 "staff_id": staff_id,
-                "username": email.split("@")[0],
                 "email": email,
                 "first_name": first,
                 "last_name": last or "-",
@@ -201,6 +224,18 @@ def staff_members(warehouse: Path) -> list[dict[str, object]]:
             }
         )
     return members
+
+
+def served_backend(service: Service) -> str:
+    """What the dashboards read, in words (no password): said by every `up`."""
+    if service.postgres_dsn is None:
+        return f"the DuckDB file {service.warehouse.resolve()} (read-only)"
+    from psycopg2.extensions import parse_dsn
+
+    parts = parse_dsn(service.postgres_dsn)
+    where = f"{parts.get('host', 'localhost')}:{parts.get('port', '5432')}"
+    user = f" as {parts['user']}" if parts.get("user") else ""
+    return f"PostgreSQL database {parts.get('dbname', '')} on {where}{user} (--postgres)"
 
 
 def _superset_env(service: Service, credentials: dict[str, str]) -> dict[str, str]:
@@ -229,7 +264,8 @@ def _sync_environment(env: dict[str, str]) -> None:
 def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or print
     """Install/update Superset's state, import the dashboards, start the server (idempotent)."""
     check(service)
-    service.state_dir.mkdir(parents=True, exist_ok=True)
+    service.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    service.state_dir.chmod(0o700)  # folders of older versions were created 0755
     credentials = _credentials(service)
     env = _superset_env(service, credentials)
     _sync_environment(env)
@@ -238,12 +274,15 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
         if service.postgres_dsn
         else duckdb_uri(service.warehouse)
     )
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
+    logins_file = service.state_dir / f"{LOGINS_FILE_PREFIX}{stamp}.csv"
     setup_input = {
         "bundle": str(BUNDLE),
         "serving_uri": serving_uri,
         "duckdb_uri": duckdb_uri(service.warehouse),
         "admin_password": credentials["admin_password"],
-        "staff_password": credentials["staff_password"],
+        "legacy_staff_password": credentials.get("staff_password"),
+        "logins_file": str(logins_file),
         "staff": staff_members(service.warehouse),
     }
     # Row-level security clauses per dataset and member (carteira/superset_rls.py).
@@ -252,8 +291,7 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
     except SupersetRlsError as exc:
         raise CannotRun(f"superset: {exc}") from exc
     input_path = service.state_dir / "setup-input.json"
-    input_path.touch(mode=0o600)
-    input_path.write_text(json.dumps(setup_input))
+    _write_private(input_path, json.dumps(setup_input))
     with service.log_file.open("a") as log:
         result = subprocess.run(
             [
@@ -268,13 +306,29 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
         )
     input_path.unlink(missing_ok=True)
     if result.returncode != 0:
+        # its passwords belong to accounts that were rolled back
+        logins_file.unlink(missing_ok=True)
         raise RuntimeError(f"Superset setup failed (log: {service.log_file})")
+    _forget_shared_password(service, credentials)
     echo(result.stdout.strip().splitlines()[-1])
+    earlier = [p for p in service.state_dir.glob(f"{LOGINS_FILE_PREFIX}*.csv") if p != logins_file]
+    if logins_file.exists():
+        echo(f"New logins (user names and initial passwords, readable only by you): {logins_file}")
+        echo("  Give each person their own line, then delete the file.")
+    if earlier:
+        echo(
+            f"  {len(earlier)} earlier hand-out file(s) of passwords still in "
+            f"{service.state_dir}: delete them once handed out."
+        )
+    echo(f"Dashboards read {served_backend(service)}")
     if running_pid(service) is None:
         _start(service, env)
     else:  # already serving, maybe on the port of an earlier `up`
         service = replace(service, port=int(service.pid_file.read_text().split()[1]))
-    echo(f"Superset is up: {service.url}  (user admin, password in {service.credentials_file})")
+    echo(
+        f"Superset is up: {service.url}  (administrator: user admin, initial password "
+        f"admin_password in {service.credentials_file})"
+    )
     echo(f"Stop it with: carteira superset stop --warehouse {service.warehouse}")
 
 

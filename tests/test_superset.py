@@ -22,6 +22,7 @@ Screenshots go to $CARTEIRA_SUPERSET_SCREENSHOTS when set (docs/superset.md).
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -156,8 +157,17 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Any:
     assert url in up.stdout
     state = warehouse.with_name(warehouse.stem + ".superset")
     credentials = json.loads((state / "credentials.json").read_text())
+    (handout,) = state.glob("new-logins-*.csv")  # user names and passwords of the staff
+    with handout.open(newline="") as handle:
+        logins = {row["staff_id"]: row for row in csv.DictReader(handle) if row["staff_id"]}
     try:
-        yield {"warehouse": warehouse, "url": url, "port": port, "up": up} | credentials
+        yield credentials | {
+            "warehouse": warehouse,
+            "url": url,
+            "port": port,
+            "up": up,
+            "logins": logins,
+        }
     finally:
         _carteira("superset", "stop", "--warehouse", str(warehouse))
 
@@ -329,7 +339,7 @@ def _staff(warehouse: Path) -> dict[str, dict[str, Any]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.sql(
             """
-            select s.staff_id, split_part(s.email, '@', 1) as username, s.can_view_all,
+            select s.staff_id, s.can_view_all,
                    s.is_department_head, count(v.visible_staff_id) as visible,
                    (select count(*) from marts.telesales_client_population as p
                      where p.owner_staff_id = s.staff_id) as clients
@@ -340,7 +350,7 @@ def _staff(warehouse: Path) -> dict[str, dict[str, Any]]:
             order by s.staff_id
             """
         ).fetchall()
-    keys = ("staff_id", "username", "can_view_all", "is_head", "visible", "clients")
+    keys = ("staff_id", "can_view_all", "is_head", "visible", "clients")
     staff = [dict(zip(keys, row, strict=True)) for row in rows]
     return {
         "rep": next(s for s in staff if s["visible"] == 1 and s["clients"] > 0),
@@ -354,7 +364,8 @@ def _staff(warehouse: Path) -> dict[str, dict[str, Any]]:
 def test_each_login_sees_the_owners_staff_visibility_allows(superset: dict[str, Any]) -> None:
     warehouse = superset["warehouse"]
     for kind, member in _staff(warehouse).items():
-        api = Api(superset["url"], member["username"], superset["staff_password"])
+        login = superset["logins"][member["staff_id"]]
+        api = Api(superset["url"], login["username"], login["password"])
         expected = {
             row["owner_name"]: row["clients"]
             for row in _report(
@@ -404,8 +415,9 @@ def test_no_login_gets_rows_of_clients_it_may_not_see(superset: dict[str, Any]) 
         everything[table] = (columns, [tuple(r[c] for c in columns) for r in rows])
     checked: dict[str, int] = {}
     for kind, member in _staff(warehouse).items():
-        api = Api(superset["url"], member["username"], superset["staff_password"])
         viewer = member["staff_id"]
+        login = superset["logins"][viewer]
+        api = Api(superset["url"], login["username"], login["password"])
         checked[kind] = 0
         for table, (columns, all_rows) in everything.items():
             rows = [
@@ -467,7 +479,8 @@ def test_a_rep_sees_only_their_rows_in_the_browser(
     superset: dict[str, Any], tmp_path: Path
 ) -> None:
     rep = _staff(superset["warehouse"])["rep"]
-    pages = _browse(superset, rep["username"], superset["staff_password"], tmp_path, "telesales")
+    login = superset["logins"][rep["staff_id"]]
+    pages = _browse(superset, login["username"], login["password"], tmp_path, "telesales")
     first = pages["telesales"]["tabs"][0]
     assert not first["errors"]
     (owner_rows,) = [
@@ -497,6 +510,7 @@ def test_dashboards_served_from_postgres(superset: dict[str, Any]) -> None:
         assert published.returncode == 0, published.stderr[-3000:]
         served = _carteira(*up, "--postgres", dsn)
         assert served.returncode == 0, served.stderr
+        assert "Dashboards read PostgreSQL database " in served.stdout  # which one it serves
         state = warehouse.with_name(warehouse.stem + ".superset") / "superset.db"
         with closing(sqlite3.connect(state)) as con:
             (uri,) = con.execute(
@@ -508,7 +522,8 @@ def test_dashboards_served_from_postgres(superset: dict[str, Any]) -> None:
         summary = _report(warehouse, "activity-clients", *ALL_TIME)["summary"]
         assert _card(api, api.charts("activity"), "Bookings") == summary["bookings"]
         rep = _staff(warehouse)["rep"]
-        rep_api = Api(superset["url"], rep["username"], superset["staff_password"])
+        login = superset["logins"][rep["staff_id"]]
+        rep_api = Api(superset["url"], login["username"], login["password"])
         shown = rep_api.dataset_rows(
             "telesales_population", ["owner_name"], ["clients"], "owner_mode = 'client_owner'"
         )

@@ -10,11 +10,12 @@ costs tens of seconds), then:
   local)" (the published file, read-only) for SQL Lab;
 - imports the committed bundle with overwrite, then reads each dataset's columns from the
   database (the bundle carries metrics, not columns);
-- creates one Superset user per active staff member with a role of their own, and one
-  row-level security rule per such role on every dataset whose relation declares owner
-  columns (dbt meta.row_access): the clause carteira/superset_rls.py wrote for that member
-  and dataset (input key `rls`), the same rule as the PostgreSQL policies. View-all
-  members get rules too: they see every row but those owned only by deleted staff.
+- creates the administrator when missing and keeps one personal login per active staff
+  member (superset_users.py: user names, passwords, staff who left), each with a role of
+  their own, and one row-level security rule per such role on every dataset whose relation
+  declares owner columns (dbt meta.row_access): the clause carteira/superset_rls.py wrote
+  for that member and dataset (input key `rls`), the same rule as the PostgreSQL policies.
+  View-all members get rules too: they see every row but those owned only by deleted staff.
 
 Input: a JSON file written by the caller (see carteira/superset/setup_input.py).
 """
@@ -27,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from superset_users import STAFF_ROLE_PREFIX, Outcome, ensure_admin, provision, write_handout
 
 SERVING_DB = "Carteira"
 LOCAL_DB = "Carteira (DuckDB, local)"
 VIEWER_ROLE = "Carteira viewer"
-STAFF_ROLE_PREFIX = "Carteira staff "
 RLS_PREFIX = "Carteira visibility "
 
 
@@ -68,27 +69,6 @@ def _database(name: str, uri: str, uuid: str | None = None) -> Any:
     return found
 
 
-def _admin(password: str) -> Any:
-    from superset import security_manager
-
-    admin = security_manager.find_user(username="admin")
-    role = security_manager.find_role("Admin")
-    if admin is None:
-        admin = security_manager.add_user(
-            "admin", "Carteira", "Admin", "admin@localhost", role, password=password
-        )
-    else:
-        admin.password = _hash(password)
-        security_manager.update_user(admin)
-    return admin
-
-
-def _hash(password: str) -> str:
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash(password)
-
-
 def _viewer_role(datasets: list[Any]) -> Any:
     """Gamma (read dashboards and charts) plus access to exactly Carteira's datasets."""
     from superset import security_manager
@@ -105,10 +85,12 @@ def _viewer_role(datasets: list[Any]) -> Any:
 
 def _staff(
     members: list[dict[str, Any]],
-    password: str,
     datasets: list[Any],
     rls: dict[str, dict[str, str] | None],
-) -> int:
+    admin: Any,
+    legacy_password: str | None,
+    outcome: Outcome,
+) -> None:
     from superset import db, security_manager
     from superset.connectors.sqla.models import RowLevelSecurityFilter
 
@@ -116,34 +98,19 @@ def _staff(
     unknown = [d.table_name for d in datasets if d.table_name not in rls]
     if unknown:  # a dataset whose row access nobody worked out must not be served
         raise SystemExit(f"no row-level security decided for datasets {unknown}")
+    provision(members, viewer, admin, legacy_password, outcome)
     owned = [(d, rls[d.table_name]) for d in datasets if rls[d.table_name] is not None]
     for rule in db.session.query(RowLevelSecurityFilter).all():
         if rule.name.startswith(RLS_PREFIX):
             db.session.delete(rule)
     db.session.flush()
-    created = 0
     for member in members:
         role = security_manager.add_role(STAFF_ROLE_PREFIX + member["staff_id"])
-        user = security_manager.find_user(username=member["username"])
-        if user is None:
-            user = security_manager.add_user(
-                member["username"],
-                member["first_name"],
-                member["last_name"],
-                member["email"],
-                [viewer, role],
-                password=password,
-            )
-            created += 1
-        else:
-            user.roles = [viewer, role]
-            user.active = True
-            user.password = _hash(password)
         for dataset, clauses in owned:
             db.session.add(
                 RowLevelSecurityFilter(
                     name=f"{RLS_PREFIX}{member['staff_id']} {dataset.table_name}",
-                    description=f"Rows of {dataset.table_name} that {member['username']} may see",
+                    description=f"Rows of {dataset.table_name} staff {member['staff_id']} may see",
                     filter_type="Regular",
                     tables=[dataset],
                     roles=[role],
@@ -151,13 +118,7 @@ def _staff(
                     clause=clauses.get(member["staff_id"], "1 = 0"),
                 )
             )
-    # Staff who left (inactive or deleted in the warehouse) keep no access.
-    current = {m["username"] for m in members}
-    for user in security_manager.get_all_users():
-        if viewer in user.roles and user.username not in current:
-            user.active = False
     db.session.flush()
-    return created
 
 
 def setup(config: dict[str, Any]) -> None:
@@ -176,7 +137,8 @@ def setup(config: dict[str, Any]) -> None:
         upgrade(directory=str(migrations))
         appbuilder.add_permissions(update_perms=True)
         security_manager.sync_role_definitions()
-        admin = _admin(config["admin_password"])
+        outcome = Outcome()
+        admin = ensure_admin(config["admin_password"])
         bundle = Path(config["bundle"])
         database_yaml = yaml.safe_load((bundle / "databases" / "carteira.yaml").read_text())
         _database(SERVING_DB, config["serving_uri"], database_yaml["uuid"])
@@ -194,12 +156,19 @@ def setup(config: dict[str, Any]) -> None:
             dataset = db.session.query(SqlaTable).filter_by(uuid=spec["uuid"]).one()
             dataset.fetch_metadata()
             datasets.append(dataset)
-        created = _staff(config["staff"], config["staff_password"], datasets, config["rls"])
-        db.session.commit()
-        print(
-            f"superset: {len(datasets)} datasets, {len(config['staff'])} staff users "
-            f"({created} new)"
+        _staff(
+            config["staff"],
+            datasets,
+            config["rls"],
+            admin,
+            config.get("legacy_staff_password"),
+            outcome,
         )
+        # The passwords reach the disk before the accounts exist: a failure in between
+        # leaves a file naming accounts that were rolled back, never accounts nobody knows.
+        write_handout(Path(config["logins_file"]), outcome.handout)
+        db.session.commit()
+        print(f"superset: {len(datasets)} datasets, {outcome.summary()}")
 
 
 if __name__ == "__main__":
