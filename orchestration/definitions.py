@@ -14,6 +14,7 @@ from dagster import (
 from carteira.settings import Settings
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.warehouse import published_warehouse, warehouse_models
+from orchestration.freshness import freshness_job, freshness_schedule, raw_extract_freshness
 from orchestration.resources import resources_from_env
 
 # One job refreshes everything. The in-process executor runs steps one after another in a
@@ -45,8 +46,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.from_env()
     return Definitions(
         assets=[*raw_assets, warehouse_models, published_warehouse],
-        jobs=[refresh_job],
-        schedules=[daily_refresh(settings)],
+        asset_checks=[raw_extract_freshness],
+        jobs=[refresh_job, freshness_job],
+        schedules=[daily_refresh(settings), freshness_schedule(settings)],
         resources=resources_from_env(settings),
         executor=in_process_executor,
     )

@@ -7,6 +7,7 @@ code path from landing files to the published warehouse.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,9 +15,11 @@ from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstanc
 
 from carteira.dbt_failures import column_rule_lines, failed_nodes
 from carteira.exit_codes import CouldNotRun, ExitCode
+from carteira.freshness import by_system, evaluate, read_last_extracts, summary_lines
 from carteira.ingestion import describe_problem, raw_schema
 from carteira.locking import connect_for_write, refresh_lock
 from carteira.settings import Settings
+from orchestration.freshness import FRESHNESS_CHECK
 
 PUBLISHED_KEY = AssetKey(["published_warehouse"])
 
@@ -40,6 +43,10 @@ class RefreshOutcome:
     # last build because nothing they read changed (carteira.build_plan)
     models_built: int = 0
     models_carried_over: int = 0
+    # per source system, how late its newest extract is (carteira.freshness), and the
+    # summary lines of the late ones ("erp late: last extract 2026-12-03, 3 days")
+    freshness: dict[str, str] = field(default_factory=dict)
+    freshness_lines: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -66,6 +73,7 @@ class RefreshOutcome:
             lines.append("failed steps: " + ", ".join(self.failed_steps))
             lines += [f"  {e}" for e in self.errors]
         lines += self.warnings
+        lines += self.freshness_lines
         if self.failed_checks:
             lines.append(f"failed checks ({len(self.failed_checks)}):")
             lines += [f"  {c}" for c in self.failed_checks[:limit]]
@@ -143,7 +151,12 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
     published = not raw_only and any(ev.asset_key == PUBLISHED_KEY for ev in materialized)
     built, carried = _dbt_materializations(materialized)
     failed_checks, warnings = [], []
+    freshness_evaluated = False
     for e in result.get_asset_check_evaluations():
+        if e.check_name == FRESHNESS_CHECK:
+            # reported per system below, and never a reason not to publish
+            freshness_evaluated = True
+            continue
         if e.passed:
             continue
         if e.severity == AssetCheckSeverity.WARN:
@@ -172,6 +185,7 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
                 # the raw step names each table that failed, one per line
                 errors += [f"{event.step_key}: {line}" for line in text.splitlines() or [text]]
             busy = busy or _caused_by(error, "Busy")
+    freshness, freshness_lines = _freshness(settings) if freshness_evaluated else ({}, [])
     return RefreshOutcome(
         run_id=result.run_id,
         success=result.success,
@@ -186,7 +200,21 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
         warnings=warnings,
         models_built=built,
         models_carried_over=carried,
+        freshness=freshness,
+        freshness_lines=freshness_lines,
     )
+
+
+def _freshness(settings: Settings) -> tuple[dict[str, str], list[str]]:
+    """Per system its freshness state, and the summary lines of the late ones."""
+    results = evaluate(
+        read_last_extracts(settings.raw_path),
+        now=datetime.now(UTC),
+        timezone=settings.business_timezone,
+        as_of=settings.as_of,
+    )
+    states = {s.system: s.state.value for s in by_system(results)}
+    return states, summary_lines(results, settings.effective_as_of())
 
 
 def _dbt_materializations(events: list) -> tuple[int, int]:
