@@ -6,6 +6,7 @@ code path from landing files to the published warehouse.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from carteira.exit_codes import CouldNotRun, ExitCode
 from carteira.freshness import by_system, evaluate, read_last_extracts, summary_lines
 from carteira.ingestion import describe_problem, raw_schema
 from carteira.locking import connect_for_write, refresh_lock
+from carteira.run_record import RunRecord, write_record
 from carteira.settings import Settings
 from orchestration.freshness import FRESHNESS_CHECK
 
@@ -120,7 +122,44 @@ def run_refresh(
     with refresh_lock(settings.warehouse_path):
         settings.raw_path.parent.mkdir(parents=True, exist_ok=True)
         connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds).close()
-        return _execute(settings, raw_only=raw_only, debug=debug)
+        started = datetime.now(UTC)
+        try:
+            outcome = _execute(settings, raw_only=raw_only, debug=debug)
+        except Exception as exc:
+            if not raw_only:
+                failed = RefreshOutcome("", False, False, settings.warehouse_path)
+                failed.failed_steps.append("refresh")
+                failed.errors.append(f"refresh stopped: {type(exc).__name__}: {exc}")
+                _record(settings, failed, started)
+            raise
+        if not raw_only:
+            _record(settings, outcome, started)
+        return outcome
+
+
+def _record(settings: Settings, outcome: RefreshOutcome, started: datetime) -> None:
+    """The run record `carteira status` reads (carteira.run_record), written atomically."""
+    write_record(
+        settings.warehouse_path,
+        RunRecord(
+            run_id=outcome.run_id,
+            started_at=started,
+            ended_at=datetime.now(UTC),
+            exit_code=int(outcome.exit_code),
+            as_of=settings.effective_as_of().isoformat(),
+            trigger="cli",
+            summary=outcome.summary_lines(limit=20),
+            freshness=outcome.freshness,
+        ),
+    )
+
+
+def _instance() -> DagsterInstance:
+    """The persistent instance when DAGSTER_HOME is set (the run is in the UI and in
+    `carteira status`), else a throw-away one."""
+    if os.environ.get("DAGSTER_HOME"):
+        return DagsterInstance.get()
+    return DagsterInstance.ephemeral()
 
 
 def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutcome:
@@ -128,7 +167,7 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("refresh")
-    instance = DagsterInstance.ephemeral()
+    instance = _instance()
     selection = AssetSelection.groups("raw") if raw_only else None
     result = job.execute_in_process(
         instance=instance,
