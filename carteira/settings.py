@@ -53,6 +53,7 @@ ENVIRONMENT: dict[str, str] = {
     "CARTEIRA_RAW_LOCK_WAIT_SECONDS": "raw_lock_wait_seconds",
     "CARTEIRA_SCHEDULE_CRON": "schedule_cron",
     "CARTEIRA_SCHEDULE_TIMEZONE": "schedule_timezone",
+    "CARTEIRA_LANDING_CUTOFF": "landing_cutoff",
 }
 
 
@@ -82,6 +83,9 @@ class Settings:
     schedule_cron: str = "0 6 * * *"
     # Empty means the business time zone: the schedule runs at 06:00 where the business is.
     schedule_timezone: str = ""
+    # The landing sensor's cut-off, HH:MM in the business time zone: past it, the refresh
+    # runs with what has arrived and names the systems that are late (orchestration.sensors).
+    landing_cutoff: str = "06:00"
     extra_vars: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

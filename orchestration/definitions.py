@@ -16,6 +16,7 @@ from orchestration.assets.raw import raw_assets
 from orchestration.assets.warehouse import published_warehouse, warehouse_models
 from orchestration.freshness import freshness_job, freshness_schedule, raw_extract_freshness
 from orchestration.resources import resources_from_env
+from orchestration.sensors import landing_sensor
 
 # One job refreshes everything. The in-process executor runs steps one after another in a
 # single process: DuckDB allows one writer, and it is much faster on one machine.
@@ -49,6 +50,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         asset_checks=[raw_extract_freshness],
         jobs=[refresh_job, freshness_job],
         schedules=[daily_refresh(settings), freshness_schedule(settings)],
+        sensors=[landing_sensor(settings, refresh_job)],
         resources=resources_from_env(settings),
         executor=in_process_executor,
     )

@@ -122,6 +122,7 @@ CASES: dict[str, Case] = {
     "CARTEIRA_SCHEDULE_TIMEZONE": Case(
         "America/Manaus", lambda s: s.effective_schedule_timezone, "America/Manaus", cli=False
     ),
+    "CARTEIRA_LANDING_CUTOFF": Case("07:45", lambda s: s.landing_cutoff, "07:45", cli=False),
 }
 
 
