@@ -178,8 +178,11 @@ def test_variable_changes_the_effective_setting_in_cli_and_dagster(
     if case.dagster:
         settings, defs = _dagster_settings()
         if name.startswith("CARTEIRA_SCHEDULE_"):
-            (schedule,) = defs.schedules
+            schedule = next(s for s in defs.schedules if s.name == "daily_refresh")
             assert expected in (schedule.cron_schedule, schedule.execution_timezone)
+        elif name == "CARTEIRA_LANDING_CUTOFF":  # the landing sensor's, not an asset's
+            (sensor,) = (s for s in defs.sensors if s.name == "landing_sensor")
+            assert f"cut-off ({expected}," in (sensor.description or "")
         else:
             assert _plain(case.read(settings)) == expected
 
