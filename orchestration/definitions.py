@@ -12,6 +12,7 @@ from dagster import (
 )
 
 from carteira.settings import Settings
+from orchestration.alerts import alert_sensors
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.warehouse import published_warehouse, warehouse_models
 from orchestration.freshness import freshness_job, freshness_schedule, raw_extract_freshness
@@ -50,7 +51,10 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         asset_checks=[raw_extract_freshness],
         jobs=[refresh_job, freshness_job],
         schedules=[daily_refresh(settings), freshness_schedule(settings)],
-        sensors=[landing_sensor(settings, refresh_job)],
+        sensors=[
+            landing_sensor(settings, refresh_job),
+            *alert_sensors(settings, [refresh_job, freshness_job]),
+        ],
         resources=resources_from_env(settings),
         executor=in_process_executor,
     )

@@ -154,6 +154,25 @@ def _record(settings: Settings, outcome: RefreshOutcome, started: datetime) -> N
     )
 
 
+def _send_alerts(instance: DagsterInstance, run_id: str, settings: Settings) -> list[str]:
+    """The run's alerts, sent here when no sensor will see the run (no DAGSTER_HOME: a
+    throw-away instance); with DAGSTER_HOME the daemon's run-status sensors send them.
+    Lines for the summary if an alert could not be sent."""
+    from carteira.alerting import AlertDeliveryError
+    from orchestration.alerts import deliver
+
+    if os.environ.get("DAGSTER_HOME"):
+        return []
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        return []
+    try:
+        deliver(instance, run, settings)
+    except AlertDeliveryError as exc:
+        return [f"warning: an alert could not be sent ({exc})"]
+    return []
+
+
 def _instance() -> DagsterInstance:
     """The persistent instance when DAGSTER_HOME is set (the run is in the UI and in
     `carteira status`), else a throw-away one."""
@@ -224,6 +243,7 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
                 # the raw step names each table that failed, one per line
                 errors += [f"{event.step_key}: {line}" for line in text.splitlines() or [text]]
             busy = busy or _caused_by(error, "Busy")
+    warnings += _send_alerts(instance, result.run_id, settings)
     freshness, freshness_lines = _freshness(settings) if freshness_evaluated else ({}, [])
     return RefreshOutcome(
         run_id=result.run_id,
