@@ -113,18 +113,27 @@ class TableFreshness:
         return State.FRESH
 
     def describe(self) -> str:
+        """``erp__receivables: last extract 2026-11-20, 48 h old; late: past warn_after ...``"""
+        limits = self.limits
+        if self.state is State.FRESH:
+            verdict = f"fresh (late after {hours_text(limits.warn_after)})"
+        elif self.state is State.WARN:
+            verdict = (
+                f"late: past warn_after {hours_text(limits.warn_after)} "
+                f"(error after {hours_text(limits.error_after)})"
+            )
+        else:
+            verdict = f"missing: past error_after {hours_text(limits.error_after)}"
         if self.last_extract is None:
-            return f"{self.table.fqn}: no extract ever loaded ({self.state.value})"
+            return f"{self.table.fqn}: no extract ever loaded; {verdict}"
         hours = self.age.total_seconds() / 3600 if self.age is not None else 0
         return (
             f"{self.table.fqn}: last extract {self.last_extract.isoformat()}, "
-            f"{hours:.0f} h old ({self.state.value}; "
-            f"warn after {_hours(self.limits.warn_after)}, "
-            f"error after {_hours(self.limits.error_after)})"
+            f"{hours:.0f} h old; {verdict}"
         )
 
 
-def _hours(window: timedelta | None) -> str:
+def hours_text(window: timedelta | None) -> str:
     return "never" if window is None else f"{window.total_seconds() / 3600:.0f} h"
 
 

@@ -29,7 +29,7 @@ from dagster import (
 )
 
 from carteira.contract import TABLES, Table
-from carteira.freshness import State, TableFreshness, evaluate, read_last_extracts
+from carteira.freshness import State, TableFreshness, evaluate, hours_text, read_last_extracts
 from carteira.settings import Settings
 from orchestration.assets.raw import raw_asset_key
 from orchestration.resources import CarteiraResource
@@ -60,12 +60,9 @@ def _result(fresh: TableFreshness) -> AssetCheckResult:
         "last_extract": MetadataValue.text(
             fresh.last_extract.isoformat() if fresh.last_extract else "none"
         ),
-        "warn_after_hours": MetadataValue.float(
-            limits.warn_after.total_seconds() / 3600 if limits.warn_after else -1.0
-        ),
-        "error_after_hours": MetadataValue.float(
-            limits.error_after.total_seconds() / 3600 if limits.error_after else -1.0
-        ),
+        # text, not numbers: the UI plots every numeric value, and a limit is no series
+        "warn_after": MetadataValue.text(hours_text(limits.warn_after)),
+        "error_after": MetadataValue.text(hours_text(limits.error_after)),
     }
     if fresh.age is not None:
         metadata["age_hours"] = MetadataValue.float(round(fresh.age.total_seconds() / 3600, 1))
