@@ -115,7 +115,9 @@ class Status:
             out.append("published: no warehouse published yet")
         out.append("sources:")
         for s in self.sources:
-            late = f" (late: {', '.join(s['late_tables'])})" if s["late_tables"] else ""
+            names = s["late_tables"]
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            late = f" (late: {', '.join(names[:5])}{more})" if names else ""
             out.append(
                 f"  {s['system']:<7} {s['state']:<6} last extract {s['last_extract'] or 'none'}"
                 + late
@@ -177,7 +179,9 @@ def _dagster_last_run(settings: Settings) -> tuple[RunRecord | None, str | None]
     description of one in progress."""
     if not os.environ.get("DAGSTER_HOME"):
         return None, None
-    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+    from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
+
+    PUBLISHED = AssetKey(["published_warehouse"])  # noqa: N806 - orchestration.run's key
 
     instance = DagsterInstance.get()
     records = instance.get_run_records(filters=RunsFilter(job_name="refresh"), limit=5)
@@ -189,6 +193,8 @@ def _dagster_last_run(settings: Settings) -> tuple[RunRecord | None, str | None]
             continue
         if not run.is_finished or rec.start_time is None:
             continue
+        if run.asset_selection is not None and PUBLISHED not in run.asset_selection:
+            continue  # a raw-only run (`carteira refresh --raw-only`) is not a refresh
         tags = run.tags
         trigger = (
             "schedule"
@@ -256,8 +262,11 @@ def collect(settings: Settings, now: datetime | None = None) -> Status:
         next_run=_next_run(settings, now),
     )
     dagster_run, status.running = _dagster_last_run(settings)
+    recorded = status.last_run
+    # the record of the same run (a CLI refresh with DAGSTER_HOME) says more: keep it
     if dagster_run and (
-        status.last_run is None or dagster_run.started_at > status.last_run.started_at
+        recorded is None
+        or (dagster_run.run_id != recorded.run_id and dagster_run.started_at > recorded.started_at)
     ):
         status.last_run = dagster_run
     _published(settings, status)

@@ -140,3 +140,26 @@ def test_the_record_is_replaced_atomically(tmp_path: Path) -> None:
     assert read_record(warehouse).run_id == "b"
     # no temporary file is left behind
     assert [p.name for p in tmp_path.iterdir()] == [record_path(warehouse).name]
+
+
+def test_with_dagster_home_the_same_run_keeps_its_record_and_raw_only_runs_are_not_refreshes(
+    refreshed, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from dagster import AssetKey, DagsterInstance
+
+    settings, home = refreshed
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    status = collect(settings)
+    # Dagster's run storage holds the same run; the record (exit 1, quarantine) is kept
+    assert status.last_run.trigger == "cli" and status.last_run.exit_code == 1
+    # a later raw-only run of the refresh job does not count as the last refresh
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions(settings)
+    with DagsterInstance.from_config(str(home)) as instance:
+        raw = [AssetKey(["landing_zone"])]
+        result = defs.resolve_job_def("refresh").execute_in_process(
+            instance=instance, asset_selection=raw
+        )
+        assert result.success
+    assert collect(settings).last_run.run_id == status.last_run.run_id
