@@ -133,3 +133,28 @@ def test_a_bad_cut_off_is_named() -> None:
 
     with pytest.raises(ValueError, match="CARTEIRA_LANDING_CUTOFF='7h'"):
         parse_cutoff("7h")
+
+
+def test_the_fallback_schedule_skips_a_day_the_sensor_already_refreshed(tmp_path: Path) -> None:
+    from dagster import DagsterRun, DagsterRunStatus, build_schedule_context, instance_for_test
+
+    from orchestration.definitions import build_definitions
+
+    settings = _settings(tmp_path, tmp_path)
+    schedule = next(s for s in build_definitions(settings).schedules if s.name == "daily_refresh")
+    with instance_for_test() as instance:  # a schedule context needs a stored instance
+        (request,) = schedule.evaluate_tick(build_schedule_context(instance=instance)).run_requests
+        assert request.tags["carteira/day"] == DAY.isoformat()
+
+        def sensor_run(status: DagsterRunStatus) -> None:
+            instance.add_run(
+                DagsterRun(job_name="refresh", status=status,
+                           tags={"carteira/day": DAY.isoformat(), "carteira/trigger": "landing"})
+            )  # fmt: skip
+
+        sensor_run(DagsterRunStatus.FAILURE)  # a failed one is tried again
+        retry = schedule.evaluate_tick(build_schedule_context(instance=instance))
+        assert len(retry.run_requests) == 1
+        sensor_run(DagsterRunStatus.SUCCESS)
+        skipped = schedule.evaluate_tick(build_schedule_context(instance=instance))
+        assert skipped.run_requests == [] and "already refreshes 2026-11-20" in skipped.skip_message
