@@ -143,7 +143,8 @@ def test_the_record_is_replaced_atomically(tmp_path: Path) -> None:
 
 
 def test_with_dagster_home_the_same_run_keeps_its_record_and_raw_only_runs_are_not_refreshes(
-    refreshed, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+    refreshed,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
 ) -> None:
     from dagster import AssetKey, DagsterInstance
 
