@@ -300,12 +300,14 @@ def _add_report_commands() -> None:
     from carteira.postgres_cli import publish_postgres_command
     from carteira.reports.cli import report
     from carteira.reports.views_cli import VIEWS_GROUP
+    from carteira.status_cli import status_command
     from carteira.superset_cli import superset
 
     main.add_command(report)
     main.add_command(VIEWS_GROUP)
     main.add_command(superset)
     main.add_command(publish_postgres_command)
+    main.add_command(status_command)
 
 
 _add_report_commands()

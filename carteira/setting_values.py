@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -150,6 +150,46 @@ def _text(text: str) -> str:
     return text
 
 
+def parse_time_of_day(text: str) -> time:
+    """`HH:MM` on a 24-hour clock (`06:00`, `23:59`); ValueError otherwise."""
+    if not re.fullmatch(r"\d{2}:\d{2}", text.strip()):
+        raise ValueError(text)
+    hours, minutes = text.strip().split(":")
+    return time(int(hours), int(minutes))
+
+
+def is_time_of_day(text: object) -> bool:
+    if not isinstance(text, str):
+        return False
+    try:
+        parse_time_of_day(text)
+    except ValueError:
+        return False
+    return True
+
+
+# One address: a local part and a domain with a dot, no spaces, commas or angle brackets
+# (a header-injection attempt such as "a@b.c\nBcc: x" is refused with the rest).
+_EMAIL = re.compile(r"[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+")
+
+
+def is_email_list(text: object, *, allow_empty: bool = True) -> bool:
+    """Addresses separated by `,` or `;` (empty: no e-mail is sent)."""
+    if not isinstance(text, str):
+        return False
+    if "\n" in text or "\r" in text:
+        return False
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        return allow_empty and not text.strip()
+    return all(_EMAIL.fullmatch(p) for p in parts)
+
+
+def is_host(text: object) -> bool:
+    """A host name or an address (empty: no e-mail is sent)."""
+    return isinstance(text, str) and re.fullmatch(r"[A-Za-z0-9.\-:\[\]]*", text) is not None
+
+
 MAX_THREADS = 1024
 MAX_CUTOFF_HOURS = 24 * 365
 
@@ -192,5 +232,32 @@ RULES: dict[str, Rule] = {
         "an IANA time zone such as America/Sao_Paulo, or empty for the business time zone",
         _text,
         lambda v: v == "" or is_time_zone(v),
+    ),
+    "landing_cutoff": Rule("a time of day HH:MM such as 06:00", _text, is_time_of_day),
+    "alert_smtp_host": Rule(
+        "a host name or address, or empty for no e-mail alerts", _text, is_host
+    ),
+    "alert_smtp_port": Rule(
+        "a port number from 1 to 65535",
+        _whole,
+        lambda v: isinstance(v, int) and 1 <= v <= 65535,
+    ),
+    "alert_smtp_tls": Rule(
+        "starttls, ssl or none", _text, lambda v: v in ("starttls", "ssl", "none")
+    ),
+    "alert_smtp_user": Rule(
+        "a user name without line breaks",
+        _text,
+        lambda v: isinstance(v, str) and "\n" not in v and "\r" not in v,
+    ),
+    "alert_email_from": Rule(
+        "one e-mail address, or empty for carteira@<host>",
+        _text,
+        lambda v: is_email_list(v) and "," not in v and ";" not in v,
+    ),
+    "alert_email_to": Rule(
+        "e-mail addresses separated by commas, or empty for no e-mail alerts",
+        _text,
+        is_email_list,
     ),
 }

@@ -55,6 +55,13 @@ ENVIRONMENT: dict[str, str] = {
     "CARTEIRA_RAW_LOCK_WAIT_SECONDS": "raw_lock_wait_seconds",
     "CARTEIRA_SCHEDULE_CRON": "schedule_cron",
     "CARTEIRA_SCHEDULE_TIMEZONE": "schedule_timezone",
+    "CARTEIRA_LANDING_CUTOFF": "landing_cutoff",
+    "CARTEIRA_ALERT_SMTP_HOST": "alert_smtp_host",
+    "CARTEIRA_ALERT_SMTP_PORT": "alert_smtp_port",
+    "CARTEIRA_ALERT_SMTP_TLS": "alert_smtp_tls",
+    "CARTEIRA_ALERT_SMTP_USER": "alert_smtp_user",
+    "CARTEIRA_ALERT_EMAIL_FROM": "alert_email_from",
+    "CARTEIRA_ALERT_EMAIL_TO": "alert_email_to",
 }
 
 
@@ -109,6 +116,18 @@ class Settings:
     schedule_cron: str = "0 6 * * *"
     # Empty means the business time zone: the schedule runs at 06:00 where the business is.
     schedule_timezone: str = ""
+    # The landing sensor's cut-off, HH:MM in the business time zone: past it, the refresh
+    # runs with what has arrived and names the systems that are late (orchestration.sensors).
+    landing_cutoff: str = "06:00"
+    # Alerts by e-mail (carteira.alerting): sent when host and recipients are set. The
+    # password and the webhook URL are secrets, read from the environment only when a
+    # message is sent, never held here (CARTEIRA_ALERT_SMTP_PASSWORD, _WEBHOOK_URL).
+    alert_smtp_host: str = ""
+    alert_smtp_port: int = 587
+    alert_smtp_tls: str = "starttls"  # starttls | ssl | none
+    alert_smtp_user: str = ""
+    alert_email_from: str = ""
+    alert_email_to: str = ""  # comma-separated addresses
     extra_vars: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -6,7 +6,9 @@ code path from landing files to the published warehouse.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,9 +16,12 @@ from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstanc
 
 from carteira.dbt_failures import column_rule_lines, failed_nodes
 from carteira.exit_codes import CouldNotRun, ExitCode
+from carteira.freshness import by_system, evaluate, read_last_extracts, summary_lines
 from carteira.ingestion import describe_problem, raw_schema
 from carteira.locking import connect_for_write, refresh_lock
+from carteira.run_record import RunRecord, write_record
 from carteira.settings import Settings
+from orchestration.freshness import FRESHNESS_CHECK
 
 PUBLISHED_KEY = AssetKey(["published_warehouse"])
 
@@ -40,6 +45,10 @@ class RefreshOutcome:
     # last build because nothing they read changed (carteira.build_plan)
     models_built: int = 0
     models_carried_over: int = 0
+    # per source system, how late its newest extract is (carteira.freshness), and the
+    # summary lines of the late ones ("erp late: last extract 2026-12-03, 3 days")
+    freshness: dict[str, str] = field(default_factory=dict)
+    freshness_lines: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -66,6 +75,7 @@ class RefreshOutcome:
             lines.append("failed steps: " + ", ".join(self.failed_steps))
             lines += [f"  {e}" for e in self.errors]
         lines += self.warnings
+        lines += self.freshness_lines
         if self.failed_checks:
             lines.append(f"failed checks ({len(self.failed_checks)}):")
             lines += [f"  {c}" for c in self.failed_checks[:limit]]
@@ -110,7 +120,63 @@ def run_refresh(
     check_can_run(settings, raw_only=raw_only)
     with refresh_lock(settings.warehouse_path):
         check_raw_writable(settings)
-        return _execute(settings, raw_only=raw_only, debug=debug)
+        started = datetime.now(UTC)
+        try:
+            outcome = _execute(settings, raw_only=raw_only, debug=debug)
+        except Exception as exc:
+            if not raw_only:
+                failed = RefreshOutcome("", False, False, settings.warehouse_path)
+                failed.failed_steps.append("refresh")
+                failed.errors.append(f"refresh stopped: {type(exc).__name__}: {exc}")
+                _record(settings, failed, started)
+            raise
+        if not raw_only:
+            _record(settings, outcome, started)
+        return outcome
+
+
+def _record(settings: Settings, outcome: RefreshOutcome, started: datetime) -> None:
+    """The run record `carteira status` reads (carteira.run_record), written atomically."""
+    write_record(
+        settings.warehouse_path,
+        RunRecord(
+            run_id=outcome.run_id,
+            started_at=started,
+            ended_at=datetime.now(UTC),
+            exit_code=int(outcome.exit_code),
+            as_of=settings.effective_as_of().isoformat(),
+            trigger="cli",
+            summary=outcome.summary_lines(limit=20),
+            freshness=outcome.freshness,
+        ),
+    )
+
+
+def _send_alerts(instance: DagsterInstance, run_id: str, settings: Settings) -> list[str]:
+    """The run's alerts, sent here when no sensor will see the run (no DAGSTER_HOME: a
+    throw-away instance); with DAGSTER_HOME the daemon's run-status sensors send them.
+    Lines for the summary if an alert could not be sent."""
+    from carteira.alerting import AlertDeliveryError
+    from orchestration.alerts import deliver
+
+    if os.environ.get("DAGSTER_HOME"):
+        return []
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        return []
+    try:
+        deliver(instance, run, settings)
+    except AlertDeliveryError as exc:
+        return [f"warning: an alert could not be sent ({exc})"]
+    return []
+
+
+def _instance() -> DagsterInstance:
+    """The persistent instance when DAGSTER_HOME is set (the run is in the UI and in
+    `carteira status`), else a throw-away one."""
+    if os.environ.get("DAGSTER_HOME"):
+        return DagsterInstance.get()
+    return DagsterInstance.ephemeral()
 
 
 def check_raw_writable(settings: Settings) -> None:
@@ -125,7 +191,7 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("refresh")
-    instance = DagsterInstance.ephemeral()
+    instance = _instance()
     selection = AssetSelection.groups("raw") if raw_only else None
     result = job.execute_in_process(
         instance=instance,
@@ -148,7 +214,12 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
     published = not raw_only and any(ev.asset_key == PUBLISHED_KEY for ev in materialized)
     built, carried = _dbt_materializations(materialized)
     failed_checks, warnings = [], []
+    freshness_evaluated = False
     for e in result.get_asset_check_evaluations():
+        if e.check_name == FRESHNESS_CHECK:
+            # reported per system below, and never a reason not to publish
+            freshness_evaluated = True
+            continue
         if e.passed:
             continue
         if e.severity == AssetCheckSeverity.WARN:
@@ -177,6 +248,8 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
                 # the raw step names each table that failed, one per line
                 errors += [f"{event.step_key}: {line}" for line in text.splitlines() or [text]]
             busy = busy or _caused_by(error, "Busy")
+    warnings += _send_alerts(instance, result.run_id, settings)
+    freshness, freshness_lines = _freshness(settings) if freshness_evaluated else ({}, [])
     return RefreshOutcome(
         run_id=result.run_id,
         success=result.success,
@@ -191,7 +264,21 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
         warnings=warnings,
         models_built=built,
         models_carried_over=carried,
+        freshness=freshness,
+        freshness_lines=freshness_lines,
     )
+
+
+def _freshness(settings: Settings) -> tuple[dict[str, str], list[str]]:
+    """Per system its freshness state, and the summary lines of the late ones."""
+    results = evaluate(
+        read_last_extracts(settings.raw_path),
+        now=datetime.now(UTC),
+        timezone=settings.business_timezone,
+        as_of=settings.as_of,
+    )
+    states = {s.system: s.state.value for s in by_system(results)}
+    return states, summary_lines(results, settings.effective_as_of())
 
 
 def _dbt_materializations(events: list) -> tuple[int, int]:

@@ -48,7 +48,7 @@ def test_daily_schedule_time_and_zone_come_from_the_environment(monkeypatch) -> 
     monkeypatch.setenv("CARTEIRA_SCHEDULE_TIMEZONE", "America/Manaus")
     try:
         reloaded = importlib.reload(definitions)
-        (schedule,) = reloaded.defs.schedules
+        schedule = next(s for s in reloaded.defs.schedules if s.name == "daily_refresh")
         assert schedule.cron_schedule == "30 4 * * *"
         assert schedule.execution_timezone == "America/Manaus"
         assert schedule.job.name == "refresh"

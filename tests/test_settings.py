@@ -122,6 +122,26 @@ CASES: dict[str, Case] = {
     "CARTEIRA_SCHEDULE_TIMEZONE": Case(
         "America/Manaus", lambda s: s.effective_schedule_timezone, "America/Manaus", cli=False
     ),
+    "CARTEIRA_LANDING_CUTOFF": Case("07:45", lambda s: s.landing_cutoff, "07:45", cli=False),
+    # read when an alert is sent (carteira.alerting), from the one Settings object
+    **{
+        f"CARTEIRA_ALERT_{name}": Case(
+            value, lambda s, a=attr: getattr(s, a), expected, cli=False, dagster=False
+        )
+        for name, attr, value, expected in (
+            ("SMTP_HOST", "alert_smtp_host", "smtp.example.com", "smtp.example.com"),
+            ("SMTP_PORT", "alert_smtp_port", "465", 465),
+            ("SMTP_TLS", "alert_smtp_tls", "ssl", "ssl"),
+            ("SMTP_USER", "alert_smtp_user", "robot", "robot"),
+            ("EMAIL_FROM", "alert_email_from", "dw@example.com", "dw@example.com"),
+            (
+                "EMAIL_TO",
+                "alert_email_to",
+                "a@example.com,b@example.com",
+                "a@example.com,b@example.com",
+            ),
+        )
+    },
 }
 
 
@@ -169,6 +189,7 @@ def test_variable_changes_the_effective_setting_in_cli_and_dagster(
     assert _plain(case.read(Settings.from_env())) != expected
 
     monkeypatch.setenv(name, str(_fill(case.value, tmp)))
+    assert _plain(case.read(Settings.from_env())) == expected
     if case.cli:
         cli = _cli_settings(monkeypatch)
         assert _plain(case.read(cli)) == expected
@@ -177,8 +198,11 @@ def test_variable_changes_the_effective_setting_in_cli_and_dagster(
     if case.dagster:
         settings, defs = _dagster_settings()
         if name.startswith("CARTEIRA_SCHEDULE_"):
-            (schedule,) = defs.schedules
+            schedule = next(s for s in defs.schedules if s.name == "daily_refresh")
             assert expected in (schedule.cron_schedule, schedule.execution_timezone)
+        elif name == "CARTEIRA_LANDING_CUTOFF":  # the landing sensor's, not an asset's
+            (sensor,) = (s for s in defs.sensors if s.name == "landing_sensor")
+            assert f"cut-off ({expected}," in (sensor.description or "")
         else:
             assert _plain(case.read(settings)) == expected
 

@@ -41,6 +41,13 @@ BAD: dict[str, tuple[str, ...]] = {
     "CARTEIRA_RAW_LOCK_WAIT_SECONDS": ("soon", "-1", "nan", "inf"),
     "CARTEIRA_SCHEDULE_CRON": ("61 * * * *", "0 6 * *", "every day", "0 25 * * *", "0 6 * * 8"),
     "CARTEIRA_SCHEDULE_TIMEZONE": ("Mars/Olympus", "local"),
+    "CARTEIRA_LANDING_CUTOFF": ("6", "25:00", "06:60", "6am", "06:00:00"),
+    "CARTEIRA_ALERT_SMTP_HOST": ("smtp host", "a;b"),
+    "CARTEIRA_ALERT_SMTP_PORT": ("0", "65536", "smtp", "-25"),
+    "CARTEIRA_ALERT_SMTP_TLS": ("yes", "STARTTLS ", "tls"),
+    "CARTEIRA_ALERT_SMTP_USER": ("ops\nBcc: x@y.z",),
+    "CARTEIRA_ALERT_EMAIL_FROM": ("nobody", "a@b.c, d@e.f", "a@b.c\nBcc: x@y.z"),
+    "CARTEIRA_ALERT_EMAIL_TO": ("ops", "ops@", "a@b.c\nBcc: x@y.z", "<a@b.c>"),
 }
 
 CASES = [(name, value) for name, values in sorted(BAD.items()) for value in values]

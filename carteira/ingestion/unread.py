@@ -4,8 +4,9 @@ The one list behind the ``landing_zone`` asset's warn-severity check
 (``only_contract_entries``) and so behind the refresh summary: entries the contract does
 not know and system or table folders that are links (``files.landing_entries``), entries
 of a table folder that are refused unread (links, FIFOs and other non-regular files:
-``files.refusal``) and deliveries dated after the day the refresh describes. Without it each of these would be skipped without a trace:
-a mistyped date (``bookings_20991231.csv``) would wait for 2099 in silence.
+``files.refusal``) and deliveries dated after the day the refresh describes. Without it
+each of these would be skipped without a trace: a mistyped date
+(``bookings_20991231.csv``) would wait for 2099 in silence.
 """
 
 from __future__ import annotations

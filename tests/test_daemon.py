@@ -1,0 +1,121 @@
+"""The production services end to end (issue 24): dagster-daemon and dagster-webserver on
+a temporary DAGSTER_HOME made by `python -m carteira.dagster_home`, a day's extracts
+dropped in the landing zone; the landing sensor's run publishes and the quarantine alert
+reaches a local webhook. Slow (a real refresh in the daemon's run worker): minutes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from carteira.settings import REPO_ROOT
+from tests.helpers.alert_sinks import HookReceiver, serving
+
+DAY = date(2026, 11, 20)
+BAD = "erp/receivables/receivables_20261120_2.csv"
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(predicate, seconds: float, what: str) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) -> None:
+    from carteira.generator import generate
+
+    landing = tmp_path / "landing"
+    generate(landing, DAY, 1, "tiny", 3)
+    (landing / BAD).write_text("foo;bar\n1;2\n", encoding="latin-1")
+    past = time.time() - 300  # delivered five minutes ago: settled
+    for path in landing.rglob("*"):
+        os.utime(path, (past, past))
+    home = tmp_path / "dagster"
+    warehouse = tmp_path / "wh.duckdb"
+    hook = HookReceiver()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "CARTEIRA_LANDING": str(landing),
+        "CARTEIRA_WAREHOUSE": str(warehouse),
+        "CARTEIRA_AS_OF": DAY.isoformat(),
+        "CARTEIRA_LANDING_CUTOFF": "23:59",
+        "CARTEIRA_ALERT_WEBHOOK_URL": hook.url,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    env.pop("CARTEIRA_PG_DSN", None)  # SQLite storage
+    subprocess.run(
+        [sys.executable, "-m", "carteira.dagster_home"], env=env, check=True, cwd=REPO_ROOT
+    )
+    workspace = str(REPO_ROOT / "deploy" / "workspace.yaml")
+    port = _free_port()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with serving(hook):
+        daemon = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", workspace],
+            env=env, cwd=REPO_ROOT,
+            stdout=(logs / "daemon.log").open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        web = subprocess.Popen(
+            [str(BIN / "dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(port)],
+            env=env, cwd=REPO_ROOT,
+            stdout=(logs / "web.log").open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+
+            def web_up() -> bool:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info") as r:
+                        return r.status == 200
+                except OSError:
+                    return False
+
+            _wait(web_up, 180, "the webserver")
+            _wait(warehouse.exists, 900, "the sensor's refresh to publish")
+
+            def alerted() -> bool:
+                return any("quarantined" in b["text"] for _, _, b in hook.posts)
+
+            _wait(alerted, 180, "the quarantine alert")
+        finally:
+            for proc in (web, daemon):
+                proc.terminate()
+            for proc in (web, daemon):
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs()
+        refresh = [r for r in runs if r.job_name == "refresh"]
+        assert len(refresh) == 1, [(r.job_name, r.status) for r in runs]
+        assert refresh[0].tags.get("dagster/sensor_name") == "landing_sensor"
+        assert refresh[0].status.value == "SUCCESS"
+    text = next(b["text"] for _, _, b in hook.posts if "quarantined" in b["text"])
+    assert BAD in text
+
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CARTEIRA_SKIP_SERVICE_TESTS") == "1", reason="CARTEIRA_SKIP_SERVICE_TESTS=1"
+)
