@@ -30,7 +30,14 @@ SYSTEM_TITLES: dict[str, str] = {
 }
 
 ENCODINGS: dict[str, str] = {"utf-8": "UTF-8", "latin-1": "ISO-8859-1 (Latin-1)"}
-STRFTIME: dict[str, str] = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH", "%M": "MM", "%S": "SS"}
+STRFTIME: dict[str, str] = {
+    "%Y": "YYYY",
+    "%m": "MM",
+    "%d": "DD",
+    "%H": "HH",
+    "%M": "MM",
+    "%S": "SS",
+}
 
 HEADER = """\
 <!-- Written from carteira/contract.py by `python -m carteira.devtools.contract_doc`;
