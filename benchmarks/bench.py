@@ -292,7 +292,7 @@ def layer_totals(models: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def report_cases(warehouse: Path) -> dict[str, Callable[[], object]]:
-    """Every report of REPORTS.md with representative, warehouse-derived parameters."""
+    """Every report of docs/contract/reports.md, with warehouse-derived parameters."""
     from carteira.reports.activity import activity_clients, activity_occupancy
     from carteira.reports.customer import client_card, customer_history, negotiation
     from carteira.reports.engine import connect, warehouse_as_of

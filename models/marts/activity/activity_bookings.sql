@@ -1,6 +1,6 @@
 {#-
   Activity report (clients): one row per booking that counts, i.e. every
-  studio booking whose outcome is not session_cancelled (REPORTS.md 1). The
+  studio booking whose outcome is not session_cancelled (docs/contract/reports.md 1). The
   outcome is the rule of int_bookings_outcome, read through fct_bookings; this
   model only adds the client's attributes so a BI tool can group by client,
   registration type, activity, area or instructor for any period without
