@@ -184,7 +184,7 @@ def refresh(settings: Settings, *, same_process: bool = False) -> dict[str, Any]
     and great-expectations and builds their contexts before any work. Two refreshes in
     this process would let the second (the incremental day) skip all of that, and look
     about 2 s cheaper at medium than a daily refresh is. ``same_process`` keeps the old
-    way, to compare with figures measured so (docs/performance.md says which).
+    way, to compare with figures measured so (CHANGELOG.md says which).
     """
     if same_process:
         return refresh_here(settings)
