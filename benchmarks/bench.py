@@ -52,7 +52,7 @@ from carteira.contract import TABLES
 from carteira.ingestion import csv_header, csv_reader_sql, discover_files
 from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 
-# Issue 14's targets: the ratios are per scale (large is the one the daily refresh of a
+# The project's speed targets: the ratios are per scale (large is the one the daily refresh of a
 # big business meets; medium has a smaller floor, so fixed costs weigh more), the report
 # latency and memory hold everywhere. Smaller scales are held to medium's ratios.
 TARGETS = {

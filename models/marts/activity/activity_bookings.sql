@@ -9,8 +9,8 @@
   registration_type is the client's (dim_client, the primary studio record),
   falling back to the booking member's own when the client has none (e.g. the
   member record is deleted): the same value is used to filter and to show.
-  A view (issue 14, third pass): a second copy of fct_bookings' counted rows cost a
-  write of every booking each day; the drill-down reads one client of it as fast.
+  A view: a second copy of fct_bookings' counted rows would cost a write of every
+  booking each day, and the drill-down reads one client of it as fast.
 -#}
 {{ config(materialized='view', tags=['as_of']) }}
 
