@@ -90,7 +90,8 @@ A CSV file has a header row and `"` quoting; an empty field is null. A JSON Line
 holds one object per line; an absent key is null. Names and texts contain accented
 characters (Portuguese), quotes, `;` and newlines inside quoted fields.
 
-Identifiers: {identifiers}
+Identifiers: {identifiers} For example `"c_000123"` (crm), `"C004512"` (an erp
+`customer_code`).
 
 ## Cross-system identity
 
