@@ -56,8 +56,8 @@ def test_no_tracked_file_points_outside_the_repository() -> None:
 
 def test_the_search_finds_each_kind_of_outside_reference(tmp_path: Path) -> None:
     bad = [
-        "See `" + "shared" + "/contract/SOURCES.md`.",
-        "-- rule from ../" + "shared/contract",
+        "See `" + "shared" + "/contract/" + "SOURCES" + ".md`.",
+        "-- rule from ../" + "shared" + "/contract",
         '"""Telesales report (' + "REPORTS" + '.md section 3)."""',
         "Outcomes follow " + "SOURCES" + ".md.",
     ]
