@@ -52,7 +52,7 @@ from carteira.contract import TABLES
 from carteira.ingestion import csv_header, csv_reader_sql, discover_files
 from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 
-# Issue 14's targets: the ratios are per scale (large is the one the daily refresh of a
+# The project's speed targets: the ratios are per scale (large is the one the daily refresh of a
 # big business meets; medium has a smaller floor, so fixed costs weigh more), the report
 # latency and memory hold everywhere. Smaller scales are held to medium's ratios.
 TARGETS = {
@@ -184,7 +184,7 @@ def refresh(settings: Settings, *, same_process: bool = False) -> dict[str, Any]
     and great-expectations and builds their contexts before any work. Two refreshes in
     this process would let the second (the incremental day) skip all of that, and look
     about 2 s cheaper at medium than a daily refresh is. ``same_process`` keeps the old
-    way, to compare with figures measured so (docs/performance.md says which).
+    way, to compare with figures measured so (CHANGELOG.md says which).
     """
     if same_process:
         return refresh_here(settings)
@@ -292,7 +292,7 @@ def layer_totals(models: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def report_cases(warehouse: Path) -> dict[str, Callable[[], object]]:
-    """Every report of REPORTS.md with representative, warehouse-derived parameters."""
+    """Every report of docs/contract/reports.md, with warehouse-derived parameters."""
     from carteira.reports.activity import activity_clients, activity_occupancy
     from carteira.reports.customer import client_card, customer_history, negotiation
     from carteira.reports.engine import connect, warehouse_as_of

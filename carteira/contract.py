@@ -1,7 +1,8 @@
-"""The source extract contract (shared/contract/SOURCES.md) as data.
+"""The source extract contract as data.
 
-Generator, ingestion, extract validation and the dbt sources all read this one
-description, so a table or column is declared exactly once in Python.
+Generator, ingestion, extract validation, the dbt sources and the contract's page
+(docs/contract/sources.md, written from this module by `carteira.devtools.contract_doc`)
+all read this one description, so a table or column is declared exactly once in Python.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ class Column:
     type: ColumnType
     nullable: bool = False
     enum: tuple[str, ...] | None = None
+    # What the value means when the name and type do not say it (shown in
+    # docs/contract/sources.md); not part of the column's identity.
+    note: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,11 @@ class Table:
         return "deleted_at" in self._by_name
 
 
-def _c(spec: str, enum: tuple[str, ...] | None = None) -> Column:
+def _c(spec: str, enum: tuple[str, ...] | None = None, note: str = "") -> Column:
     """Parse 'name type' or 'name type?' (nullable)."""
     name, typ = spec.split()
     nullable = typ.endswith("?")
-    return Column(name, typ.rstrip("?"), nullable, enum)  # type: ignore[arg-type]
+    return Column(name, typ.rstrip("?"), nullable, enum, note)  # type: ignore[arg-type]
 
 
 def _t(
@@ -142,9 +146,13 @@ TABLES: tuple[Table, ...] = (
         _c("document_number str?"),
         _c("email str?"),
         _c("phones str[]"),
-        _c("source str?"),
-        _c("client_group str?"),
-        _c("owner_staff_id str?"),
+        _c(
+            "source str?",
+            note="acquisition channel: `website`, `referral`, `facebook`, `walk_in`, "
+            "`google_forms`, ...",
+        ),
+        _c("client_group str?", note="`standard`, `vip`, `corporate`, ..."),
+        _c("owner_staff_id str?", note="null = unassigned"),
         _c("city str?"),
         _c("created_at ts"),
         _c("updated_at ts"),
@@ -186,7 +194,7 @@ TABLES: tuple[Table, ...] = (
         _c("owner_staff_id str?"),
         _c("stage str", ("new", "contacted", "qualified", "won", "lost")),
         _c("amount dec?"),
-        _c("created_at ts"),
+        _c("created_at ts", note="when the client entered the campaign"),
         _c("updated_at ts"),
         _c("deleted_at ts?"),
         description="A client entering a campaign, owned by a staff member.",
@@ -296,7 +304,7 @@ TABLES: tuple[Table, ...] = (
         _c("starts_at ts"),
         _c("ends_at ts"),
         _c("capacity int"),
-        _c("finalized_at ts?"),
+        _c("finalized_at ts?", note="set when the instructor finalizes the class"),
         _c("cancelled bool"),
         _c("updated_at ts"),
         description="Scheduled classes.",
@@ -310,7 +318,7 @@ TABLES: tuple[Table, ...] = (
         _c("member_id int"),
         _c("booked_at ts"),
         _c("cancelled_at ts?"),
-        _c("attendance str?", ("present", "absent")),
+        _c("attendance str?", ("present", "absent"), note="null = not marked"),
         _c("updated_at ts"),
         large=True,
         description="A member booked into a session.",
@@ -371,7 +379,7 @@ TABLES: tuple[Table, ...] = (
         "order_id",
         _c("order_id int"),
         _c("company_id int"),
-        _c("order_code str"),
+        _c("order_code str", note="the sale code"),
         _c("customer_code str"),
         _c("salesperson_email str?"),
         _c("ordered_at ts"),
@@ -408,7 +416,10 @@ TABLES: tuple[Table, ...] = (
         _c("company_id int"),
         _c("customer_code str"),
         _c("order_id int?"),
-        _c("negotiation_id int?"),
+        _c(
+            "negotiation_id int?",
+            note="set when the title was issued by a renegotiation agreement",
+        ),
         _c("document_number str"),
         _c("installment_number int"),
         _c("installments_total int"),
@@ -416,9 +427,9 @@ TABLES: tuple[Table, ...] = (
         _c("due_on date"),
         _c("amount dec"),
         _c("cancelled_on date?"),
-        _c("renegotiated_on date?"),
-        _c("credit_bureau_on date?"),
-        _c("collection_on date?"),
+        _c("renegotiated_on date?", note="replaced by an agreement"),
+        _c("credit_bureau_on date?", note="reported to a credit bureau"),
+        _c("collection_on date?", note="sent to collection"),
         _c("updated_at ts"),
         large=True,
         description="Titles (installments) receivable from customers.",
@@ -433,7 +444,7 @@ TABLES: tuple[Table, ...] = (
         _c("amount dec"),
         _c("method str", ("cash", "card", "pix", "boleto", "transfer")),
         _c("updated_at ts"),
-        _c("deleted_at ts?"),
+        _c("deleted_at ts?", note="a reversed payment"),
         large=True,
         description="Payments of titles; deleted_at marks a reversed payment.",
     ),

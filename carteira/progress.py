@@ -8,6 +8,10 @@ the person sees is chosen once, by `configure`:
 - `plain` (a log file, CI, a pipe): a line at each quarter of a phase and one when it ends;
 - `verbose` (`--verbose`): a timestamped line per file and per dbt node, and dbt's own log.
 
+No mode shows a phase's time: the run's summary states it once (`time: ingest ...`),
+measured on the step itself, while a phase here starts before the run's start-up and
+ends only when the next phase shows, so a second figure would disagree with the first.
+
 Nothing is configured under `dagster dev` and the schedule: there the detail belongs in
 Dagster's event log and compute logs, which the assets write as well, and dbt's output
 is left on stdout where Dagster captures it.
@@ -20,10 +24,9 @@ import io
 import logging
 import re
 import sys
-import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, TextIO
 
 Mode = Literal["bars", "plain", "verbose"]
@@ -45,7 +48,6 @@ class _Phase:
     name: str
     total: int | None
     done: int = 0
-    started: float = field(default_factory=time.perf_counter)
     quarters_shown: int = 0
     task: object | None = None  # rich TaskID in bars mode
 
@@ -97,11 +99,10 @@ class _Reporter:
         if phase is None or self.current != name:
             return
         self.current = None
-        seconds = time.perf_counter() - phase.started
         if self.mode == "bars":
             self._progress().update(phase.task, completed=phase.done, total=phase.total)
         else:
-            self._line(f"{phase.label}: {phase.counts()} in {seconds:.1f}s")
+            self._line(f"{phase.label}: {phase.counts()}")
 
     def close(self) -> None:
         if self.current:
@@ -127,14 +128,12 @@ class _Reporter:
                 MofNCompleteColumn,
                 Progress,
                 TextColumn,
-                TimeElapsedColumn,
             )
 
             self._bars = Progress(
                 TextColumn("{task.description:<16}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TimeElapsedColumn(),
                 console=Console(file=self.stream),
             )
             self._bars.start()

@@ -1,4 +1,4 @@
--- Activity report: clients, drill-down for one client (REPORTS.md section 1): each counted
+-- Activity report: clients, drill-down for one client (docs/contract/reports.md section 1): each counted
 -- booking of the client in the period with session date, start time, activity,
 -- instructor, area and outcome (bi.activity_client_bookings). Same filters as
 -- activity_clients.sql.

@@ -1,4 +1,4 @@
--- Activity report: clients (bookings and attendance), REPORTS.md section 1.
+-- Activity report: clients (bookings and attendance), docs/contract/reports.md section 1.
 --
 -- Reads bi.activity_client_day_outcome only (counted bookings per client, session date,
 -- outcome and registration type), the relation a BI tool sums: one row per client with at

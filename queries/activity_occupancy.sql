@@ -1,4 +1,4 @@
--- Activity report: occupancy, REPORTS.md section 2.
+-- Activity report: occupancy, docs/contract/reports.md section 2.
 --
 -- Reads bi.activity_occupancy_sessions only (one row per session that is not cancelled).
 -- One row per session in the period, plus one total row (is_total = true) that is the

@@ -1,4 +1,4 @@
--- Telesales report (per owner), REPORTS.md section 3.
+-- Telesales report (per owner), docs/contract/reports.md section 3.
 --
 -- Reads the bi relations a BI tool reads (bi.telesales_population and
 -- bi.telesales_owner_client_day) plus marts.telesales_department_staff, marts.dim_staff and

@@ -30,7 +30,7 @@ from tests.data.reports_activity.generated import (
 )
 
 # A period that ends before as_of: the call measures stop at its end, the appointment
-# and order measures run on to as_of (REPORTS.md 3).
+# and order measures run on to as_of (docs/contract/reports.md 3).
 SHORT_FROM = PERIOD_FROM
 SHORT_TO = AS_OF - dt.timedelta(days=1)
 

@@ -4,7 +4,7 @@ Scenario (tiny scale, three extract days): warehouse A is refreshed day by day (
 2: the first build; then as_of day 3: ingestion reads only day 3's files and dbt builds
 only what day 3 can change, continuing from the published state); warehouse B is built
 once from nothing on all three days with the same as_of. Day 3 carries, besides the
-generator's own deltas, second deliveries with the awkward cases of SOURCES.md:
+generator's own deltas, second deliveries with the awkward cases of docs/contract/sources.md:
 
 - a late-arriving OLDER version of a payment (smaller updated_at): must not win;
 - a payment reversed (deleted_at set, newer updated_at): must win;

@@ -1,6 +1,6 @@
 """Schema drift: a source that starts sending a column the contract does not know.
 
-SOURCES.md says columns may be added at any time and must be kept in the raw
+docs/contract/sources.md says columns may be added at any time and must be kept in the raw
 layer. The generator exercises that: from :func:`drift_first_slot` on, the tables
 listed in :data:`DRIFT` carry one extra trailing column.
 """

@@ -1,4 +1,4 @@
-"""Value formatting per source system (SOURCES.md "Formats per system").
+"""Value formatting per source system (docs/contract/sources.md "Formats per system").
 
 The simulation keeps raw values: ``int`` seconds for ``ts`` (see ``timeline``),
 ``int`` day indices for ``date``, ``int`` cents for ``dec``, ``bool``, ``str``,

@@ -2,7 +2,7 @@
 
 A record is simulated as a list of *versions* ``(t, raw_row)`` (ascending ``t``, the
 first being its creation). :meth:`LandingWriter.emit` applies the delivery rule of
-SOURCES.md: the first day's file is a full export (the latest version up to the end
+docs/contract/sources.md: the first day's file is a full export (the latest version up to the end
 of that day, for every record created by then); each later day's file holds the
 latest version of every record changed that day. Rows are buffered per file and
 appended in chunks, so memory stays bounded whatever the scale.

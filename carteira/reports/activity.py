@@ -1,5 +1,6 @@
-"""Activity reports (REPORTS.md sections 1 and 2): `carteira report activity-clients` and
-`carteira report activity-occupancy`.
+"""Activity reports (docs/contract/reports.md sections 1 and 2).
+
+`carteira report activity-clients` and `carteira report activity-occupancy`.
 
 The numbers come from `queries/activity_clients.sql`, `queries/activity_client_bookings.sql`
 and `queries/activity_occupancy.sql`, which read the parameter-free BI relations
@@ -279,7 +280,7 @@ def activity_clients_command(
     warehouse: Path,
     fmt: str,
 ) -> None:
-    """Bookings and attendance per client in a period (REPORTS.md 1)."""
+    """Bookings and attendance per client in a period (docs/contract/reports.md 1)."""
     emit(
         warehouse,
         fmt,
@@ -300,7 +301,7 @@ def activity_occupancy_command(
     warehouse: Path,
     fmt: str,
 ) -> None:
-    """Capacity, booked and attended per session in a period (REPORTS.md 2)."""
+    """Capacity, booked and attended per session in a period (docs/contract/reports.md 2)."""
     emit(
         warehouse,
         fmt,

@@ -1,4 +1,4 @@
-"""Telesales report (REPORTS.md section 3): `carteira report telesales`.
+"""Telesales report (docs/contract/reports.md section 3): `carteira report telesales`.
 
 Per owner, over the clients (mode `client_owner`) or opportunities (mode
 `opportunity_owner`) it owns: matched outbound calls from the owner's extension in the
@@ -187,7 +187,7 @@ def telesales_command(
     warehouse: Path,
     fmt: str,
 ) -> None:
-    """Calls, appointments and orders per owner (REPORTS.md 3)."""
+    """Calls, appointments and orders per owner (docs/contract/reports.md 3)."""
     emit(
         warehouse,
         fmt,

@@ -1,5 +1,5 @@
 {#-
-  Activity report, clients, drill-down (REPORTS.md 1): one row per counted
+  Activity report, clients, drill-down (docs/contract/reports.md 1): one row per counted
   booking with session date, start time (text HH:MM, plus the timestamp),
   activity, instructor, area and outcome.
 -#}

@@ -1,5 +1,5 @@
 {#-
-  Activity report, clients (REPORTS.md 1), for BI tools: counted bookings per
+  Activity report, clients (docs/contract/reports.md 1), for BI tools: counted bookings per
   client, session date, outcome and registration type. Summing the measures
   over any filter (period, registration types, outcomes) gives the report's
   per-client rows; count(distinct client_key) gives its "clients" card. Every

@@ -1,5 +1,5 @@
 {#-
-  Activity report, occupancy (REPORTS.md 2): one row per session that is not
+  Activity report, occupancy (docs/contract/reports.md 2): one row per session that is not
   cancelled. A BI tool sums capacity, booked and attended over any filter and
   recomputes the rates from those sums (occupancy = booked / capacity,
   attendance = attended / booked); the per-session rates are for the row only

@@ -1,5 +1,5 @@
 {#-
-  Client card, agenda and CRM (REPORTS.md 5): one row per crm task, erp
+  Client card, agenda and CRM (docs/contract/reports.md 5): one row per crm task, erp
   scheduled event or crm interaction of a client, past and future
   (is_future: after the as_of day).
 -#}

@@ -1,5 +1,5 @@
 {#-
-  Client card, alerts (REPORTS.md 5): one row per alert raised as of as_of,
+  Client card, alerts (docs/contract/reports.md 5): one row per alert raised as of as_of,
   with the rule that raised it and its figures (JSON text).
 -#}
 select

@@ -1,5 +1,5 @@
 {#-
-  Client card, financial situation, and customer history header (REPORTS.md
+  Client card, financial situation, and customer history header (docs/contract/reports.md
   4, 5): one row per client (dim_client) with identity and the financial
   figures as of as_of (zeros when the client has no titles). The on-time
   payment rate comes with its numerator (on_time_payments) and denominator

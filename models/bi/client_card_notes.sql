@@ -1,5 +1,5 @@
 {#-
-  Client card, notes (REPORTS.md 5): one row per note (warning, contact,
+  Client card, notes (docs/contract/reports.md 5): one row per note (warning, contact,
   reference).
 -#}
 select

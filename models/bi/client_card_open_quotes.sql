@@ -1,5 +1,5 @@
 {#-
-  Client card, open quotes (REPORTS.md 5): one row per quote open and still
+  Client card, open quotes (docs/contract/reports.md 5): one row per quote open and still
   valid on as_of.
 -#}
 select

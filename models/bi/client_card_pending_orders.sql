@@ -1,5 +1,5 @@
 {#-
-  Client card, pending orders (REPORTS.md 5): one row per order not delivered
+  Client card, pending orders (docs/contract/reports.md 5): one row per order not delivered
   and not cancelled.
 -#}
 select

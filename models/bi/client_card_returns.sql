@@ -1,5 +1,5 @@
 {#-
-  Client card, returns (REPORTS.md 5): one row per returned item.
+  Client card, returns (docs/contract/reports.md 5): one row per returned item.
 -#}
 select
     cast(return_id as bigint) as return_id,

@@ -1,5 +1,5 @@
 {#-
-  Client card, service orders (REPORTS.md 5): one row per service order with
+  Client card, service orders (docs/contract/reports.md 5): one row per service order with
   equipment, parts, services and technician.
 -#}
 select

@@ -1,5 +1,5 @@
 {#-
-  Client card, yearly indicators (REPORTS.md 5): one row per client and year,
+  Client card, yearly indicators (docs/contract/reports.md 5): one row per client and year,
   the 5 years ending with the year of as_of, years with nothing included. The
   on-time rate comes with its numerator and denominator.
 -#}

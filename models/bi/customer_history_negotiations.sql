@@ -1,5 +1,5 @@
 {#-
-  Customer history, negotiations (REPORTS.md 4): one row per renegotiation
+  Customer history, negotiations (docs/contract/reports.md 4): one row per renegotiation
   agreement; its titles are the rows of bi.customer_history_titles with this
   negotiation_id.
 -#}

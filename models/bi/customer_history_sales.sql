@@ -1,5 +1,5 @@
 {#-
-  Customer history "sales" and client card "sales history" (REPORTS.md 4, 5):
+  Customer history "sales" and client card "sales history" (docs/contract/reports.md 4, 5):
   one row per item of a non-cancelled order.
 -#}
 {{ config(materialized='view') }}

@@ -1,5 +1,5 @@
 {#-
-  Customer history, schedule (REPORTS.md 4): one row per scheduled event.
+  Customer history, schedule (docs/contract/reports.md 4): one row per scheduled event.
 -#}
 {{ config(materialized='view') }}
 select

@@ -1,6 +1,6 @@
 {#-
   Customer history, financial section, and client card installment history
-  (REPORTS.md 4 and 5): one row per receivable title with its status as of
+  (docs/contract/reports.md 4 and 5): one row per receivable title with its status as of
   the warehouse's as_of. Sums over any filter are the report's figures:
   total receivable = sum(balance) where is_owed; overdue amount =
   sum(balance) where is_past_due. on_time: true = paid in full on or before

@@ -1,5 +1,5 @@
 {#-
-  Customer portfolio (REPORTS.md 6): one row per project and contract
+  Customer portfolio (docs/contract/reports.md 6): one row per project and contract
   (a project without contract: one row, stage null), with the saved views'
   columns. Project columns (environments, probable_sale,
   environments_without_contract) repeat on every contract row of a project;

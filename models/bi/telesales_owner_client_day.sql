@@ -1,5 +1,5 @@
 {#-
-  Telesales report (REPORTS.md 3): measures per (owner_mode, owner, client,
+  Telesales report (docs/contract/reports.md 3): measures per (owner_mode, owner, client,
   date), for every (owner, client) pair of that mode's population
   (bi.telesales_population). Calls count only matched outbound calls from the
   OWNER's extension (telesales_client_calls); appointments, orders, collected

@@ -1,5 +1,5 @@
 {#-
-  Telesales report (REPORTS.md 3): its population in both owner modes, one row
+  Telesales report (docs/contract/reports.md 3): its population in both owner modes, one row
   per (owner_mode, population_unit_id). owner_mode client_owner: one row per
   crm client (unit = client_key, owner = clients.owner_staff_id);
   opportunity_owner: one row per opportunity (unit = opportunity_id, owner =

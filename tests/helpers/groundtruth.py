@@ -3,7 +3,7 @@
 End-to-end tests compare the marts with these numbers. Nothing here reads the
 warehouse or reuses its SQL: files are parsed with the csv/json modules and the
 contract's rules (current version, identity, booking outcome, phone matching,
-receivable status) are re-implemented from SOURCES.md, so a bug in the SQL under
+receivable status) are re-implemented from docs/contract/sources.md, so a bug in the SQL under
 test cannot also be in the expectation.
 """
 

@@ -9,7 +9,7 @@ about them was delivered, or where only the date moved:
 - a crm client soft-deleted;
 - a title that becomes overdue only because as_of advanced (delivered the day before,
   due on that day, never touched again);
-- a payment reversed (deleted_at set: SOURCES.md, table payments).
+- a payment reversed (deleted_at set: docs/contract/sources.md, table payments).
 
 The day-before title is written before any refresh. The crm deliveries are chosen from
 the warehouse built for the day before (who has calls, who shares a document), so they

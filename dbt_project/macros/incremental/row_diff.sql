@@ -1,9 +1,9 @@
 {#-
     Incremental strategy `row_diff`: rewrite only the rows that differ.
 
-    A large fact or report table rebuilt every day costs mostly its write: at large,
-    activity_bookings' 6.1 M rows take about 5 s to write compressed and 1.5 s to
-    compute. With this strategy the model's SQL stays the whole answer (no "new rows
+    A large fact or report table rebuilt every day costs mostly its write: writing
+    activity_bookings' millions of rows compressed takes about three times as long as
+    computing them. With this strategy the model's SQL stays the whole answer (no "new rows
     since" filter, nothing to keep in step with identity merges, phone moves, soft
     deletes or as_of), dbt computes it into an in-memory temp table, and only the rows
     that differ from the stored table are deleted and inserted:
@@ -16,8 +16,8 @@
     The result is the table a full rebuild would write whatever changed upstream (a
     merge moving facts to another client key, a var, a rule): no model restates what
     can change. Comparing hashes instead of the rows themselves keeps only (key, hash)
-    in the join's hash table: at large, activity_bookings' diff takes 1.1 s instead of
-    1.8 s and dbt's process peaks at 2.5 GB instead of 4.1 GB. A changed row is missed
+    in the join's hash table, so the diff of a wide table is faster and dbt's process
+    needs about 40 % less memory than when whole rows are joined. A changed row is missed
     only if its new and old hashes collide, one chance in 2^64 per changed row.
 
     Configuration: `incremental_strategy: row_diff` and `on_schema_change: fail` are the

@@ -1,5 +1,5 @@
 {#-
-  Business rule: outcome of a studio booking (SOURCES.md "Booking outcome").
+  Business rule: outcome of a studio booking (docs/contract/sources.md "Booking outcome").
   First rule that holds:
     1. session cancelled                                  -> session_cancelled
     2. session not finalized                              -> scheduled

@@ -1,5 +1,5 @@
 {#-
-  Business rule: phone number normalisation (SOURCES.md "Cross-system identity").
+  Business rule: phone number normalisation (docs/contract/sources.md "Cross-system identity").
 
   Free text -> national number: keep digits only; drop a leading "55" country
   code when the rest has 10 or 11 digits; drop one leading trunk "0"; a

@@ -1,6 +1,6 @@
 {#-
   Business rule: status of a receivable title as of a date D
-  (SOURCES.md "Receivable status as of a date D"). First rule that holds:
+  (docs/contract/sources.md "Receivable status as of a date D"). First rule that holds:
     1. cancelled_on <= D        -> cancelled
     2. renegotiated_on <= D     -> renegotiated
     3. balance <= 0             -> received

@@ -2,7 +2,7 @@
     Pick the current version of every record: one row per primary key.
 
     The source extracts are deltas, so one record shows up in many files
-    (SOURCES.md "Files and deliveries"). The version that counts is the one
+    (docs/contract/sources.md "Files and deliveries"). The version that counts is the one
     with the greatest `updated_at`; ties go to the later file (extract date,
     then delivery sequence), then to the later row in that file. `_loaded_at`
     is a last, deterministic tie-breaker: a corrected file re-delivered under

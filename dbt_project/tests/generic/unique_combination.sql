@@ -3,9 +3,9 @@
     (a composite key), nulls counting as one value, as in a `group by`.
 
     dbt's `unique` takes one column, so composite keys used to be tested as a
-    concatenated string (`coalesce(cast(a as varchar), '') || '|' || ...`): at large
-    that cast and concatenation of 5.6 M rows made activity_client_day_outcome's key
-    test take 1.8 s. Grouping by the columns themselves hashes them as they are.
+    concatenated string (`coalesce(cast(a as varchar), '') || '|' || ...`): casting and
+    concatenating every row made such a test about twice as slow. Grouping by the
+    columns themselves hashes them as they are.
     A failing row is one duplicated key and how many rows share it.
 
         data_tests:

@@ -1,6 +1,6 @@
 {#-
   Activity report (clients): one row per booking that counts, i.e. every
-  studio booking whose outcome is not session_cancelled (REPORTS.md 1). The
+  studio booking whose outcome is not session_cancelled (docs/contract/reports.md 1). The
   outcome is the rule of int_bookings_outcome, read through fct_bookings; this
   model only adds the client's attributes so a BI tool can group by client,
   registration type, activity, area or instructor for any period without
@@ -9,8 +9,8 @@
   registration_type is the client's (dim_client, the primary studio record),
   falling back to the booking member's own when the client has none (e.g. the
   member record is deleted): the same value is used to filter and to show.
-  A view (issue 14, third pass): a second copy of fct_bookings' counted rows cost a
-  write of every booking each day; the drill-down reads one client of it as fast.
+  A view: a second copy of fct_bookings' counted rows would cost a write of every
+  booking each day, and the drill-down reads one client of it as fast.
 -#}
 {{ config(materialized='view', tags=['as_of']) }}
 

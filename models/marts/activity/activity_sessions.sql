@@ -1,6 +1,6 @@
 {#-
   Activity report (occupancy): one row per studio session that is not
-  cancelled, with zero-booking sessions included (REPORTS.md 2). Booking
+  cancelled, with zero-booking sessions included (docs/contract/reports.md 2). Booking
   counts come from fct_bookings (outcome rule of int_bookings_outcome):
     bookings   counted bookings (every outcome but session_cancelled)
     booked     counted bookings without cancelled_at (fct_bookings.is_booked)

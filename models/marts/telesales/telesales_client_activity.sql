@@ -13,7 +13,7 @@
                         owed (open, overdue, credit_bureau, in_collection)
   The report sums the rows from the start of the call period on; since every
   row is on or before as_of, that is "from the start of the call period up to
-  as_of" (REPORTS.md 3).
+  as_of" (docs/contract/reports.md 3).
 -#}
 {{ config(
     materialized='incremental',

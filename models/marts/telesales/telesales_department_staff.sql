@@ -1,7 +1,7 @@
 {#-
   Department filter of the telesales report: one row per (department, staff
   member) where the staff member belongs to that department or to one of its
-  sub-departments at any depth (REPORTS.md 3, "a department (with its
+  sub-departments at any depth (docs/contract/reports.md 3, "a department (with its
   sub-departments)"). The tree walk is int_department_tree's, the one place
   that rule lives. depth = 0 for the department itself, 1 for a child...
   Deleted staff are kept (their clients keep them as owner).
