@@ -66,12 +66,14 @@ def test_the_raw_tables_are_one_subsettable_step() -> None:
     assert graph.has(AssetKey(["landing_zone"]))
 
 
-def test_a_failing_table_fails_the_raw_step_after_the_others_loaded(tmp_path) -> None:  # noqa: ANN001
-    import json
+def test_a_failing_table_fails_the_raw_step_after_the_others_loaded(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """A table whose load raises (an I/O error, a bug: bad input is quarantined, not
+    raised) fails the raw step once the other tables are loaded."""
     from datetime import date
 
     import duckdb
 
+    import carteira.ingestion.loader as loader
     from carteira.exit_codes import ExitCode
     from carteira.generator import generate
     from carteira.settings import Settings
@@ -81,13 +83,28 @@ def test_a_failing_table_fails_the_raw_step_after_the_others_loaded(tmp_path) ->
     landing = tmp_path / "landing"
     generate(landing, day, 1, "tiny", 5)
     bad = landing / "crm" / "opportunities" / f"opportunities_{day:%Y%m%d}.jsonl"
-    record = {"opportunity_id": 987654, "stage": "won", "Stage": "won"}
-    bad.write_bytes(bad.read_bytes() + (json.dumps(record) + "\n").encode())
+    where = bad.relative_to(landing).as_posix()
+    batch, one_file = loader.ingest_batch, loader.ingest_file
+
+    def unreadable(delivery) -> None:  # noqa: ANN001
+        if delivery.rel_name == where:
+            raise OSError(f"[Errno 5] Input/output error: {where}")
+
+    def failing_batch(con, deliveries, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        for delivery in deliveries:
+            unreadable(delivery)
+        return batch(con, deliveries, *args, **kwargs)
+
+    def failing_file(con, delivery, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        unreadable(delivery)
+        return one_file(con, delivery, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "ingest_batch", failing_batch)
+    monkeypatch.setattr(loader, "ingest_file", failing_file)
     settings = Settings.for_warehouse(landing, tmp_path / "wh" / "warehouse.duckdb", as_of=day)
     outcome = run_refresh(settings, raw_only=True)
     assert outcome.exit_code == ExitCode.NOT_PUBLISHED and outcome.failed_steps == ["raw_tables"]
     text = "\n".join(outcome.summary_lines())
-    where = bad.relative_to(landing).as_posix()
     assert f"raw_tables: ingesting raw.crm__opportunities failed at {where}: " in text, text
     con = duckdb.connect(str(settings.raw_path), read_only=True)
     try:

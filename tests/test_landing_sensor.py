@@ -58,7 +58,7 @@ def _settings(landing: Path, tmp_path: Path, cutoff: str = "23:59") -> Settings:
 def _tick(settings: Settings, cursor: str | None, instance: DagsterInstance):  # noqa: ANN202
     from orchestration.definitions import refresh_job
 
-    sensor = landing_sensor(settings, refresh_job)
+    sensor = landing_sensor(settings, refresh_job.name)
     context = build_sensor_context(instance=instance, cursor=cursor)
     return sensor.evaluate_tick(context)
 
