@@ -65,6 +65,7 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
         schema, table, sql = *ds["table"].split(".", 1), None
     else:
         schema, table, sql = None, name, " ".join(ds["sql"].split())
+    calculated = ds.get("calculated", {})
     columns = [
         {
             "column_name": column,
@@ -73,6 +74,7 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
             "groupby": True,
             "filterable": True,
         }
+        | ({"expression": calculated[column], "type": "VARCHAR"} if column in calculated else {})
         for column, label in ds.get("labels", {}).items()
     ]
     metrics = [
@@ -195,7 +197,7 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "metrics": metrics,
             "all_columns": [],
             "order_by_cols": [],
-            "timeseries_limit_metric": metrics[0],
+            "timeseries_limit_metric": _metric_ref(chart.get("order_by_metric", metrics[0])),
             "order_desc": True,
             "show_totals": chart.get("totals", True),
         }
@@ -261,11 +263,27 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"chart {chart['title']!r}: unknown type {kind!r}")
 
 
-def query_context(params: dict[str, Any]) -> str | None:
-    """The saved query of a card or table, so /api/v1/chart/<id>/data returns what it shows.
+def _axis_column(params: dict[str, Any]) -> str | dict[str, Any]:
+    """The x axis of a bar/line chart as Superset's query sends it (time axis with its grain)."""
+    if "time_grain_sqla" not in params:
+        return params["x_axis"]
+    return {
+        "columnType": "BASE_AXIS",
+        "expressionType": "SQL",
+        "label": params["x_axis"],
+        "sqlExpression": params["x_axis"],
+        "timeGrain": params["time_grain_sqla"],
+    }
 
-    The dashboard builds its own queries in the browser; this one lets scripts and tests
-    read a chart's numbers by id. Time-series charts are left to the browser.
+
+def query_context(params: dict[str, Any]) -> str:
+    """The saved query of a chart, so `GET /api/v1/chart/<id>/data/` returns what it shows.
+
+    The dashboard builds its own queries in the browser (with the dashboard's filters);
+    this one is what alerts, reports, scripts and tests read by chart id, with the chart's
+    fixed conditions and the dashboard's default period. Every viz type of the spec has
+    one: a chart without it answers HTTP 400 ("Chart has no query context saved").
+    Bar and line charts return their rows in long form (x, series, metrics), not pivoted.
     """
     viz = params["viz_type"]
     query: dict[str, Any] = {
@@ -276,7 +294,7 @@ def query_context(params: dict[str, Any]) -> str | None:
         "url_params": {},
         "custom_params": {},
         "custom_form_data": {},
-        "time_range": "No filter",
+        "time_range": params.get("time_range", "No filter"),
     }
     if params["adhoc_filters"]:
         query["extras"]["where"] = " AND ".join(
@@ -288,7 +306,7 @@ def query_context(params: dict[str, Any]) -> str | None:
         query |= {
             "columns": params["groupby"],
             "metrics": params["metrics"],
-            "orderby": [[params["metrics"][0], False]],
+            "orderby": [[params["timeseries_limit_metric"], False]],
             "row_limit": params["row_limit"],
         }
     elif viz == "table":
@@ -298,8 +316,23 @@ def query_context(params: dict[str, Any]) -> str | None:
             "orderby": [json.loads(c) for c in params["order_by_cols"]],
             "row_limit": params["row_limit"],
         }
+    elif viz == "pie":
+        query |= {
+            "columns": params["groupby"],
+            "metrics": [params["metric"]],
+            "orderby": [[params["metric"], False]],
+            "row_limit": params["row_limit"],
+        }
+    elif viz in ("echarts_timeseries_bar", "echarts_timeseries_line"):
+        query |= {
+            "columns": [_axis_column(params), *params["groupby"]],
+            "series_columns": params["groupby"],
+            "metrics": params["metrics"],
+            "orderby": [[params["metrics"][0], False]],
+            "row_limit": params["row_limit"],
+        }
     else:
-        return None
+        raise ValueError(f"no saved query for viz type {viz!r}")
     context = {
         "datasource": {"id": 0, "type": "table"},
         "force": False,
@@ -311,8 +344,10 @@ def query_context(params: dict[str, Any]) -> str | None:
     return json.dumps(context, sort_keys=True)
 
 
-def chart_config(name: str, chart: dict[str, Any]) -> dict[str, Any]:
+def chart_config(name: str, chart: dict[str, Any], time_range: str | None = None) -> dict[str, Any]:
     params = chart_params(chart)
+    if time_range:  # the default period of the dashboard's time filter
+        params["time_range"] = time_range
     return {
         "cache_timeout": None,
         "certification_details": None,
@@ -397,6 +432,7 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
         "meta": {"text": dash["title"]},
         "type": "HEADER",
     }
+    tab_ids: dict[str, str] = {}
     if "tabs" in dash:
         tabs_id = layout.add("TABS", ["ROOT_ID"], {})
         layout.position["ROOT_ID"]["children"].append(tabs_id)
@@ -404,6 +440,7 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
             tab_id = layout.add(
                 "TAB", ["ROOT_ID", tabs_id], {"text": tab["title"], "defaultText": "Tab title"}
             )
+            tab_ids[tab["title"]] = tab_id
             layout.rows(["ROOT_ID", tabs_id, tab_id], tab["rows"])
     else:
         layout.position["GRID_ID"] = {
@@ -424,11 +461,18 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
             "description": f.get("description", ""),
             "id": f"NATIVE_FILTER-{name}-{i}",
             "name": f["name"],
-            "scope": {"excluded": [], "rootPath": ["ROOT_ID"]},
+            # `tab`: a filter that means something on one tab only (a campaign: opportunities)
+            "scope": {"excluded": [], "rootPath": [tab_ids[f["tab"]] if "tab" in f else "ROOT_ID"]},
             "type": "NATIVE_FILTER",
         }
         if f["type"] == "time":
             native |= {"filterType": "filter_time", "targets": [{}]}
+            if "default" in f:  # the report's default period, not "No filter"
+                native["defaultDataMask"] = {
+                    "extraFormData": {"time_range": f["default"]},
+                    "filterState": {"value": f["default"]},
+                    "ownState": {},
+                }
         else:
             native |= {
                 "filterType": "filter_select",
@@ -443,6 +487,8 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
             native["requiredFirst"] = bool(f.get("first"))
             if "sort_metric" in f:  # values (and so the first one) by this metric, descending
                 native["sortMetric"] = f["sort_metric"]
+                native["controlValues"]["sortAscending"] = False
+            elif f.get("sort_desc"):  # e.g. months, the latest first
                 native["controlValues"]["sortAscending"] = False
             native["controlValues"] |= {
                 "enableEmptyFilter": bool(f.get("first")),
@@ -478,6 +524,22 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
     }
 
 
+def _cells(dash: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [row for tab in dash.get("tabs", []) for row in tab["rows"]] + dash.get("rows", [])
+    return [cell for row in rows for cell in row]
+
+
+def default_periods(spec: dict[str, Any]) -> dict[str, str]:
+    """Chart -> the default period of its dashboard's time filter, for its saved query."""
+    periods: dict[str, str] = {}
+    for dash in spec["dashboards"].values():
+        times = [f for f in dash.get("filters", []) if f["type"] == "time"]
+        default = next((f["default"] for f in times if "default" in f), None)
+        if default:
+            periods |= {cell["chart"]: default for cell in _cells(dash) if "chart" in cell}
+    return periods
+
+
 def build(spec: dict[str, Any], out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
@@ -493,7 +555,10 @@ def build(spec: dict[str, Any], out: Path) -> None:
             dataset_config(name, ds, database["uuid"]),
         )
     for name, chart in spec["charts"].items():
-        _dump(out / "charts" / f"{name}.yaml", chart_config(name, chart))
+        _dump(
+            out / "charts" / f"{name}.yaml",
+            chart_config(name, chart, default_periods(spec).get(name)),
+        )
     for name, dash in spec["dashboards"].items():
         _dump(out / "dashboards" / f"{name}.yaml", dashboard_config(name, dash, spec["charts"]))
 

@@ -24,6 +24,11 @@ FEATURE_FLAGS = {
     "DRILL_TO_DETAIL": True,
     "DRILL_BY": True,
     "ALERT_REPORTS": False,
+    # Jinja in virtual datasets: the telesales dataset takes the report's two windows
+    # from the one call-period filter ({{ from_dttm }}, {{ to_dttm }}) and applies the
+    # population filters inside (filter_values), as queries/telesales.sql does. Only
+    # administrators write dataset SQL; staff roles have no SQL Lab.
+    "ENABLE_TEMPLATE_PROCESSING": True,
 }
 
 # Local single-machine service: no CSRF on the JSON API used by the tests and the importer,
