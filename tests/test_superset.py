@@ -22,6 +22,7 @@ Screenshots go to $CARTEIRA_SUPERSET_SCREENSHOTS when set (docs/superset.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from contextlib import closing
 from decimal import Decimal
@@ -39,8 +41,9 @@ import duckdb
 import pytest
 import yaml
 
+from carteira.reports.telesales import METRICS as TELESALES_METRICS
 from carteira.settings import REPO_ROOT
-from tests.data.reports_activity.generated import AS_OF, generated_warehouse
+from tests.data.reports_activity.generated import AS_OF, PERIOD_FROM, generated_warehouse
 
 SUPERSET_DIR = REPO_ROOT / "bi" / "superset"
 SUPERSET_PYTHON = SUPERSET_DIR / ".venv" / "bin" / "python"
@@ -253,36 +256,190 @@ def test_activity_and_occupancy_charts_show_the_cli_numbers(superset: dict[str, 
         assert round(_card(api, charts, title), 4) == pytest.approx(float(occupancy[column])), title
 
 
-@pytest.mark.parametrize(
-    ("mode", "prefix", "population_card"),
-    [
-        ("client_owner", "Per owner", "Clients"),
-        ("opportunity_owner", "Per opportunity owner", "Opportunities"),
-    ],
-)
-def test_telesales_charts_show_the_cli_numbers(
-    superset: dict[str, Any], mode: str, prefix: str, population_card: str
+def test_every_chart_of_every_dashboard_answers_the_chart_data_api(
+    superset: dict[str, Any],
 ) -> None:
+    """`GET /api/v1/chart/<id>/data/` (what alerts, reports and scripts call) answers for
+    every chart of every dashboard Superset has, not only for the cards and tables."""
     api = Api(superset["url"], "admin", superset["admin_password"])
-    report = _report(superset["warehouse"], "telesales", "--mode", mode, *CALLS_ALL_TIME)
+    dashboards = api._call("GET", "api/v1/dashboard/?q=(page_size:100)")["result"]
+    slugs = {d["slug"] for d in dashboards}
+    assert set(DASHBOARDS) <= slugs
+    answered = 0
+    for slug in sorted(slugs):
+        charts = api._call("GET", f"api/v1/dashboard/{slug}/charts")["result"]
+        assert charts, slug
+        for chart in charts:
+            try:
+                result = api._call("GET", f"api/v1/chart/{chart['id']}/data/")["result"]
+            except urllib.error.HTTPError as error:
+                body = error.read().decode(errors="replace")[:300]
+                pytest.fail(f"{slug} / {chart['slice_name']}: HTTP {error.code} {body}")
+            assert result and "data" in result[0], (slug, chart["slice_name"])
+            answered += 1
+    spec = yaml.safe_load((SUPERSET_DIR / "dashboards.yml").read_text())
+    assert answered >= len(spec["charts"])
+
+
+# The report's call period that ends before as_of (orders and appointments after it still
+# count, up to as_of) and one that reaches as_of.
+TELESALES_PERIODS = {
+    "ends before as_of": (PERIOD_FROM, AS_OF - dt.timedelta(days=3)),
+    "reaches as_of": (AS_OF - dt.timedelta(days=14), AS_OF),
+}
+TELESALES_MODES = {
+    "client_owner": ("Per owner", "Clients"),
+    "opportunity_owner": ("Per opportunity owner", "Opportunities"),
+}
+TELESALES_CARDS = {
+    "called_clients": "Called",
+    "calls": "Calls",
+    "appointments": "Appointments",
+    "orders": "Orders",
+    "order_value": "Order value",
+}
+
+
+def _dashboard_query(
+    api: Api, chart_id: int, period: tuple[dt.date, dt.date], filters: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows a chart shows on the dashboard with the call period and filters set: its
+    saved query with the dashboard's time range (end exclusive, as the time filter sends
+    it) and native-filter values, posted as the browser posts it."""
+    context = json.loads(api._call("GET", f"api/v1/chart/{chart_id}")["result"]["query_context"])
+    (query,) = context["queries"]
+    first, last = period
+    query["time_range"] = f"{first.isoformat()} : {(last + dt.timedelta(days=1)).isoformat()}"
+    query["filters"] = filters
+    return api._call("POST", "api/v1/chart/data", context)["result"][0]["data"]
+
+
+def _assert_dashboard_is_the_report(
+    api: Api,
+    warehouse: Path,
+    mode: str,
+    period: tuple[dt.date, dt.date],
+    report_args: list[str],
+    filters: list[dict[str, Any]],
+) -> dict[str, Any]:
+    table_prefix, population_card = TELESALES_MODES[mode]
+    first, last = period
+    report = _report(
+        warehouse,
+        "telesales",
+        "--mode",
+        mode,
+        "--calls-from",
+        first.isoformat(),
+        "--calls-to",
+        last.isoformat(),
+        *report_args,
+    )
     charts = api.charts("telesales", where=f"'{mode}'")
-    owner_table = next(chart_id for title, chart_id in charts.items() if title.startswith(prefix))
-    rows = {row["owner_name"]: row for row in api.chart_rows(owner_table)}
+    (owner_table,) = [i for title, i in charts.items() if title.startswith(table_prefix)]
+    shown = {row["owner_name"]: row for row in _dashboard_query(api, owner_table, period, filters)}
+    assert sorted(shown) == sorted(r["owner_name"] for r in report["rows"]), (mode, period)
     for row in report["rows"]:
-        shown = rows.pop(row["owner_name"], None)
-        if shown is None:  # an owner whose clients have no activity at all
-            assert row["calls"] == row["appointments"] == row["orders"] == 0, row
-            continue
-        for column in ("calls", "successful_calls", "appointments", "orders"):
-            assert shown[column] == row[column], (row["owner_name"], column)
-        for column in ("order_value", "collected", "debt"):
-            assert _number(shown[column]) == _number(row[column]), (row["owner_name"], column)
-    assert not rows, f"owners on the dashboard but not in the report: {sorted(rows)}"
+        for column in TELESALES_METRICS:  # every column of the report
+            got = shown[row["owner_name"]][column]
+            assert _number(got) == _number(row[column]), (mode, period, row["owner_name"], column)
     summary = report["summary"]
-    assert summary["clients"] > 0 and summary["calls"] > 0
-    assert _card(api, charts, population_card) == summary["clients"]
-    for title in ("Calls", "Appointments", "Orders"):
-        assert _card(api, charts, title) == summary[title.lower()], title
+    cards = {population_card: "clients"} | {t: c for c, t in TELESALES_CARDS.items()}
+    for title, column in cards.items():
+        (card,) = _dashboard_query(api, charts[title], period, filters)
+        (value,) = card.values()
+        assert _number(value or 0) == _number(summary[column]), (mode, period, title)
+    return report
+
+
+@pytest.mark.parametrize("period", sorted(TELESALES_PERIODS))
+@pytest.mark.parametrize("mode", sorted(TELESALES_MODES))
+def test_telesales_dashboard_is_the_report(
+    superset: dict[str, Any], mode: str, period: str
+) -> None:
+    """Cards and per-owner table, for a call period ending before as_of and one reaching
+    it, equal `carteira report telesales` for the administrator (everyone, `unassigned`
+    included), a department head and a rep (only what --viewer gives them)."""
+    warehouse = superset["warehouse"]
+    logins = {"admin": (None, "admin", superset["admin_password"])} | {
+        kind: (member["staff_id"], member["username"], superset["staff_password"])
+        for kind, member in _staff(warehouse).items()
+        if kind in ("rep", "head")
+    }
+    for kind, (staff_id, username, password) in logins.items():
+        api = Api(superset["url"], username, password)
+        viewer = ["--viewer", staff_id] if staff_id else []
+        report = _assert_dashboard_is_the_report(
+            api, warehouse, mode, TELESALES_PERIODS[period], viewer, []
+        )
+        assert report["summary"]["clients"] > 0, kind
+        if kind == "admin":
+            assert report["summary"]["calls"] > 0 and report["summary"]["orders"] > 0
+            assert "unassigned" in {r["owner_name"] for r in report["rows"]}
+        if kind == "rep":
+            assert len(report["rows"]) == 1
+
+
+def test_telesales_dashboard_filters_are_the_reports(superset: dict[str, Any]) -> None:
+    """Department (with its sub-departments), sources, client group, creation months and
+    (by opportunity owner) campaign: the dashboard's filters give the report's rows."""
+    warehouse = superset["warehouse"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        department, department_name = con.execute(
+            """
+            select d.department_id, any_value(d.department_name)
+            from bi.telesales_departments as d
+            group by d.department_id
+            having count(distinct d.depth) > 1 and count(*) < (select count(*) from marts.dim_staff)
+            order by count(*) desc, d.department_id
+            limit 1
+            """
+        ).fetchone()
+        campaign, campaign_name = con.execute(
+            """
+            select campaign_id, any_value(campaign_name) from bi.telesales_population
+            where owner_mode = 'opportunity_owner' and campaign_id is not null
+            group by campaign_id order by count(*) desc, campaign_id limit 1
+            """
+        ).fetchone()
+    period = TELESALES_PERIODS["ends before as_of"]
+    api = Api(superset["url"], "admin", superset["admin_password"])
+    months = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+    months += ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"]
+    client_filters = [
+        {"col": "department_name", "op": "IN", "val": [department_name]},
+        {"col": "source", "op": "IN", "val": ["instagram", "referral", "website"]},
+        {"col": "client_group", "op": "IN", "val": ["standard"]},
+        {"col": "created_month", "op": "IN", "val": months},
+    ]
+    client_args = ["--department", department, "--group", "standard"]
+    client_args += ["--source", "instagram", "--source", "referral", "--source", "website"]
+    client_args += ["--created-from", "2025-01-01", "--created-to", "2025-12-31"]
+    report = _assert_dashboard_is_the_report(
+        api, warehouse, "client_owner", period, client_args, client_filters
+    )
+    assert len(report["rows"]) > 1 and report["summary"]["clients"] > 0
+    assert "unassigned" not in {r["owner_name"] for r in report["rows"]}
+
+    opportunity_filters = [{"col": "campaign_name", "op": "IN", "val": [campaign_name]}]
+    report = _assert_dashboard_is_the_report(
+        api, warehouse, "opportunity_owner", period, ["--campaign", campaign], opportunity_filters
+    )
+    assert report["summary"]["clients"] > 0
+
+
+def test_telesales_dashboard_opens_on_today_as_the_report(superset: dict[str, Any]) -> None:
+    """The call period opens on today (the report's default), not on all time, and the
+    charts' saved queries (alerts, API) use the same period."""
+    api = Api(superset["url"], "admin", superset["admin_password"])
+    dashboard = api._call("GET", "api/v1/dashboard/telesales")["result"]
+    filters = json.loads(dashboard["json_metadata"])["native_filter_configuration"]
+    (period,) = [f for f in filters if f["filterType"] == "filter_time"]
+    assert period["defaultDataMask"]["filterState"]["value"] == "Current day"
+    for chart in api._call("GET", "api/v1/dashboard/telesales/charts")["result"]:
+        detail = api._call("GET", f"api/v1/chart/{chart['id']}")["result"]
+        (query,) = json.loads(detail["query_context"])["queries"]
+        assert query["time_range"] == "Current day", chart["slice_name"]
 
 
 def test_portfolio_tabs_are_the_saved_views(superset: dict[str, Any]) -> None:
