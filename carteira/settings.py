@@ -53,6 +53,7 @@ ENVIRONMENT: dict[str, str] = {
     "CARTEIRA_RAW_LOCK_WAIT_SECONDS": "raw_lock_wait_seconds",
     "CARTEIRA_SCHEDULE_CRON": "schedule_cron",
     "CARTEIRA_SCHEDULE_TIMEZONE": "schedule_timezone",
+    "CARTEIRA_LOCALE": "locale",
 }
 
 
@@ -83,6 +84,9 @@ class Settings:
     # Empty means the business time zone: the schedule runs at 06:00 where the business is.
     schedule_timezone: str = ""
     extra_vars: dict[str, Any] = field(default_factory=dict)
+    # Language and number/date formats of the dashboards (`carteira superset up`): pt_BR
+    # (the business's: Portuguese, R$ 1.234,56, dd/mm/aaaa) or en.
+    locale: str = "pt_BR"
 
     @classmethod
     def from_env(

@@ -122,6 +122,7 @@ CASES: dict[str, Case] = {
     "CARTEIRA_SCHEDULE_TIMEZONE": Case(
         "America/Manaus", lambda s: s.effective_schedule_timezone, "America/Manaus", cli=False
     ),
+    "CARTEIRA_LOCALE": Case("en", lambda s: s.locale, "en", cli=False, dagster=False),
 }
 
 

@@ -50,7 +50,22 @@ SUPERSET_PYTHON = SUPERSET_DIR / ".venv" / "bin" / "python"
 CARTEIRA = Path(sys.executable).with_name("carteira")
 ALL_TIME = ["--from", "1900-01-01", "--to", "2100-12-31"]
 CALLS_ALL_TIME = ["--calls-from", "1900-01-01", "--calls-to", AS_OF.isoformat()]
+# `superset up` without --locale serves pt_BR: chart titles are dashboards.yml's English
+# titles translated by bi/superset/translations/pt_BR.yml (`_t`).
+TRANSLATIONS = yaml.safe_load(
+    (SUPERSET_DIR / "translations" / "pt_BR.yml").read_text(encoding="utf-8")
+)
 DASHBOARDS = ("activity", "occupancy", "telesales", "customer_history", "client_card", "portfolio")
+
+
+def _t(english: str) -> str:
+    """A title as the default (pt_BR) dashboards show it."""
+    return TRANSLATIONS[english]
+
+
+def _brazilian(number: int) -> str:
+    """An integer as pt_BR shows it: 1.234."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _missing() -> list[str]:
@@ -191,6 +206,54 @@ def test_spec_reads_bi_relations_with_their_row_owners() -> None:
             assert dataset.get("row_owner_column") == owners[dataset["table"][3:]], name
 
 
+def test_locale_comes_from_the_option_else_carteira_locale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`up` serves pt_BR by default, CARTEIRA_LOCALE changes it, --locale wins; the bundle
+    it imports is that locale's and Superset is told the locale (its interface, formats)."""
+    from click.testing import CliRunner
+
+    from carteira import superset_service
+    from carteira.cli import main
+
+    seen: list[superset_service.Service] = []
+    monkeypatch.setattr(superset_service, "up", lambda service, echo: seen.append(service))
+    monkeypatch.delenv("CARTEIRA_LOCALE", raising=False)
+    warehouse = str(tmp_path / "w.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["superset", "up", "--warehouse", warehouse]).exit_code == 0
+    monkeypatch.setenv("CARTEIRA_LOCALE", "en")
+    assert runner.invoke(main, ["superset", "up", "--warehouse", warehouse]).exit_code == 0
+    args = ["superset", "up", "--warehouse", warehouse, "--locale", "pt_BR"]
+    assert runner.invoke(main, args).exit_code == 0
+    assert [s.locale for s in seen] == ["pt_BR", "en", "pt_BR"]
+    refused = runner.invoke(main, ["superset", "up", "--warehouse", warehouse, "--locale", "fr"])
+    assert refused.exit_code != 0
+    env = superset_service._superset_env(seen[1], {"secret_key": "k"})
+    assert env["CARTEIRA_LOCALE"] == "en"
+    for locale in superset_service.LOCALES:
+        assert (superset_service.BUNDLE / locale / "metadata.yaml").is_file(), locale
+
+
+def test_status_codes_are_shown_as_the_seeds_labels() -> None:
+    """A column that holds a status code is shown as its label (seeds/status_labels.csv) in
+    every chart and filter, in both languages, never as the raw code."""
+    spec = yaml.safe_load((SUPERSET_DIR / "dashboards.yml").read_text())
+    coded = {name: set(ds.get("status_labels", {})) for name, ds in spec["datasets"].items()}
+    assert sum(map(len, coded.values())) >= 10
+    for name, chart in spec["charts"].items():
+        shown = chart.get("columns", []) + chart.get("groupby", []) + [chart.get("x")]
+        assert not coded[chart["dataset"]] & set(shown), name
+    for dash in spec["dashboards"].values():
+        for f in dash.get("filters", []):
+            assert f.get("column") not in coded.get(f.get("dataset"), set()), f["name"]
+    for locale, expected in (("pt_BR", "'Negativado'"), ("en", "'Reported to credit bureau'")):
+        dataset = SUPERSET_DIR / "bundle" / locale / "datasets" / "carteira"
+        titles = yaml.safe_load((dataset / "customer_history_titles.yaml").read_text())
+        (label,) = [c for c in titles["columns"] if c["column_name"] == "status_label"]
+        assert "WHEN 'credit_bureau' THEN " + expected in label["expression"], locale
+
+
 def test_refuses_when_it_cannot_run(tmp_path: Path) -> None:
     missing = _carteira("superset", "up", "--warehouse", str(tmp_path / "none.duckdb"))
     assert missing.returncode == 3
@@ -234,12 +297,12 @@ def test_activity_and_occupancy_charts_show_the_cli_numbers(superset: dict[str, 
     summary = _report(superset["warehouse"], "activity-clients", *ALL_TIME)["summary"]
     charts = api.charts("activity")
     cards = {
-        "Bookings": "bookings",
-        "Attended": "attended",
-        "Excused absences": "excused_absences",
-        "Unexcused absences": "unexcused_absences",
-        "Scheduled": "scheduled",
-        "Clients": "clients",
+        _t("Bookings"): "bookings",
+        _t("Attended"): "attended",
+        _t("Excused absences"): "excused_absences",
+        _t("Unexcused absences"): "unexcused_absences",
+        _t("Scheduled"): "scheduled",
+        _t("Clients"): "clients",
     }
     assert summary["bookings"] > 0
     for title, column in cards.items():
@@ -247,11 +310,11 @@ def test_activity_and_occupancy_charts_show_the_cli_numbers(superset: dict[str, 
 
     occupancy = _report(superset["warehouse"], "activity-occupancy", *ALL_TIME)["summary"]
     charts = api.charts("occupancy")
-    assert _card(api, charts, "Sessions") == occupancy["sessions"]
-    assert _card(api, charts, "Booked places") == occupancy["booked"]
+    assert _card(api, charts, _t("Sessions")) == occupancy["sessions"]
+    assert _card(api, charts, _t("Booked places")) == occupancy["booked"]
     for title, column in (
-        ("Occupancy rate", "occupancy_rate"),
-        ("Attendance rate", "attendance_rate"),
+        (_t("Occupancy rate"), "occupancy_rate"),
+        (_t("Attendance rate"), "attendance_rate"),
     ):
         assert round(_card(api, charts, title), 4) == pytest.approx(float(occupancy[column])), title
 
@@ -288,8 +351,14 @@ TELESALES_PERIODS = {
     "reaches as_of": (AS_OF - dt.timedelta(days=14), AS_OF),
 }
 TELESALES_MODES = {
-    "client_owner": ("Per owner", "Clients"),
-    "opportunity_owner": ("Per opportunity owner", "Opportunities"),
+    "client_owner": (
+        "Per owner (click an owner to see the clients behind the numbers)",
+        "Clients",
+    ),
+    "opportunity_owner": (
+        "Per opportunity owner (click an owner to see the clients behind the numbers)",
+        "Opportunities",
+    ),
 }
 TELESALES_CARDS = {
     "called_clients": "Called",
@@ -322,7 +391,7 @@ def _assert_dashboard_is_the_report(
     report_args: list[str],
     filters: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    table_prefix, population_card = TELESALES_MODES[mode]
+    table_title, population_card = (_t(title) for title in TELESALES_MODES[mode])
     first, last = period
     report = _report(
         warehouse,
@@ -336,7 +405,7 @@ def _assert_dashboard_is_the_report(
         *report_args,
     )
     charts = api.charts("telesales", where=f"'{mode}'")
-    (owner_table,) = [i for title, i in charts.items() if title.startswith(table_prefix)]
+    owner_table = charts[table_title]
     shown = {row["owner_name"]: row for row in _dashboard_query(api, owner_table, period, filters)}
     assert sorted(shown) == sorted(r["owner_name"] for r in report["rows"]), (mode, period)
     for row in report["rows"]:
@@ -344,7 +413,7 @@ def _assert_dashboard_is_the_report(
             got = shown[row["owner_name"]][column]
             assert _number(got) == _number(row[column]), (mode, period, row["owner_name"], column)
     summary = report["summary"]
-    cards = {population_card: "clients"} | {t: c for c, t in TELESALES_CARDS.items()}
+    cards = {population_card: "clients"} | {_t(t): c for c, t in TELESALES_CARDS.items()}
     for title, column in cards.items():
         (card,) = _dashboard_query(api, charts[title], period, filters)
         (value,) = card.values()
@@ -543,8 +612,8 @@ def test_every_dashboard_renders_in_chromium(superset: dict[str, Any], tmp_path:
             assert Path(tab["screenshot"]).stat().st_size > 20_000, slug
     summary = _report(superset["warehouse"], "activity-clients", *ALL_TIME)["summary"]
     (activity,) = pages["activity"]["tabs"]
-    assert activity["cards"]["Bookings"] == f"{summary['bookings']:,}"
-    assert activity["cards"]["Unexcused absences"] == f"{summary['unexcused_absences']:,}"
+    assert activity["cards"][_t("Bookings")] == _brazilian(summary["bookings"])
+    assert activity["cards"][_t("Unexcused absences")] == _brazilian(summary["unexcused_absences"])
 
 
 def test_a_rep_sees_only_their_rows_in_the_browser(
@@ -555,7 +624,9 @@ def test_a_rep_sees_only_their_rows_in_the_browser(
     first = pages["telesales"]["tabs"][0]
     assert not first["errors"]
     (owner_rows,) = [
-        rows for title, rows in first["tables"].items() if title.startswith("Per owner")
+        rows
+        for title, rows in first["tables"].items()
+        if title == _t("Per owner (click an owner to see the clients behind the numbers)")
     ]
     with duckdb.connect(str(superset["warehouse"]), read_only=True) as con:
         (name,) = con.execute(
@@ -590,7 +661,7 @@ def test_dashboards_served_from_postgres(superset: dict[str, Any]) -> None:
 
         api = Api(superset["url"], "admin", superset["admin_password"])
         summary = _report(warehouse, "activity-clients", *ALL_TIME)["summary"]
-        assert _card(api, api.charts("activity"), "Bookings") == summary["bookings"]
+        assert _card(api, api.charts("activity"), _t("Bookings")) == summary["bookings"]
         rep = _staff(warehouse)["rep"]
         rep_api = Api(superset["url"], rep["username"], superset["staff_password"])
         shown = rep_api.dataset_rows(

@@ -13,6 +13,8 @@ Run: `uv run --project bi/superset python bi/superset/build_bundle.py` (or `--ch
 from __future__ import annotations
 
 import argparse
+import copy
+import csv
 import json
 import shutil
 import sys
@@ -25,6 +27,15 @@ import yaml
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "dashboards.yml"
 BUNDLE = HERE / "bundle"
+TRANSLATIONS = HERE / "translations"
+STATUS_LABELS = HERE.parent.parent / "seeds" / "status_labels.csv"
+# The languages a bundle is written in (bundle/<locale>/); `carteira superset up --locale`
+# picks one. pt_BR is the business's: titles from translations/pt_BR.yml, status labels
+# from the seed's label_pt, dates as dd/mm/aaaa.
+LOCALES = ("pt_BR", "en")
+DEFAULT_LOCALE = "pt_BR"
+DATE_FORMATS = {"pt_BR": "%d/%m/%Y", "en": "%Y-%m-%d"}
+MONTH_FORMATS = {"pt_BR": "%m/%Y", "en": "%Y-%m"}
 NAMESPACE = uuid.UUID("6f1c1b52-8c1e-4b9e-9a57-0c4a7f0e2a11")
 VERSION = "1.0.0"
 # The importer replaces this with the serving database's URI (manage.py).
@@ -174,7 +185,7 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "show_cell_bars": chart.get("cell_bars", True),
             "color_pn": True,
             "allow_rearrange_columns": True,
-            "table_timestamp_format": "%Y-%m-%d",
+            "table_timestamp_format": DATE_FORMATS[chart.get("locale", DEFAULT_LOCALE)],
             "percent_metrics": [],
             "column_config": chart.get("column_config", {}),
             "conditional_formatting": chart.get("conditional_formatting", []),
@@ -182,6 +193,11 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
         if "columns" in chart:
             order = chart.get("order_by", [])
             return base | {
+                # Pages on the server: every row is reachable and the footer counts them
+                # all, instead of stopping silently at a row limit.
+                "server_pagination": True,
+                "server_page_length": chart.get("page_length", 10),
+                "row_limit": chart.get("row_limit", 50000),
                 "query_mode": "raw",
                 "all_columns": chart["columns"],
                 "groupby": [],
@@ -211,10 +227,12 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "row_limit": 10000,
             "show_legend": True,
             "legendOrientation": "top",
-            "legendType": "scroll",
+            "legendType": "plain",  # all series shown, wrapped, never cut behind a pager
             "rich_tooltip": True,
             "showTooltipTotal": True,
-            "x_axis_time_format": "%Y-%m-%d",
+            "x_axis_time_format": MONTH_FORMATS[chart.get("locale", DEFAULT_LOCALE)]
+            if chart.get("time_grain") == "P1M"
+            else DATE_FORMATS[chart.get("locale", DEFAULT_LOCALE)],
             "y_axis_format": chart.get("format", "SMART_NUMBER"),
             "truncateXAxis": True,
             "zoomable": False,
@@ -254,7 +272,7 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "number_format": "SMART_NUMBER",
             "show_legend": True,
             "legendOrientation": "bottom",
-            "legendType": "scroll",
+            "legendType": "plain",  # all series shown, wrapped, never cut behind a pager
             "color_scheme": "supersetColors",
             "innerRadius": 40,
             "outerRadius": 70,
@@ -540,9 +558,101 @@ def default_periods(spec: dict[str, Any]) -> dict[str, str]:
     return periods
 
 
+def _status_labels(locale: str) -> dict[str, dict[str, str]]:
+    """domain -> code -> label in the locale, from seeds/status_labels.csv (the one place)."""
+    column = "label_pt" if locale == "pt_BR" else "label_en"
+    labels: dict[str, dict[str, str]] = {}
+    with STATUS_LABELS.open(encoding="utf-8") as seed:
+        for row in csv.DictReader(seed):
+            labels.setdefault(row["domain"], {})[row["code"]] = row[column]
+    return labels
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _translator(locale: str):  # noqa: ANN202 - a closure
+    if locale == "en":
+        return lambda text: text
+    path = TRANSLATIONS / f"{locale}.yml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def translate(text: str) -> str:
+        if text not in table:
+            raise ValueError(f"{path.name}: no translation of {text!r}")
+        return table[text]
+
+    return translate
+
+
+def localize(spec: dict[str, Any], locale: str) -> dict[str, Any]:
+    """The spec in one language, ready to build.
+
+    Titles, labels, filter names and tabs translated (dataset descriptions, read by
+    analysts, stay in English); each `status_labels` column gets a `<column>_label`
+    calculated column, CASE code -> the seed's label (the code itself when unknown); big
+    number cards read COALESCE(metric, 0), so an empty selection shows 0, not "No data".
+    """
+    spec = copy.deepcopy(spec)
+    t = _translator(locale)
+    seed = _status_labels(locale)
+    for name, ds in spec["datasets"].items():
+        ds["labels"] = {column: t(label) for column, label in ds.get("labels", {}).items()}
+        for metric in ds.get("metrics", {}).values():
+            metric["label"] = t(metric["label"])
+        for column, domain in ds.get("status_labels", {}).items():
+            if domain not in seed:
+                raise ValueError(f"dataset {name}: no status labels of domain {domain!r}")
+            cases = " ".join(
+                f"WHEN {_quote(code)} THEN {_quote(label)}" for code, label in seed[domain].items()
+            )
+            ds.setdefault("calculated", {})[f"{column}_label"] = (
+                f"CASE {column} {cases} ELSE {column} END"
+            )
+            ds["labels"][f"{column}_label"] = ds["labels"].get(column, column)
+    for chart in spec["charts"].values():
+        chart["title"] = t(chart["title"])
+        chart["locale"] = locale
+        for key in ("metrics", "metric"):
+            value = chart.get(key)
+            for metric in value if isinstance(value, list) else [value]:
+                if isinstance(metric, dict):
+                    metric["label"] = t(metric["label"])
+        formats = spec["datasets"][chart["dataset"]].get("formats", {})
+        if chart["type"] == "table" and "columns" in chart:  # raw rows: money as R$ 1.234,56
+            chart["column_config"] = {
+                column: {"d3NumberFormat": formats[column]}
+                for column in chart["columns"]
+                if column in formats
+            } | chart.get("column_config", {})
+        if chart["type"] == "big_number" and isinstance(chart["metric"], str):
+            metric = spec["datasets"][chart["dataset"]]["metrics"][chart["metric"]]
+            chart["metric"] = {"sql": f"COALESCE({metric['sql']}, 0)", "label": metric["label"]}
+    for dash in spec["dashboards"].values():
+        dash["title"] = t(dash["title"])
+        if dash.get("description"):
+            dash["description"] = t(dash["description"])
+        for f in dash.get("filters", []):
+            f["name"] = t(f["name"])
+            if f.get("description"):
+                f["description"] = t(f["description"])
+            if "tab" in f:
+                f["tab"] = t(f["tab"])
+        for tab in dash.get("tabs", []):
+            tab["title"] = t(tab["title"])
+    return spec
+
+
 def build(spec: dict[str, Any], out: Path) -> None:
+    """Write one bundle per locale, out/<locale>/."""
     if out.exists():
         shutil.rmtree(out)
+    for locale in LOCALES:
+        build_locale(localize(spec, locale), out / locale)
+
+
+def build_locale(spec: dict[str, Any], out: Path) -> None:
     _dump(
         out / "metadata.yaml",
         {"type": "Dashboard", "version": VERSION, "timestamp": "2026-11-29T00:00:00+00:00"},
