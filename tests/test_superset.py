@@ -282,14 +282,22 @@ def test_refuses_when_it_cannot_run(tmp_path: Path) -> None:
 
 
 def test_second_up_is_idempotent(superset: dict[str, Any]) -> None:
-    again = _carteira(
-        "superset", "up", "--warehouse", str(superset["warehouse"]), "--port", str(superset["port"])
-    )
+    """A second `up` changes nothing but what changed: with --locale en every chart, dataset
+    label and dashboard is re-imported in English (a dashboard import alone would keep the
+    existing charts), and the next `up` brings pt_BR back."""
+    up = ["superset", "up", "--warehouse", str(superset["warehouse"])]
+    up += ["--port", str(superset["port"])]
+    english = _carteira(*up, "--locale", "en")
+    assert english.returncode == 0, english.stderr
+    api = Api(superset["url"], "admin", superset["admin_password"])
+    assert "Bookings" in api.charts("activity")
+    again = _carteira(*up)
     assert again.returncode == 0, again.stderr
     assert "(0 new)" in again.stdout and superset["url"] in again.stdout
-    api = Api(superset["url"], "admin", superset["admin_password"])
     for dashboard in DASHBOARDS:
         assert api.charts(dashboard), dashboard
+    titles = api.charts("activity")
+    assert _t("Bookings") in titles and "Bookings" not in titles
 
 
 def test_activity_and_occupancy_charts_show_the_cli_numbers(superset: dict[str, Any]) -> None:
@@ -504,11 +512,11 @@ def test_telesales_dashboard_opens_on_today_as_the_report(superset: dict[str, An
     dashboard = api._call("GET", "api/v1/dashboard/telesales")["result"]
     filters = json.loads(dashboard["json_metadata"])["native_filter_configuration"]
     (period,) = [f for f in filters if f["filterType"] == "filter_time"]
-    assert period["defaultDataMask"]["filterState"]["value"] == "Current day"
+    assert period["defaultDataMask"]["filterState"]["value"] == "today : tomorrow"
     for chart in api._call("GET", "api/v1/dashboard/telesales/charts")["result"]:
         detail = api._call("GET", f"api/v1/chart/{chart['id']}")["result"]
         (query,) = json.loads(detail["query_context"])["queries"]
-        assert query["time_range"] == "Current day", chart["slice_name"]
+        assert query["time_range"] == "today : tomorrow", chart["slice_name"]
 
 
 def test_portfolio_tabs_are_the_saved_views(superset: dict[str, Any]) -> None:

@@ -178,8 +178,11 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
     if kind == "table":
         base = common | {
             "viz_type": "table",
-            "row_limit": chart.get("row_limit", 1000),
-            "server_page_length": 10,
+            "row_limit": chart.get("row_limit", 50000),
+            # Pages on the server: every row is reachable and the footer counts them
+            # all, instead of stopping silently at a row limit.
+            "server_pagination": True,
+            "server_page_length": chart.get("page_length", 10),
             "page_length": chart.get("page_length", 10),
             "include_search": True,
             "show_cell_bars": chart.get("cell_bars", True),
@@ -193,11 +196,6 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
         if "columns" in chart:
             order = chart.get("order_by", [])
             return base | {
-                # Pages on the server: every row is reachable and the footer counts them
-                # all, instead of stopping silently at a row limit.
-                "server_pagination": True,
-                "server_page_length": chart.get("page_length", 10),
-                "row_limit": chart.get("row_limit", 50000),
                 "query_mode": "raw",
                 "all_columns": chart["columns"],
                 "groupby": [],
@@ -655,7 +653,10 @@ def build(spec: dict[str, Any], out: Path) -> None:
 def build_locale(spec: dict[str, Any], out: Path) -> None:
     _dump(
         out / "metadata.yaml",
-        {"type": "Dashboard", "version": VERSION, "timestamp": "2026-11-29T00:00:00+00:00"},
+        # "assets": setup_superset.py imports it with ImportAssetsCommand, which overwrites
+        # datasets and charts too (a dashboard import keeps existing ones as they were, so a
+        # changed chart or another locale would not show after a second `up`).
+        {"type": "assets", "version": VERSION, "timestamp": "2026-11-29T00:00:00+00:00"},
     )
     database = database_config(spec)
     _dump(out / "databases" / "carteira.yaml", database)
