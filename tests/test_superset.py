@@ -624,6 +624,39 @@ def test_every_dashboard_renders_in_chromium(superset: dict[str, Any], tmp_path:
     assert activity["cards"][_t("Unexcused absences")] == _brazilian(summary["unexcused_absences"])
 
 
+def test_the_period_filter_gives_the_report_in_chromium(
+    superset: dict[str, Any], tmp_path: Path
+) -> None:
+    """Set as a person sets it (the dashboard's period filter), the period reaches the
+    charts: the activity cards and the telesales cards (both of its windows) read in the
+    browser are the report's for that period."""
+    first, last = PERIOD_FROM, AS_OF - dt.timedelta(days=3)
+    period = f"{first.isoformat()} : {(last + dt.timedelta(days=1)).isoformat()}"
+    pages = _browse(
+        superset,
+        "admin",
+        superset["admin_password"],
+        tmp_path,
+        f"--period={period}",
+        "activity",
+        "telesales",
+    )
+    dates = ["--from", first.isoformat(), "--to", last.isoformat()]
+    activity = _report(superset["warehouse"], "activity-clients", *dates)["summary"]
+    everything = _report(superset["warehouse"], "activity-clients", *ALL_TIME)["summary"]
+    assert 0 < activity["bookings"] < everything["bookings"]
+    (page,) = pages["activity"]["tabs"]
+    assert page["cards"][_t("Bookings")] == _brazilian(activity["bookings"])
+    assert page["cards"][_t("Attended")] == _brazilian(activity["attended"])
+    calls = ["--calls-from", first.isoformat(), "--calls-to", last.isoformat()]
+    telesales = _report(superset["warehouse"], "telesales", *calls)["summary"]
+    cards = pages["telesales"]["tabs"][0]["cards"]
+    assert telesales["calls"] > 0
+    for title in ("Clients", "Called", "Calls", "Appointments", "Orders"):
+        column = {"Called": "called_clients"}.get(title, title.lower())
+        assert cards[_t(title)] == _brazilian(telesales[column]), title
+
+
 def test_a_rep_sees_only_their_rows_in_the_browser(
     superset: dict[str, Any], tmp_path: Path
 ) -> None:

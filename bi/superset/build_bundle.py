@@ -150,7 +150,7 @@ def _label(metric: str | dict[str, Any]) -> str:
 
 
 def _filters(chart: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
+    fixed = [
         {
             "clause": "WHERE",
             "expressionType": "SQL",
@@ -159,12 +159,29 @@ def _filters(chart: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for i, where in enumerate(chart.get("where", []))
     ]
+    if not chart.get("time_column"):
+        return fixed
+    # The dataset's time column under a time-range filter: what a dashboard's period
+    # filter replaces. Without it the period filter reaches the chart but filters nothing.
+    return [
+        *fixed,
+        {
+            "clause": "WHERE",
+            "expressionType": "SIMPLE",
+            "subject": chart["time_column"],
+            "operator": "TEMPORAL_RANGE",
+            "comparator": "No filter",
+            "filterOptionName": "filter_period",
+        },
+    ]
 
 
 def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
     """Superset form data for one chart of the spec (the viz types we use)."""
     kind = chart["type"]
     common: dict[str, Any] = {"adhoc_filters": _filters(chart), "extra_form_data": {}}
+    if chart.get("time_column"):
+        common["granularity_sqla"] = chart["time_column"]
     if kind == "big_number":
         return common | {
             "viz_type": "big_number_total",
@@ -312,10 +329,9 @@ def query_context(params: dict[str, Any]) -> str:
         "custom_form_data": {},
         "time_range": params.get("time_range", "No filter"),
     }
-    if params["adhoc_filters"]:
-        query["extras"]["where"] = " AND ".join(
-            f"({f['sqlExpression']})" for f in params["adhoc_filters"]
-        )
+    fixed = [f["sqlExpression"] for f in params["adhoc_filters"] if "sqlExpression" in f]
+    if fixed:
+        query["extras"]["where"] = " AND ".join(f"({where})" for where in fixed)
     if viz == "big_number_total":
         query |= {"columns": [], "metrics": [params["metric"]], "row_limit": 1}
     elif viz == "table" and params["query_mode"] == "aggregate":
@@ -612,6 +628,7 @@ def localize(spec: dict[str, Any], locale: str) -> dict[str, Any]:
     for chart in spec["charts"].values():
         chart["title"] = t(chart["title"])
         chart["locale"] = locale
+        chart["time_column"] = spec["datasets"][chart["dataset"]].get("time_column")
         for key in ("metrics", "metric"):
             value = chart.get(key)
             for metric in value if isinstance(value, list) else [value]:
