@@ -13,8 +13,6 @@ Run: `uv run --project bi/superset python bi/superset/build_bundle.py` (or `--ch
 from __future__ import annotations
 
 import argparse
-import copy
-import csv
 import json
 import shutil
 import sys
@@ -23,17 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from localize import DEFAULT_LOCALE, LOCALES, localize
+from query_context import query_context
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "dashboards.yml"
 BUNDLE = HERE / "bundle"
-TRANSLATIONS = HERE / "translations"
-STATUS_LABELS = HERE.parent.parent / "seeds" / "status_labels.csv"
-# The languages a bundle is written in (bundle/<locale>/); `carteira superset up --locale`
-# picks one. pt_BR is the business's: titles from translations/pt_BR.yml, status labels
-# from the seed's label_pt, dates as dd/mm/aaaa.
-LOCALES = ("pt_BR", "en")
-DEFAULT_LOCALE = "pt_BR"
 DATE_FORMATS = {"pt_BR": "%d/%m/%Y", "en": "%Y-%m-%d"}
 MONTH_FORMATS = {"pt_BR": "%m/%Y", "en": "%Y-%m"}
 NAMESPACE = uuid.UUID("6f1c1b52-8c1e-4b9e-9a57-0c4a7f0e2a11")
@@ -296,86 +289,6 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"chart {chart['title']!r}: unknown type {kind!r}")
 
 
-def _axis_column(params: dict[str, Any]) -> str | dict[str, Any]:
-    """The x axis of a bar/line chart as Superset's query sends it (time axis with its grain)."""
-    if "time_grain_sqla" not in params:
-        return params["x_axis"]
-    return {
-        "columnType": "BASE_AXIS",
-        "expressionType": "SQL",
-        "label": params["x_axis"],
-        "sqlExpression": params["x_axis"],
-        "timeGrain": params["time_grain_sqla"],
-    }
-
-
-def query_context(params: dict[str, Any]) -> str:
-    """The saved query of a chart, so `GET /api/v1/chart/<id>/data/` returns what it shows.
-
-    The dashboard builds its own queries in the browser (with the dashboard's filters);
-    this one is what alerts, reports, scripts and tests read by chart id, with the chart's
-    fixed conditions and the dashboard's default period. Every viz type of the spec has
-    one: a chart without it answers HTTP 400 ("Chart has no query context saved").
-    Bar and line charts return their rows in long form (x, series, metrics), not pivoted.
-    """
-    viz = params["viz_type"]
-    query: dict[str, Any] = {
-        "filters": [],
-        "extras": {"having": "", "where": ""},
-        "applied_time_extras": {},
-        "annotation_layers": [],
-        "url_params": {},
-        "custom_params": {},
-        "custom_form_data": {},
-        "time_range": params.get("time_range", "No filter"),
-    }
-    fixed = [f["sqlExpression"] for f in params["adhoc_filters"] if "sqlExpression" in f]
-    if fixed:
-        query["extras"]["where"] = " AND ".join(f"({where})" for where in fixed)
-    if viz == "big_number_total":
-        query |= {"columns": [], "metrics": [params["metric"]], "row_limit": 1}
-    elif viz == "table" and params["query_mode"] == "aggregate":
-        query |= {
-            "columns": params["groupby"],
-            "metrics": params["metrics"],
-            "orderby": [[params["timeseries_limit_metric"], False]],
-            "row_limit": params["row_limit"],
-        }
-    elif viz == "table":
-        query |= {
-            "columns": params["all_columns"],
-            "metrics": [],
-            "orderby": [json.loads(c) for c in params["order_by_cols"]],
-            "row_limit": params["row_limit"],
-        }
-    elif viz == "pie":
-        query |= {
-            "columns": params["groupby"],
-            "metrics": [params["metric"]],
-            "orderby": [[params["metric"], False]],
-            "row_limit": params["row_limit"],
-        }
-    elif viz in ("echarts_timeseries_bar", "echarts_timeseries_line"):
-        query |= {
-            "columns": [_axis_column(params), *params["groupby"]],
-            "series_columns": params["groupby"],
-            "metrics": params["metrics"],
-            "orderby": [[params["metrics"][0], False]],
-            "row_limit": params["row_limit"],
-        }
-    else:
-        raise ValueError(f"no saved query for viz type {viz!r}")
-    context = {
-        "datasource": {"id": 0, "type": "table"},
-        "force": False,
-        "queries": [query],
-        "form_data": params,
-        "result_format": "json",
-        "result_type": "full",
-    }
-    return json.dumps(context, sort_keys=True)
-
-
 def chart_config(name: str, chart: dict[str, Any], time_range: str | None = None) -> dict[str, Any]:
     params = chart_params(chart)
     if time_range:  # the default period of the dashboard's time filter
@@ -570,93 +483,6 @@ def default_periods(spec: dict[str, Any]) -> dict[str, str]:
         if default:
             periods |= {cell["chart"]: default for cell in _cells(dash) if "chart" in cell}
     return periods
-
-
-def _status_labels(locale: str) -> dict[str, dict[str, str]]:
-    """domain -> code -> label in the locale, from seeds/status_labels.csv (the one place)."""
-    column = "label_pt" if locale == "pt_BR" else "label_en"
-    labels: dict[str, dict[str, str]] = {}
-    with STATUS_LABELS.open(encoding="utf-8") as seed:
-        for row in csv.DictReader(seed):
-            labels.setdefault(row["domain"], {})[row["code"]] = row[column]
-    return labels
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _translator(locale: str):  # noqa: ANN202 - a closure
-    if locale == "en":
-        return lambda text: text
-    path = TRANSLATIONS / f"{locale}.yml"
-    table = yaml.safe_load(path.read_text(encoding="utf-8"))
-
-    def translate(text: str) -> str:
-        if text not in table:
-            raise ValueError(f"{path.name}: no translation of {text!r}")
-        return table[text]
-
-    return translate
-
-
-def localize(spec: dict[str, Any], locale: str) -> dict[str, Any]:
-    """The spec in one language, ready to build.
-
-    Titles, labels, filter names and tabs translated (dataset descriptions, read by
-    analysts, stay in English); each `status_labels` column gets a `<column>_label`
-    calculated column, CASE code -> the seed's label (the code itself when unknown); big
-    number cards read COALESCE(metric, 0), so an empty selection shows 0, not "No data".
-    """
-    spec = copy.deepcopy(spec)
-    t = _translator(locale)
-    seed = _status_labels(locale)
-    for name, ds in spec["datasets"].items():
-        ds["labels"] = {column: t(label) for column, label in ds.get("labels", {}).items()}
-        for metric in ds.get("metrics", {}).values():
-            metric["label"] = t(metric["label"])
-        for column, domain in ds.get("status_labels", {}).items():
-            if domain not in seed:
-                raise ValueError(f"dataset {name}: no status labels of domain {domain!r}")
-            cases = " ".join(
-                f"WHEN {_quote(code)} THEN {_quote(label)}" for code, label in seed[domain].items()
-            )
-            ds.setdefault("calculated", {})[f"{column}_label"] = (
-                f"CASE {column} {cases} ELSE {column} END"
-            )
-            ds["labels"][f"{column}_label"] = ds["labels"].get(column, column)
-    for chart in spec["charts"].values():
-        chart["title"] = t(chart["title"])
-        chart["locale"] = locale
-        chart["time_column"] = spec["datasets"][chart["dataset"]].get("time_column")
-        for key in ("metrics", "metric"):
-            value = chart.get(key)
-            for metric in value if isinstance(value, list) else [value]:
-                if isinstance(metric, dict):
-                    metric["label"] = t(metric["label"])
-        formats = spec["datasets"][chart["dataset"]].get("formats", {})
-        if chart["type"] == "table" and "columns" in chart:  # raw rows: money as R$ 1.234,56
-            chart["column_config"] = {
-                column: {"d3NumberFormat": formats[column]}
-                for column in chart["columns"]
-                if column in formats
-            } | chart.get("column_config", {})
-        if chart["type"] == "big_number" and isinstance(chart["metric"], str):
-            metric = spec["datasets"][chart["dataset"]]["metrics"][chart["metric"]]
-            chart["metric"] = {"sql": f"COALESCE({metric['sql']}, 0)", "label": metric["label"]}
-    for dash in spec["dashboards"].values():
-        dash["title"] = t(dash["title"])
-        if dash.get("description"):
-            dash["description"] = t(dash["description"])
-        for f in dash.get("filters", []):
-            f["name"] = t(f["name"])
-            if f.get("description"):
-                f["description"] = t(f["description"])
-            if "tab" in f:
-                f["tab"] = t(f["tab"])
-        for tab in dash.get("tabs", []):
-            tab["title"] = t(tab["title"])
-    return spec
 
 
 def build(spec: dict[str, Any], out: Path) -> None:
