@@ -527,9 +527,11 @@ def test_portfolio_tabs_are_the_saved_views(superset: dict[str, Any]) -> None:
     api = Api(superset["url"], "admin", superset["admin_password"])
     charts = api.charts("portfolio")
     tabs = {
-        "contract-status-this-year": "Contract status this year (signed this year, not cancelled)",
-        "contracts-this-month": "Contracts signed this month",
-        "no-contract-this-month": "Projects created this month without a contract",
+        "contract-status-this-year": _t(
+            "Contract status this year (signed this year, not cancelled)"
+        ),
+        "contracts-this-month": _t("Contracts signed this month"),
+        "no-contract-this-month": _t("Projects created this month without a contract"),
     }
     for view, title in tabs.items():
         result = _carteira(
