@@ -190,6 +190,9 @@ def is_host(text: object) -> bool:
     return isinstance(text, str) and re.fullmatch(r"[A-Za-z0-9.\-:\[\]]*", text) is not None
 
 
+# The dashboards' languages: bi/superset/localize.py (Superset's own environment, which
+# cannot import this package) writes a bundle for each; a test checks the two agree.
+LOCALES = ("pt_BR", "en")
 MAX_THREADS = 1024
 MAX_CUTOFF_HOURS = 24 * 365
 
@@ -233,6 +236,7 @@ RULES: dict[str, Rule] = {
         _text,
         lambda v: v == "" or is_time_zone(v),
     ),
+    "locale": Rule("pt_BR or en", _text, lambda v: v in LOCALES),
     "landing_cutoff": Rule("a time of day HH:MM such as 06:00", _text, is_time_of_day),
     "alert_smtp_host": Rule(
         "a host name or address, or empty for no e-mail alerts", _text, is_host

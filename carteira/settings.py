@@ -62,6 +62,7 @@ ENVIRONMENT: dict[str, str] = {
     "CARTEIRA_ALERT_SMTP_USER": "alert_smtp_user",
     "CARTEIRA_ALERT_EMAIL_FROM": "alert_email_from",
     "CARTEIRA_ALERT_EMAIL_TO": "alert_email_to",
+    "CARTEIRA_LOCALE": "locale",
 }
 
 
@@ -129,6 +130,9 @@ class Settings:
     alert_email_from: str = ""
     alert_email_to: str = ""  # comma-separated addresses
     extra_vars: dict[str, Any] = field(default_factory=dict)
+    # Language and number/date formats of the dashboards (`carteira superset up`): pt_BR
+    # (the business's: Portuguese, R$ 1.234,56, dd/mm/aaaa) or en.
+    locale: str = "pt_BR"
 
     @classmethod
     def from_env(

@@ -38,18 +38,27 @@ def superset() -> None:
     help="Serving PostgreSQL database (libpq DSN) the dashboards read, as published by "
     "`carteira publish-postgres`; without it they read the DuckDB file read-only.",
 )
-def up(warehouse: Path | None, port: int, postgres_dsn: str | None) -> None:
+@click.option(
+    "--locale",
+    type=click.Choice(["pt_BR", "en"]),
+    default=None,
+    help="Language and number/date formats of the dashboards and of Superset "
+    "[default: CARTEIRA_LOCALE, else pt_BR]. A running server keeps its interface "
+    "language until `stop` and `up`.",
+)
+def up(warehouse: Path | None, port: int, postgres_dsn: str | None, locale: str | None) -> None:
     """Set up Superset (admin, staff logins, dashboards) and start it; safe to run again.
 
     Prints which database the dashboards read, and the file (mode 0600) holding the user
     names and initial passwords of the logins it created; existing passwords are kept.
 
     Exit status: 0 up; 2 setup or start failed; 3 could not run (no warehouse, serving
-    database unreachable or empty, port taken).
+    database unreachable or empty, port taken, unknown locale).
     """
     from carteira import superset_service as service_module
 
-    service = service_module.Service(_warehouse(warehouse), port, postgres_dsn)
+    settings = Settings.from_env(warehouse_path=warehouse, locale=locale)
+    service = service_module.Service(settings.warehouse_path, port, postgres_dsn, settings.locale)
     try:
         service_module.up(service, echo=click.echo)
     except CarteiraError:

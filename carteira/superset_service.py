@@ -32,11 +32,12 @@ from pathlib import Path
 import duckdb
 
 from carteira.exit_codes import CouldNotRun
+from carteira.setting_values import LOCALES  # bi/superset/localize.py writes one bundle each
 from carteira.settings import REPO_ROOT
 from carteira.superset_rls import SupersetRlsError, setup_rules
 
 SUPERSET_PROJECT = REPO_ROOT / "bi" / "superset"
-BUNDLE = SUPERSET_PROJECT / "bundle"
+BUNDLE = SUPERSET_PROJECT / "bundle"  # one bundle per locale: bundle/<locale>/
 DEFAULT_PORT = 8088
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 240
@@ -53,6 +54,7 @@ class Service:
     warehouse: Path
     port: int = DEFAULT_PORT
     postgres_dsn: str | None = None
+    locale: str = "pt_BR"
 
     @property
     def state_dir(self) -> Path:
@@ -152,6 +154,8 @@ def check(service: Service) -> None:
         raise CannotRun(
             "serving database has no schema marts: run `carteira publish-postgres` first"
         )
+    if service.locale not in LOCALES:
+        raise CannotRun(f"unknown locale {service.locale!r}: expected one of {', '.join(LOCALES)}")
     if shutil.which("uv") is None:
         raise CannotRun("uv not found on PATH (it installs the Superset environment)")
     if running_pid(service) is None and not _port_free(service.port):
@@ -246,6 +250,7 @@ def _superset_env(service: Service, credentials: dict[str, str]) -> dict[str, st
             "SUPERSET_HOME": str(service.state_dir),
             "CARTEIRA_SUPERSET_STATE": str(service.state_dir),
             "CARTEIRA_SUPERSET_SECRET_KEY": credentials["secret_key"],
+            "CARTEIRA_LOCALE": service.locale,
             "FLASK_APP": "superset",
             "PYTHONUNBUFFERED": "1",
         }
@@ -277,7 +282,7 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
     logins_file = service.state_dir / f"{LOGINS_FILE_PREFIX}{stamp}.csv"
     setup_input = {
-        "bundle": str(BUNDLE),
+        "bundle": str(BUNDLE / service.locale),
         "serving_uri": serving_uri,
         "duckdb_uri": duckdb_uri(service.warehouse),
         "admin_password": credentials["admin_password"],

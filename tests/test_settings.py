@@ -142,6 +142,7 @@ CASES: dict[str, Case] = {
             ),
         )
     },
+    "CARTEIRA_LOCALE": Case("en", lambda s: s.locale, "en", cli=False, dagster=False),
 }
 
 

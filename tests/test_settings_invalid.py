@@ -41,6 +41,7 @@ BAD: dict[str, tuple[str, ...]] = {
     "CARTEIRA_RAW_LOCK_WAIT_SECONDS": ("soon", "-1", "nan", "inf"),
     "CARTEIRA_SCHEDULE_CRON": ("61 * * * *", "0 6 * *", "every day", "0 25 * * *", "0 6 * * 8"),
     "CARTEIRA_SCHEDULE_TIMEZONE": ("Mars/Olympus", "local"),
+    "CARTEIRA_LOCALE": ("pt-BR", "fr", "../../etc"),
     "CARTEIRA_LANDING_CUTOFF": ("6", "25:00", "06:60", "6am", "06:00:00"),
     "CARTEIRA_ALERT_SMTP_HOST": ("smtp host", "a;b"),
     "CARTEIRA_ALERT_SMTP_PORT": ("0", "65536", "smtp", "-25"),

@@ -23,6 +23,7 @@ Screenshots go to $CARTEIRA_SUPERSET_SCREENSHOTS when set (docs/superset.md).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from contextlib import closing
 from decimal import Decimal
@@ -40,10 +42,11 @@ import duckdb
 import pytest
 import yaml
 
+from carteira.reports.telesales import METRICS as TELESALES_METRICS
 from carteira.row_access import from_model_files
 from carteira.settings import REPO_ROOT
 from carteira.superset_rls import dataset_access, dataset_relations
-from tests.data.reports_activity.generated import AS_OF, generated_warehouse
+from tests.data.reports_activity.generated import AS_OF, PERIOD_FROM, generated_warehouse
 from tests.helpers.visibility import OrgTree, allowed, declared_visible, org_tree, owners, row_key
 
 SUPERSET_DIR = REPO_ROOT / "bi" / "superset"
@@ -51,7 +54,22 @@ SUPERSET_PYTHON = SUPERSET_DIR / ".venv" / "bin" / "python"
 CARTEIRA = Path(sys.executable).with_name("carteira")
 ALL_TIME = ["--from", "1900-01-01", "--to", "2100-12-31"]
 CALLS_ALL_TIME = ["--calls-from", "1900-01-01", "--calls-to", AS_OF.isoformat()]
+# `superset up` without --locale serves pt_BR: chart titles are dashboards.yml's English
+# titles translated by bi/superset/translations/pt_BR.yml (`_t`).
+TRANSLATIONS = yaml.safe_load(
+    (SUPERSET_DIR / "translations" / "pt_BR.yml").read_text(encoding="utf-8")
+)
 DASHBOARDS = ("activity", "occupancy", "telesales", "customer_history", "client_card", "portfolio")
+
+
+def _t(english: str) -> str:
+    """A title as the default (pt_BR) dashboards show it."""
+    return TRANSLATIONS[english]
+
+
+def _brazilian(number: int) -> str:
+    """An integer as pt_BR shows it: 1.234."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _missing() -> list[str]:
@@ -219,6 +237,54 @@ def test_every_dataset_reads_bi_relations_that_declare_row_access() -> None:
             assert "client_key" in dataset["sql"], name
 
 
+def test_locale_comes_from_the_option_else_carteira_locale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`up` serves pt_BR by default, CARTEIRA_LOCALE changes it, --locale wins; the bundle
+    it imports is that locale's and Superset is told the locale (its interface, formats)."""
+    from click.testing import CliRunner
+
+    from carteira import superset_service
+    from carteira.cli import main
+
+    seen: list[superset_service.Service] = []
+    monkeypatch.setattr(superset_service, "up", lambda service, echo: seen.append(service))
+    monkeypatch.delenv("CARTEIRA_LOCALE", raising=False)
+    warehouse = str(tmp_path / "w.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["superset", "up", "--warehouse", warehouse]).exit_code == 0
+    monkeypatch.setenv("CARTEIRA_LOCALE", "en")
+    assert runner.invoke(main, ["superset", "up", "--warehouse", warehouse]).exit_code == 0
+    args = ["superset", "up", "--warehouse", warehouse, "--locale", "pt_BR"]
+    assert runner.invoke(main, args).exit_code == 0
+    assert [s.locale for s in seen] == ["pt_BR", "en", "pt_BR"]
+    refused = runner.invoke(main, ["superset", "up", "--warehouse", warehouse, "--locale", "fr"])
+    assert refused.exit_code != 0
+    env = superset_service._superset_env(seen[1], {"secret_key": "k"})
+    assert env["CARTEIRA_LOCALE"] == "en"
+    for locale in superset_service.LOCALES:
+        assert (superset_service.BUNDLE / locale / "metadata.yaml").is_file(), locale
+
+
+def test_status_codes_are_shown_as_the_seeds_labels() -> None:
+    """A column that holds a status code is shown as its label (seeds/status_labels.csv) in
+    every chart and filter, in both languages, never as the raw code."""
+    spec = yaml.safe_load((SUPERSET_DIR / "dashboards.yml").read_text())
+    coded = {name: set(ds.get("status_labels", {})) for name, ds in spec["datasets"].items()}
+    assert sum(map(len, coded.values())) >= 10
+    for name, chart in spec["charts"].items():
+        shown = chart.get("columns", []) + chart.get("groupby", []) + [chart.get("x")]
+        assert not coded[chart["dataset"]] & set(shown), name
+    for dash in spec["dashboards"].values():
+        for f in dash.get("filters", []):
+            assert f.get("column") not in coded.get(f.get("dataset"), set()), f["name"]
+    for locale, expected in (("pt_BR", "'Negativado'"), ("en", "'Reported to credit bureau'")):
+        dataset = SUPERSET_DIR / "bundle" / locale / "datasets" / "carteira"
+        titles = yaml.safe_load((dataset / "customer_history_titles.yaml").read_text())
+        (label,) = [c for c in titles["columns"] if c["column_name"] == "status_label"]
+        assert "WHEN 'credit_bureau' THEN " + expected in label["expression"], locale
+
+
 def test_refuses_when_it_cannot_run(tmp_path: Path) -> None:
     missing = _carteira("superset", "up", "--warehouse", str(tmp_path / "none.duckdb"))
     assert missing.returncode == 3
@@ -247,14 +313,22 @@ def test_refuses_when_it_cannot_run(tmp_path: Path) -> None:
 
 
 def test_second_up_is_idempotent(superset: dict[str, Any]) -> None:
-    again = _carteira(
-        "superset", "up", "--warehouse", str(superset["warehouse"]), "--port", str(superset["port"])
-    )
+    """A second `up` changes nothing but what changed: with --locale en every chart, dataset
+    label and dashboard is re-imported in English (a dashboard import alone would keep the
+    existing charts), and the next `up` brings pt_BR back."""
+    up = ["superset", "up", "--warehouse", str(superset["warehouse"])]
+    up += ["--port", str(superset["port"])]
+    english = _carteira(*up, "--locale", "en")
+    assert english.returncode == 0, english.stderr
+    api = Api(superset["url"], "admin", superset["admin_password"])
+    assert "Bookings" in api.charts("activity")
+    again = _carteira(*up)
     assert again.returncode == 0, again.stderr
     assert "(0 new)" in again.stdout and superset["url"] in again.stdout
-    api = Api(superset["url"], "admin", superset["admin_password"])
     for dashboard in DASHBOARDS:
         assert api.charts(dashboard), dashboard
+    titles = api.charts("activity")
+    assert _t("Bookings") in titles and "Bookings" not in titles
 
 
 def test_activity_and_occupancy_charts_show_the_cli_numbers(superset: dict[str, Any]) -> None:
@@ -262,12 +336,12 @@ def test_activity_and_occupancy_charts_show_the_cli_numbers(superset: dict[str, 
     summary = _report(superset["warehouse"], "activity-clients", *ALL_TIME)["summary"]
     charts = api.charts("activity")
     cards = {
-        "Bookings": "bookings",
-        "Attended": "attended",
-        "Excused absences": "excused_absences",
-        "Unexcused absences": "unexcused_absences",
-        "Scheduled": "scheduled",
-        "Clients": "clients",
+        _t("Bookings"): "bookings",
+        _t("Attended"): "attended",
+        _t("Excused absences"): "excused_absences",
+        _t("Unexcused absences"): "unexcused_absences",
+        _t("Scheduled"): "scheduled",
+        _t("Clients"): "clients",
     }
     assert summary["bookings"] > 0
     for title, column in cards.items():
@@ -275,54 +349,224 @@ def test_activity_and_occupancy_charts_show_the_cli_numbers(superset: dict[str, 
 
     occupancy = _report(superset["warehouse"], "activity-occupancy", *ALL_TIME)["summary"]
     charts = api.charts("occupancy")
-    assert _card(api, charts, "Sessions") == occupancy["sessions"]
-    assert _card(api, charts, "Booked places") == occupancy["booked"]
+    assert _card(api, charts, _t("Sessions")) == occupancy["sessions"]
+    assert _card(api, charts, _t("Booked places")) == occupancy["booked"]
     for title, column in (
-        ("Occupancy rate", "occupancy_rate"),
-        ("Attendance rate", "attendance_rate"),
+        (_t("Occupancy rate"), "occupancy_rate"),
+        (_t("Attendance rate"), "attendance_rate"),
     ):
         assert round(_card(api, charts, title), 4) == pytest.approx(float(occupancy[column])), title
 
 
-@pytest.mark.parametrize(
-    ("mode", "prefix", "population_card"),
-    [
-        ("client_owner", "Per owner", "Clients"),
-        ("opportunity_owner", "Per opportunity owner", "Opportunities"),
-    ],
-)
-def test_telesales_charts_show_the_cli_numbers(
-    superset: dict[str, Any], mode: str, prefix: str, population_card: str
+def test_every_chart_of_every_dashboard_answers_the_chart_data_api(
+    superset: dict[str, Any],
 ) -> None:
+    """`GET /api/v1/chart/<id>/data/` (what alerts, reports and scripts call) answers for
+    every chart of every dashboard Superset has, not only for the cards and tables."""
     api = Api(superset["url"], "admin", superset["admin_password"])
-    report = _report(superset["warehouse"], "telesales", "--mode", mode, *CALLS_ALL_TIME)
+    _every_chart_answers(api)
+
+
+def _every_chart_answers(api: Api) -> None:
+    dashboards = api._call("GET", "api/v1/dashboard/?q=(page_size:100)")["result"]
+    slugs = {d["slug"] for d in dashboards}
+    assert set(DASHBOARDS) <= slugs
+    answered = 0
+    for slug in sorted(slugs):
+        charts = api._call("GET", f"api/v1/dashboard/{slug}/charts")["result"]
+        assert charts, slug
+        for chart in charts:
+            try:
+                result = api._call("GET", f"api/v1/chart/{chart['id']}/data/")["result"]
+            except urllib.error.HTTPError as error:
+                body = error.read().decode(errors="replace")[:300]
+                pytest.fail(f"{slug} / {chart['slice_name']}: HTTP {error.code} {body}")
+            assert result and "data" in result[0], (slug, chart["slice_name"])
+            answered += 1
+    spec = yaml.safe_load((SUPERSET_DIR / "dashboards.yml").read_text())
+    assert answered >= len(spec["charts"])
+
+
+# The report's call period that ends before as_of (orders and appointments after it still
+# count, up to as_of) and one that reaches as_of.
+TELESALES_PERIODS = {
+    "ends before as_of": (PERIOD_FROM, AS_OF - dt.timedelta(days=3)),
+    "reaches as_of": (AS_OF - dt.timedelta(days=14), AS_OF),
+}
+TELESALES_MODES = {
+    "client_owner": (
+        "Per owner (click an owner to see the clients behind the numbers)",
+        "Clients",
+    ),
+    "opportunity_owner": (
+        "Per opportunity owner (click an owner to see the clients behind the numbers)",
+        "Opportunities",
+    ),
+}
+TELESALES_CARDS = {
+    "called_clients": "Called",
+    "calls": "Calls",
+    "appointments": "Appointments",
+    "orders": "Orders",
+    "order_value": "Order value",
+}
+
+
+def _dashboard_query(
+    api: Api, chart_id: int, period: tuple[dt.date, dt.date], filters: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows a chart shows on the dashboard with the call period and filters set: its
+    saved query with the dashboard's time range (end exclusive, as the time filter sends
+    it) and native-filter values, posted as the browser posts it."""
+    context = json.loads(api._call("GET", f"api/v1/chart/{chart_id}")["result"]["query_context"])
+    (query,) = context["queries"]
+    first, last = period
+    query["time_range"] = f"{first.isoformat()} : {(last + dt.timedelta(days=1)).isoformat()}"
+    query["filters"] = filters
+    return api._call("POST", "api/v1/chart/data", context)["result"][0]["data"]
+
+
+def _assert_dashboard_is_the_report(
+    api: Api,
+    warehouse: Path,
+    mode: str,
+    period: tuple[dt.date, dt.date],
+    report_args: list[str],
+    filters: list[dict[str, Any]],
+) -> dict[str, Any]:
+    table_title, population_card = (_t(title) for title in TELESALES_MODES[mode])
+    first, last = period
+    report = _report(
+        warehouse,
+        "telesales",
+        "--mode",
+        mode,
+        "--calls-from",
+        first.isoformat(),
+        "--calls-to",
+        last.isoformat(),
+        *report_args,
+    )
     charts = api.charts("telesales", where=f"'{mode}'")
-    owner_table = next(chart_id for title, chart_id in charts.items() if title.startswith(prefix))
-    rows = {row["owner_name"]: row for row in api.chart_rows(owner_table)}
+    owner_table = charts[table_title]
+    shown = {row["owner_name"]: row for row in _dashboard_query(api, owner_table, period, filters)}
+    assert sorted(shown) == sorted(r["owner_name"] for r in report["rows"]), (mode, period)
     for row in report["rows"]:
-        shown = rows.pop(row["owner_name"], None)
-        if shown is None:  # an owner whose clients have no activity at all
-            assert row["calls"] == row["appointments"] == row["orders"] == 0, row
-            continue
-        for column in ("calls", "successful_calls", "appointments", "orders"):
-            assert shown[column] == row[column], (row["owner_name"], column)
-        for column in ("order_value", "collected", "debt"):
-            assert _number(shown[column]) == _number(row[column]), (row["owner_name"], column)
-    assert not rows, f"owners on the dashboard but not in the report: {sorted(rows)}"
+        for column in TELESALES_METRICS:  # every column of the report
+            got = shown[row["owner_name"]][column]
+            assert _number(got) == _number(row[column]), (mode, period, row["owner_name"], column)
     summary = report["summary"]
-    assert summary["clients"] > 0 and summary["calls"] > 0
-    assert _card(api, charts, population_card) == summary["clients"]
-    for title in ("Calls", "Appointments", "Orders"):
-        assert _card(api, charts, title) == summary[title.lower()], title
+    cards = {population_card: "clients"} | {_t(t): c for c, t in TELESALES_CARDS.items()}
+    for title, column in cards.items():
+        (card,) = _dashboard_query(api, charts[title], period, filters)
+        (value,) = card.values()
+        assert _number(value or 0) == _number(summary[column]), (mode, period, title)
+    return report
+
+
+@pytest.mark.parametrize("period", sorted(TELESALES_PERIODS))
+@pytest.mark.parametrize("mode", sorted(TELESALES_MODES))
+def test_telesales_dashboard_is_the_report(
+    superset: dict[str, Any], mode: str, period: str
+) -> None:
+    """Cards and per-owner table, for a call period ending before as_of and one reaching
+    it, equal `carteira report telesales` for the administrator (everyone, `unassigned`
+    included), a department head and a rep (only what --viewer gives them)."""
+    warehouse = superset["warehouse"]
+    logins = {"admin": (None, "admin", superset["admin_password"])} | {
+        kind: (
+            member["staff_id"],
+            superset["logins"][member["staff_id"]]["username"],
+            superset["logins"][member["staff_id"]]["password"],
+        )
+        for kind, member in _staff(warehouse).items()
+        if kind in ("rep", "head")
+    }
+    for kind, (staff_id, username, password) in logins.items():
+        api = Api(superset["url"], username, password)
+        viewer = ["--viewer", staff_id] if staff_id else []
+        report = _assert_dashboard_is_the_report(
+            api, warehouse, mode, TELESALES_PERIODS[period], viewer, []
+        )
+        assert report["summary"]["clients"] > 0, kind
+        if kind == "admin":
+            assert report["summary"]["calls"] > 0 and report["summary"]["orders"] > 0
+            assert "unassigned" in {r["owner_name"] for r in report["rows"]}
+        if kind == "rep":
+            assert len(report["rows"]) == 1
+
+
+def test_telesales_dashboard_filters_are_the_reports(superset: dict[str, Any]) -> None:
+    """Department (with its sub-departments), sources, client group, creation months and
+    (by opportunity owner) campaign: the dashboard's filters give the report's rows."""
+    warehouse = superset["warehouse"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        department, department_name = con.execute(
+            """
+            select d.department_id, any_value(d.department_name)
+            from bi.telesales_departments as d
+            group by d.department_id
+            having count(distinct d.depth) > 1 and count(*) < (select count(*) from marts.dim_staff)
+            order by count(*) desc, d.department_id
+            limit 1
+            """
+        ).fetchone()
+        campaign, campaign_name = con.execute(
+            """
+            select campaign_id, any_value(campaign_name) from bi.telesales_population
+            where owner_mode = 'opportunity_owner' and campaign_id is not null
+            group by campaign_id order by count(*) desc, campaign_id limit 1
+            """
+        ).fetchone()
+    period = TELESALES_PERIODS["ends before as_of"]
+    api = Api(superset["url"], "admin", superset["admin_password"])
+    months = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+    months += ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"]
+    client_filters = [
+        {"col": "department_name", "op": "IN", "val": [department_name]},
+        {"col": "source", "op": "IN", "val": ["instagram", "referral", "website"]},
+        {"col": "client_group", "op": "IN", "val": ["standard"]},
+        {"col": "created_month", "op": "IN", "val": months},
+    ]
+    client_args = ["--department", department, "--group", "standard"]
+    client_args += ["--source", "instagram", "--source", "referral", "--source", "website"]
+    client_args += ["--created-from", "2025-01-01", "--created-to", "2025-12-31"]
+    report = _assert_dashboard_is_the_report(
+        api, warehouse, "client_owner", period, client_args, client_filters
+    )
+    assert len(report["rows"]) > 1 and report["summary"]["clients"] > 0
+    assert "unassigned" not in {r["owner_name"] for r in report["rows"]}
+
+    opportunity_filters = [{"col": "campaign_name", "op": "IN", "val": [campaign_name]}]
+    report = _assert_dashboard_is_the_report(
+        api, warehouse, "opportunity_owner", period, ["--campaign", campaign], opportunity_filters
+    )
+    assert report["summary"]["clients"] > 0
+
+
+def test_telesales_dashboard_opens_on_today_as_the_report(superset: dict[str, Any]) -> None:
+    """The call period opens on today (the report's default), not on all time, and the
+    charts' saved queries (alerts, API) use the same period."""
+    api = Api(superset["url"], "admin", superset["admin_password"])
+    dashboard = api._call("GET", "api/v1/dashboard/telesales")["result"]
+    filters = json.loads(dashboard["json_metadata"])["native_filter_configuration"]
+    (period,) = [f for f in filters if f["filterType"] == "filter_time"]
+    assert period["defaultDataMask"]["filterState"]["value"] == "today : tomorrow"
+    for chart in api._call("GET", "api/v1/dashboard/telesales/charts")["result"]:
+        detail = api._call("GET", f"api/v1/chart/{chart['id']}")["result"]
+        (query,) = json.loads(detail["query_context"])["queries"]
+        assert query["time_range"] == "today : tomorrow", chart["slice_name"]
 
 
 def test_portfolio_tabs_are_the_saved_views(superset: dict[str, Any]) -> None:
     api = Api(superset["url"], "admin", superset["admin_password"])
     charts = api.charts("portfolio")
     tabs = {
-        "contract-status-this-year": "Contract status this year (signed this year, not cancelled)",
-        "contracts-this-month": "Contracts signed this month",
-        "no-contract-this-month": "Projects created this month without a contract",
+        "contract-status-this-year": _t(
+            "Contract status this year (signed this year, not cancelled)"
+        ),
+        "contracts-this-month": _t("Contracts signed this month"),
+        "no-contract-this-month": _t("Projects created this month without a contract"),
     }
     for view, title in tabs.items():
         result = _carteira(
@@ -471,8 +715,41 @@ def test_every_dashboard_renders_in_chromium(superset: dict[str, Any], tmp_path:
             assert Path(tab["screenshot"]).stat().st_size > 20_000, slug
     summary = _report(superset["warehouse"], "activity-clients", *ALL_TIME)["summary"]
     (activity,) = pages["activity"]["tabs"]
-    assert activity["cards"]["Bookings"] == f"{summary['bookings']:,}"
-    assert activity["cards"]["Unexcused absences"] == f"{summary['unexcused_absences']:,}"
+    assert activity["cards"][_t("Bookings")] == _brazilian(summary["bookings"])
+    assert activity["cards"][_t("Unexcused absences")] == _brazilian(summary["unexcused_absences"])
+
+
+def test_the_period_filter_gives_the_report_in_chromium(
+    superset: dict[str, Any], tmp_path: Path
+) -> None:
+    """Set as a person sets it (the dashboard's period filter), the period reaches the
+    charts: the activity cards and the telesales cards (both of its windows) read in the
+    browser are the report's for that period."""
+    first, last = PERIOD_FROM, AS_OF - dt.timedelta(days=3)
+    period = f"{first.isoformat()} : {(last + dt.timedelta(days=1)).isoformat()}"
+    pages = _browse(
+        superset,
+        "admin",
+        superset["admin_password"],
+        tmp_path,
+        f"--period={period}",
+        "activity",
+        "telesales",
+    )
+    dates = ["--from", first.isoformat(), "--to", last.isoformat()]
+    activity = _report(superset["warehouse"], "activity-clients", *dates)["summary"]
+    everything = _report(superset["warehouse"], "activity-clients", *ALL_TIME)["summary"]
+    assert 0 < activity["bookings"] < everything["bookings"]
+    (page,) = pages["activity"]["tabs"]
+    assert page["cards"][_t("Bookings")] == _brazilian(activity["bookings"])
+    assert page["cards"][_t("Attended")] == _brazilian(activity["attended"])
+    calls = ["--calls-from", first.isoformat(), "--calls-to", last.isoformat()]
+    telesales = _report(superset["warehouse"], "telesales", *calls)["summary"]
+    cards = pages["telesales"]["tabs"][0]["cards"]
+    assert telesales["calls"] > 0
+    for title in ("Clients", "Called", "Calls", "Appointments", "Orders"):
+        column = {"Called": "called_clients"}.get(title, title.lower())
+        assert cards[_t(title)] == _brazilian(telesales[column]), title
 
 
 def test_a_rep_sees_only_their_rows_in_the_browser(
@@ -484,7 +761,9 @@ def test_a_rep_sees_only_their_rows_in_the_browser(
     first = pages["telesales"]["tabs"][0]
     assert not first["errors"]
     (owner_rows,) = [
-        rows for title, rows in first["tables"].items() if title.startswith("Per owner")
+        rows
+        for title, rows in first["tables"].items()
+        if title == _t("Per owner (click an owner to see the clients behind the numbers)")
     ]
     with duckdb.connect(str(superset["warehouse"]), read_only=True) as con:
         (name,) = con.execute(
@@ -520,7 +799,14 @@ def test_dashboards_served_from_postgres(superset: dict[str, Any]) -> None:
 
         api = Api(superset["url"], "admin", superset["admin_password"])
         summary = _report(warehouse, "activity-clients", *ALL_TIME)["summary"]
-        assert _card(api, api.charts("activity"), "Bookings") == summary["bookings"]
+        assert _card(api, api.charts("activity"), _t("Bookings")) == summary["bookings"]
+        # Every chart (status-label CASE columns, the Jinja telesales dataset) runs on
+        # PostgreSQL too, and the telesales dashboard is the report there as well.
+        _every_chart_answers(api)
+        for mode in TELESALES_MODES:
+            _assert_dashboard_is_the_report(
+                api, warehouse, mode, TELESALES_PERIODS["ends before as_of"], [], []
+            )
         rep = _staff(warehouse)["rep"]
         login = superset["logins"][rep["staff_id"]]
         rep_api = Api(superset["url"], login["username"], login["password"])

@@ -106,3 +106,23 @@ def test_up_names_the_database_it_serves(tmp_path: Path) -> None:
         "PostgreSQL database serving on db.example:5433 as superset_service (--postgres)"
     )
     assert "hunter2" not in postgres
+
+
+def test_the_locales_agree_with_the_bundles_superset_writes() -> None:
+    """`carteira.setting_values.LOCALES` (what CARTEIRA_LOCALE accepts) is the list
+    bi/superset/localize.py writes a bundle for: it runs in Superset's own environment and
+    cannot import this package, so the two are compared here."""
+    import ast
+
+    from carteira.setting_values import LOCALES
+    from carteira.settings import REPO_ROOT
+
+    module = ast.parse((REPO_ROOT / "bi" / "superset" / "localize.py").read_text())
+    (written,) = [
+        ast.literal_eval(node.value)
+        for node in module.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "LOCALES" for t in node.targets)
+    ]
+    assert tuple(written) == LOCALES
+    assert {p.name for p in (REPO_ROOT / "bi" / "superset" / "bundle").iterdir()} == set(LOCALES)

@@ -134,10 +134,30 @@ def _render(driver: webdriver.Chrome, shot: Path) -> dict[str, Any]:
     return page
 
 
-def open_dashboard(driver: webdriver.Chrome, base_url: str, slug: str, out: Path) -> dict:
+def period_query(slug: str, time_range: str) -> str:
+    """URL query that opens a dashboard with its first native filter (the period) set.
+
+    Superset reads native filter values from the `native_filters` parameter (rison), as
+    a shared link to a filtered dashboard carries them.
+    """
+    from urllib.parse import quote
+
+    filter_id = f"NATIVE_FILTER-{slug}-0"
+    value = time_range.replace("'", "!'")
+    rison = (
+        f"({filter_id}:(extraFormData:(time_range:'{value}'),"
+        f"filterState:(value:'{value}'),id:{filter_id},ownState:()))"
+    )
+    return "&native_filters=" + quote(rison, safe="():,")
+
+
+def open_dashboard(
+    driver: webdriver.Chrome, base_url: str, slug: str, out: Path, period: str | None = None
+) -> dict:
     """Every tab of one dashboard: {"tabs": [page of tab 1, ...]} (one entry without tabs)."""
     driver.set_window_size(WIDTH, 1000)
-    driver.get(f"{base_url}superset/dashboard/{slug}/?standalone=1")
+    query = period_query(slug, period) if period else ""
+    driver.get(f"{base_url}superset/dashboard/{slug}/?standalone=1{query}")
     pages = [_render(driver, out / f"{slug}.png")]
     tabs = driver.find_elements(By.CSS_SELECTOR, ".dashboard-component-tabs .ant-tabs-tab")
     for number, tab in enumerate(tabs[1:], start=2):
@@ -155,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--username", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--out", type=Path, required=True, help="folder for screenshots")
+    parser.add_argument(
+        "--period",
+        default=None,
+        help="open the dashboards with their period filter set, e.g. '2026-02-01 : 2026-03-01'",
+    )
     parser.add_argument("dashboards", nargs="+", help="dashboard slugs")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -163,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         login(driver, args.url, args.username, args.password)
         result = {
-            slug: open_dashboard(driver, args.url, slug, args.out) for slug in args.dashboards
+            slug: open_dashboard(driver, args.url, slug, args.out, args.period)
+            for slug in args.dashboards
         }
     finally:
         driver.quit()

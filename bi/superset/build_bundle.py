@@ -21,10 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from localize import DEFAULT_LOCALE, LOCALES, localize
+from query_context import query_context
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "dashboards.yml"
 BUNDLE = HERE / "bundle"
+DATE_FORMATS = {"pt_BR": "%d/%m/%Y", "en": "%Y-%m-%d"}
+MONTH_FORMATS = {"pt_BR": "%m/%Y", "en": "%Y-%m"}
 NAMESPACE = uuid.UUID("6f1c1b52-8c1e-4b9e-9a57-0c4a7f0e2a11")
 VERSION = "1.0.0"
 # The importer replaces this with the serving database's URI (manage.py).
@@ -65,6 +69,7 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
         schema, table, sql = *ds["table"].split(".", 1), None
     else:
         schema, table, sql = None, name, " ".join(ds["sql"].split())
+    calculated = ds.get("calculated", {})
     columns = [
         {
             "column_name": column,
@@ -73,6 +78,7 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
             "groupby": True,
             "filterable": True,
         }
+        | ({"expression": calculated[column], "type": "VARCHAR"} if column in calculated else {})
         for column, label in ds.get("labels", {}).items()
     ]
     metrics = [
@@ -136,7 +142,7 @@ def _label(metric: str | dict[str, Any]) -> str:
 
 
 def _filters(chart: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
+    fixed = [
         {
             "clause": "WHERE",
             "expressionType": "SQL",
@@ -145,12 +151,29 @@ def _filters(chart: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for i, where in enumerate(chart.get("where", []))
     ]
+    if not chart.get("time_column"):
+        return fixed
+    # The dataset's time column under a time-range filter: what a dashboard's period
+    # filter replaces. Without it the period filter reaches the chart but filters nothing.
+    return [
+        *fixed,
+        {
+            "clause": "WHERE",
+            "expressionType": "SIMPLE",
+            "subject": chart["time_column"],
+            "operator": "TEMPORAL_RANGE",
+            "comparator": "No filter",
+            "filterOptionName": "filter_period",
+        },
+    ]
 
 
 def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
     """Superset form data for one chart of the spec (the viz types we use)."""
     kind = chart["type"]
     common: dict[str, Any] = {"adhoc_filters": _filters(chart), "extra_form_data": {}}
+    if chart.get("time_column"):
+        common["granularity_sqla"] = chart["time_column"]
     if kind == "big_number":
         return common | {
             "viz_type": "big_number_total",
@@ -164,14 +187,17 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
     if kind == "table":
         base = common | {
             "viz_type": "table",
-            "row_limit": chart.get("row_limit", 1000),
-            "server_page_length": 10,
+            "row_limit": chart.get("row_limit", 50000),
+            # Pages on the server: every row is reachable and the footer counts them
+            # all, instead of stopping silently at a row limit.
+            "server_pagination": True,
+            "server_page_length": chart.get("page_length", 10),
             "page_length": chart.get("page_length", 10),
             "include_search": True,
             "show_cell_bars": chart.get("cell_bars", True),
             "color_pn": True,
             "allow_rearrange_columns": True,
-            "table_timestamp_format": "%Y-%m-%d",
+            "table_timestamp_format": DATE_FORMATS[chart.get("locale", DEFAULT_LOCALE)],
             "percent_metrics": [],
             "column_config": chart.get("column_config", {}),
             "conditional_formatting": chart.get("conditional_formatting", []),
@@ -194,7 +220,7 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "metrics": metrics,
             "all_columns": [],
             "order_by_cols": [],
-            "timeseries_limit_metric": metrics[0],
+            "timeseries_limit_metric": _metric_ref(chart.get("order_by_metric", metrics[0])),
             "order_desc": True,
             "show_totals": chart.get("totals", True),
         }
@@ -208,10 +234,12 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "row_limit": 10000,
             "show_legend": True,
             "legendOrientation": "top",
-            "legendType": "scroll",
+            "legendType": "plain",  # all series shown, wrapped, never cut behind a pager
             "rich_tooltip": True,
             "showTooltipTotal": True,
-            "x_axis_time_format": "%Y-%m-%d",
+            "x_axis_time_format": MONTH_FORMATS[chart.get("locale", DEFAULT_LOCALE)]
+            if chart.get("time_grain") == "P1M"
+            else DATE_FORMATS[chart.get("locale", DEFAULT_LOCALE)],
             "y_axis_format": chart.get("format", "SMART_NUMBER"),
             "truncateXAxis": True,
             "zoomable": False,
@@ -251,7 +279,7 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "number_format": "SMART_NUMBER",
             "show_legend": True,
             "legendOrientation": "bottom",
-            "legendType": "scroll",
+            "legendType": "plain",  # all series shown, wrapped, never cut behind a pager
             "color_scheme": "supersetColors",
             "innerRadius": 40,
             "outerRadius": 70,
@@ -260,58 +288,10 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"chart {chart['title']!r}: unknown type {kind!r}")
 
 
-def query_context(params: dict[str, Any]) -> str | None:
-    """The saved query of a card or table, so /api/v1/chart/<id>/data returns what it shows.
-
-    The dashboard builds its own queries in the browser; this one lets scripts and tests
-    read a chart's numbers by id. Time-series charts are left to the browser.
-    """
-    viz = params["viz_type"]
-    query: dict[str, Any] = {
-        "filters": [],
-        "extras": {"having": "", "where": ""},
-        "applied_time_extras": {},
-        "annotation_layers": [],
-        "url_params": {},
-        "custom_params": {},
-        "custom_form_data": {},
-        "time_range": "No filter",
-    }
-    if params["adhoc_filters"]:
-        query["extras"]["where"] = " AND ".join(
-            f"({f['sqlExpression']})" for f in params["adhoc_filters"]
-        )
-    if viz == "big_number_total":
-        query |= {"columns": [], "metrics": [params["metric"]], "row_limit": 1}
-    elif viz == "table" and params["query_mode"] == "aggregate":
-        query |= {
-            "columns": params["groupby"],
-            "metrics": params["metrics"],
-            "orderby": [[params["metrics"][0], False]],
-            "row_limit": params["row_limit"],
-        }
-    elif viz == "table":
-        query |= {
-            "columns": params["all_columns"],
-            "metrics": [],
-            "orderby": [json.loads(c) for c in params["order_by_cols"]],
-            "row_limit": params["row_limit"],
-        }
-    else:
-        return None
-    context = {
-        "datasource": {"id": 0, "type": "table"},
-        "force": False,
-        "queries": [query],
-        "form_data": params,
-        "result_format": "json",
-        "result_type": "full",
-    }
-    return json.dumps(context, sort_keys=True)
-
-
-def chart_config(name: str, chart: dict[str, Any]) -> dict[str, Any]:
+def chart_config(name: str, chart: dict[str, Any], time_range: str | None = None) -> dict[str, Any]:
     params = chart_params(chart)
+    if time_range:  # the default period of the dashboard's time filter
+        params["time_range"] = time_range
     return {
         "cache_timeout": None,
         "certification_details": None,
@@ -396,6 +376,7 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
         "meta": {"text": dash["title"]},
         "type": "HEADER",
     }
+    tab_ids: dict[str, str] = {}
     if "tabs" in dash:
         tabs_id = layout.add("TABS", ["ROOT_ID"], {})
         layout.position["ROOT_ID"]["children"].append(tabs_id)
@@ -403,6 +384,7 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
             tab_id = layout.add(
                 "TAB", ["ROOT_ID", tabs_id], {"text": tab["title"], "defaultText": "Tab title"}
             )
+            tab_ids[tab["title"]] = tab_id
             layout.rows(["ROOT_ID", tabs_id, tab_id], tab["rows"])
     else:
         layout.position["GRID_ID"] = {
@@ -423,11 +405,18 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
             "description": f.get("description", ""),
             "id": f"NATIVE_FILTER-{name}-{i}",
             "name": f["name"],
-            "scope": {"excluded": [], "rootPath": ["ROOT_ID"]},
+            # `tab`: a filter that means something on one tab only (a campaign: opportunities)
+            "scope": {"excluded": [], "rootPath": [tab_ids[f["tab"]] if "tab" in f else "ROOT_ID"]},
             "type": "NATIVE_FILTER",
         }
         if f["type"] == "time":
             native |= {"filterType": "filter_time", "targets": [{}]}
+            if "default" in f:  # the report's default period, not "No filter"
+                native["defaultDataMask"] = {
+                    "extraFormData": {"time_range": f["default"]},
+                    "filterState": {"value": f["default"]},
+                    "ownState": {},
+                }
         else:
             native |= {
                 "filterType": "filter_select",
@@ -442,6 +431,8 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
             native["requiredFirst"] = bool(f.get("first"))
             if "sort_metric" in f:  # values (and so the first one) by this metric, descending
                 native["sortMetric"] = f["sort_metric"]
+                native["controlValues"]["sortAscending"] = False
+            elif f.get("sort_desc"):  # e.g. months, the latest first
                 native["controlValues"]["sortAscending"] = False
             native["controlValues"] |= {
                 "enableEmptyFilter": bool(f.get("first")),
@@ -477,12 +468,37 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
     }
 
 
+def _cells(dash: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [row for tab in dash.get("tabs", []) for row in tab["rows"]] + dash.get("rows", [])
+    return [cell for row in rows for cell in row]
+
+
+def default_periods(spec: dict[str, Any]) -> dict[str, str]:
+    """Chart -> the default period of its dashboard's time filter, for its saved query."""
+    periods: dict[str, str] = {}
+    for dash in spec["dashboards"].values():
+        times = [f for f in dash.get("filters", []) if f["type"] == "time"]
+        default = next((f["default"] for f in times if "default" in f), None)
+        if default:
+            periods |= {cell["chart"]: default for cell in _cells(dash) if "chart" in cell}
+    return periods
+
+
 def build(spec: dict[str, Any], out: Path) -> None:
+    """Write one bundle per locale, out/<locale>/."""
     if out.exists():
         shutil.rmtree(out)
+    for locale in LOCALES:
+        build_locale(localize(spec, locale), out / locale)
+
+
+def build_locale(spec: dict[str, Any], out: Path) -> None:
     _dump(
         out / "metadata.yaml",
-        {"type": "Dashboard", "version": VERSION, "timestamp": "2026-11-29T00:00:00+00:00"},
+        # "assets": setup_superset.py imports it with ImportAssetsCommand, which overwrites
+        # datasets and charts too (a dashboard import keeps existing ones as they were, so a
+        # changed chart or another locale would not show after a second `up`).
+        {"type": "assets", "version": VERSION, "timestamp": "2026-11-29T00:00:00+00:00"},
     )
     database = database_config(spec)
     _dump(out / "databases" / "carteira.yaml", database)
@@ -492,7 +508,10 @@ def build(spec: dict[str, Any], out: Path) -> None:
             dataset_config(name, ds, database["uuid"]),
         )
     for name, chart in spec["charts"].items():
-        _dump(out / "charts" / f"{name}.yaml", chart_config(name, chart))
+        _dump(
+            out / "charts" / f"{name}.yaml",
+            chart_config(name, chart, default_periods(spec).get(name)),
+        )
     for name, dash in spec["dashboards"].items():
         _dump(out / "dashboards" / f"{name}.yaml", dashboard_config(name, dash, spec["charts"]))
 

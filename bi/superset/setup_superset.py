@@ -130,7 +130,7 @@ def setup(config: dict[str, Any]) -> None:
     with app.app_context():
         # Superset's models can only be imported once the app exists.
         from superset import appbuilder, db, security_manager
-        from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
+        from superset.commands.importers.v1.assets import ImportAssetsCommand
         from superset.connectors.sqla.models import SqlaTable
 
         migrations = Path(__import__("superset").__file__).parent / "migrations"
@@ -146,9 +146,8 @@ def setup(config: dict[str, Any]) -> None:
         db.session.commit()
 
         g.user = admin
-        ImportDashboardsCommand(
-            _bundle_contents(bundle, config["serving_uri"]), overwrite=True
-        ).run()
+        # Overwrites databases, datasets, charts and dashboards alike (bundle type "assets").
+        ImportAssetsCommand(_bundle_contents(bundle, config["serving_uri"])).run()
 
         datasets = []
         for path in sorted((bundle / "datasets").rglob("*.yaml")):
