@@ -25,23 +25,13 @@ from carteira.cli import main
 from carteira.generator import generate
 from carteira.postgres_sync import connect_pg
 from carteira.settings import Settings
-from tests.helpers.postgres import fresh_database, server_dsn
+from tests.helpers.postgres import drop_roles, fresh_database
 
 DAY = date(2026, 3, 2)
 ODD = 'quote " comma , semicolon ; backslash \\ \\N NULL {braces} [x] tab\tcr\rlf\n😀 ' + (
     "long " * 2000
 )
 LITERAL = "the text \\u0000 is six characters"
-
-
-def _drop_roles(prefix: str) -> None:
-    pg = connect_pg(server_dsn())
-    pg.autocommit = True
-    with pg.cursor() as cur:
-        cur.execute("select rolname from pg_roles where rolname like %s", (prefix + "\\_%",))
-        for (role,) in cur.fetchall():
-            cur.execute(f'drop role "{role}"')
-    pg.close()
 
 
 def _poison(raw_path: Path) -> tuple[int, str]:
@@ -111,7 +101,7 @@ def test_publish_postgres_copies_nul_and_odd_text_and_warns(
             finally:
                 pg.close()
     finally:
-        _drop_roles(prefix)
+        drop_roles(prefix)
     assert name == ODD
     assert phones == ["119", 'a"b\\c,{}']
     assert (json.loads(extras) if isinstance(extras, str) else extras) == {

@@ -39,7 +39,7 @@ from carteira.generator import generate
 from carteira.postgres_access import reader_role, staff_role_name
 from carteira.postgres_sync import connect_pg
 from carteira.settings import Settings
-from tests.helpers.postgres import dsn_with, fresh_database, server_dsn
+from tests.helpers.postgres import drop_roles, dsn_with, fresh_database, login_role
 
 START = date(2026, 3, 2)
 DAYS = 3
@@ -122,26 +122,6 @@ def _as_of_query(dsn: str) -> str:
     return f"select array_agg(distinct v) from (values {values}) as t(v) where v is not null"
 
 
-def _login(admin_dsn: str, login: str, member_of: str) -> str:
-    """A login role that is a member of `member_of`; returns its DSN (trust auth)."""
-    pg = connect_pg(admin_dsn)
-    pg.autocommit = True
-    with pg.cursor() as cur:
-        cur.execute(f'create role "{login}" login in role "{member_of}"')
-    pg.close()
-    return dsn_with(admin_dsn, user=login)
-
-
-def _drop_roles(prefix: str) -> None:
-    pg = connect_pg(server_dsn())
-    pg.autocommit = True
-    with pg.cursor() as cur:
-        cur.execute("select rolname from pg_roles where rolname like %s", (prefix + "\\_%",))
-        for (role,) in cur.fetchall():
-            cur.execute(f'drop role "{role}"')
-    pg.close()
-
-
 def _read_in_loop(dsn: str, query: str, stop: threading.Event, out: Published) -> None:
     pg = psycopg2.connect(dsn)
     pg.autocommit = True  # as a BI tool: every statement its own transaction
@@ -189,7 +169,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
                 cur.execute("delete from raw.crm__staff where _load_id = 'broken-load'")
             pg.close()
 
-            reader_dsn = _login(dsn, f"{prefix}_bi_tool", reader_role(prefix))
+            reader_dsn = login_role(dsn, f"{prefix}_bi_tool", reader_role(prefix))
             result = Published(warehouse, dsn, prefix, first, failed, failed_as_of, leftovers, None)
             stop = threading.Event()
             reader = threading.Thread(
@@ -215,7 +195,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
             result.blocked_leftovers = _leftover_schemas(dsn)
             yield result
     finally:
-        _drop_roles(prefix)
+        drop_roles(prefix)
 
 
 def test_publish_then_failed_build_leaves_served_schemas(published: Published) -> None:
@@ -405,7 +385,7 @@ def test_staff_connections_see_what_the_cli_shows(published: Published, mode: st
     owners_seen = {}
     for kind, staff_id in viewers.items():
         login = f"{published.prefix}_{kind}_{mode}"
-        dsn = _login(published.dsn, login, staff_role_name(published.prefix, staff_id))
+        dsn = login_role(published.dsn, login, staff_role_name(published.prefix, staff_id))
         pg_rows = _pg_rows(dsn, mode)
         cli_rows = _cli_rows(published.warehouse, staff_id, mode)
         assert pg_rows == cli_rows, (kind, staff_id)

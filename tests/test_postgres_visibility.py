@@ -49,7 +49,7 @@ from carteira.row_access import (
     predicate,
 )
 from carteira.settings import Settings
-from tests.helpers.postgres import dsn_with, fresh_database, server_dsn
+from tests.helpers.postgres import drop_roles, fresh_database, login_role
 from tests.helpers.visibility import (
     OrgTree,
     allowed,
@@ -76,25 +76,6 @@ class Served:
     declared: dict[str, RowAccess | None]
     viewers: dict[str, str]  # kind -> staff_id
     logins: dict[str, str]  # kind -> dsn
-
-
-def _login(admin_dsn: str, login: str, member_of: str) -> str:
-    pg = connect_pg(admin_dsn)
-    pg.autocommit = True
-    with pg.cursor() as cur:
-        cur.execute(f'create role "{login}" login in role "{member_of}"')
-    pg.close()
-    return dsn_with(admin_dsn, user=login)
-
-
-def _drop_roles(prefix: str) -> None:
-    pg = connect_pg(server_dsn())
-    pg.autocommit = True
-    with pg.cursor() as cur:
-        cur.execute("select rolname from pg_roles where rolname like %s", (prefix + "\\_%",))
-        for (role,) in cur.fetchall():
-            cur.execute(f'drop role "{role}"')
-    pg.close()
 
 
 def _pick_viewers(org: OrgTree) -> dict[str, str]:
@@ -178,14 +159,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             org = org_tree(settings.raw_path, AS_OF, clients)
             viewers = _pick_viewers(org)
             logins = {
-                kind: _login(dsn, f"{prefix}_{kind}", staff_role_name(prefix, staff_id))
+                kind: login_role(dsn, f"{prefix}_{kind}", staff_role_name(prefix, staff_id))
                 for kind, staff_id in viewers.items()
             }
-            logins["analyst"] = _login(dsn, f"{prefix}_analyst_login", analyst_role(prefix))
+            logins["analyst"] = login_role(dsn, f"{prefix}_analyst_login", analyst_role(prefix))
             _, declared = real_read_manifest_from(captured["manifest"])
             yield Served(dsn, prefix, org, captured["manifest"], declared, viewers, logins)
     finally:
-        _drop_roles(prefix)
+        drop_roles(prefix)
 
 
 def real_read_manifest_from(manifest: dict[str, Any]) -> Any:
@@ -359,7 +340,7 @@ def test_staff_logins_cannot_escape(served: Served) -> None:
     pg.close()
 
 
-def test_access_schema_answers_only_for_the_login(served: Served) -> None:
+def test_access_schema_answers_only_for_thelogin_role(served: Served) -> None:
     """Schema access: no table readable; its functions answer for the login only."""
     rep, viewer = served.logins["rep"], served.viewers["rep"]
     pg = psycopg2.connect(rep)

@@ -60,3 +60,24 @@ def fresh_database(prefix: str) -> Iterator[str]:
         with admin.cursor() as cur:
             cur.execute(f'drop database if exists "{name}" with (force)')
         admin.close()
+
+
+def login_role(admin_dsn: str, login: str, member_of: str) -> str:
+    """A login role that is a member of `member_of`; returns its DSN (trust auth)."""
+    pg = connect_pg(admin_dsn)
+    pg.autocommit = True
+    with pg.cursor() as cur:
+        cur.execute(f'create role "{login}" login in role "{member_of}"')
+    pg.close()
+    return dsn_with(admin_dsn, user=login)
+
+
+def drop_roles(prefix: str) -> None:
+    """Drop every role named `<prefix>_...` (roles are cluster-wide: each test's prefix)."""
+    pg = connect_pg(server_dsn())
+    pg.autocommit = True
+    with pg.cursor() as cur:
+        cur.execute("select rolname from pg_roles where rolname like %s", (prefix + "\\_%",))
+        for (role,) in cur.fetchall():
+            cur.execute(f'drop role "{role}"')
+    pg.close()
