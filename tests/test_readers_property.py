@@ -192,8 +192,13 @@ def data_records(d: Delivery) -> int:
 def check_invariant(root: Path, files: list[Delivery]) -> None:
     result = ingest_all(root / "raw.duckdb", root / "landing", tables=TABLES, validate=False)
     assert not result.errors, result.errors
+    check_raw_layer(root / "raw.duckdb", files)
+
+
+def check_raw_layer(raw_path: Path, files: list[Delivery]) -> bool:
+    """The invariant on a raw layer; True when anything of the files was set aside."""
     con = duckdb.connect()
-    con.execute(f"ATTACH '{root / 'raw.duckdb'}' AS r (READ_ONLY)")
+    con.execute(f"ATTACH '{raw_path}' AS r (READ_ONLY)")
     try:
         manifest = {
             name: (status, rows)
@@ -229,8 +234,17 @@ def check_invariant(root: Path, files: list[Delivery]) -> None:
                 f"SELECT count(*) FROM r.raw.{table.fqn} "
                 f"WHERE {nul} OR contains(_extras::VARCHAR, '\\u0000')"
             ).fetchone() == (0,)
+        (set_aside,) = con.execute("SELECT count(*) > 0 FROM r.raw._quarantine").fetchone()
+        return bool(set_aside)
     finally:
         con.close()
+
+
+def _write(root: Path, files: list[Delivery]) -> None:
+    for d in files:
+        path = root / "landing" / d.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(d.data)
 
 
 @settings(
@@ -245,10 +259,41 @@ def test_every_data_line_is_a_raw_row_or_a_quarantine_row(files: list[Delivery])
     try:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
-            for d in files:
-                path = root / "landing" / d.name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(d.data)
+            _write(root, files)
             check_invariant(root, files)
+    finally:
+        reading.CSV_MAX_LINE_BYTES, reading.CSV_BUFFER_BYTES = saved
+
+
+@settings(
+    # each example is a Dagster run of the raw step (a few seconds): fewer of them
+    max_examples=int(os.environ.get("CARTEIRA_PROPERTY_RUNS", "4")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(files=deliveries())
+def test_the_refresh_exits_as_documented_whatever_the_files_hold(files: list[Delivery]) -> None:
+    """Through the refresh's own entry point (the Dagster job, raw step): exit 0 when
+    nothing was set aside, 1 when something was quarantined, never 2 or an exception for
+    anything a file holds; and the invariant above on the raw layer it wrote."""
+    from datetime import date
+
+    from carteira.exit_codes import ExitCode
+    from carteira.settings import Settings
+    from orchestration.run import run_refresh
+
+    saved = reading.CSV_MAX_LINE_BYTES, reading.CSV_BUFFER_BYTES
+    reading.CSV_MAX_LINE_BYTES, reading.CSV_BUFFER_BYTES = MAX_LINE, BUFFER
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            _write(root, files)
+            settings = Settings.for_warehouse(
+                root / "landing", root / "wh" / "warehouse.duckdb", as_of=date(2026, 11, 3)
+            )
+            outcome = run_refresh(settings, raw_only=True)
+            set_aside = check_raw_layer(settings.raw_path, files)
+            expected = ExitCode.PUBLISHED_WITH_QUARANTINE if set_aside else ExitCode.PUBLISHED
+            assert outcome.exit_code == expected, "\n".join(outcome.summary_lines())
     finally:
         reading.CSV_MAX_LINE_BYTES, reading.CSV_BUFFER_BYTES = saved
