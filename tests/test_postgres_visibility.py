@@ -63,7 +63,12 @@ START = date(2026, 3, 2)
 DAYS = 3
 AS_OF = START + timedelta(days=DAYS - 1)
 # The staff directory: readable whole by every staff login (docs/bi.md, "Who sees what").
-DIRECTORY = {"marts.dim_staff", "marts.staff_visibility", "marts.telesales_department_staff"}
+DIRECTORY = {
+    "marts.dim_staff",
+    "marts.staff_visibility",
+    "marts.telesales_department_staff",
+    "bi.telesales_departments",
+}
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
 

@@ -250,6 +250,9 @@ def _write(root: Path, files: list[Delivery]) -> None:
 @settings(
     max_examples=int(os.environ.get("CARTEIRA_PROPERTY_EXAMPLES", "30")),
     deadline=None,
+    # the same examples on every run: CI must not meet a new one by chance
+    # (CARTEIRA_PROPERTY_EXAMPLES=500 and HYPOTHESIS_SEED search further)
+    derandomize=not os.environ.get("HYPOTHESIS_SEED"),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(files=deliveries())
@@ -269,6 +272,9 @@ def test_every_data_line_is_a_raw_row_or_a_quarantine_row(files: list[Delivery])
     # each example is a Dagster run of the raw step (a few seconds): fewer of them
     max_examples=int(os.environ.get("CARTEIRA_PROPERTY_RUNS", "4")),
     deadline=None,
+    # the same examples on every run: CI must not meet a new one by chance
+    # (CARTEIRA_PROPERTY_EXAMPLES=500 and HYPOTHESIS_SEED search further)
+    derandomize=not os.environ.get("HYPOTHESIS_SEED"),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(files=deliveries())

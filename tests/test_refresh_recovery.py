@@ -1,8 +1,8 @@
 """An ingestion error fails the run and is retried; an earlier --as-of is reproducible.
 
-The reproduction of issue 9: four tiny extract days; the day-4 crm opportunities file
-gets a line with both `stage` and `Stage` keys, which DuckDB's JSON reader cannot take.
-The refresh must fail (exit 2, nothing published, the message names table and file),
+Four tiny extract days; reading the day-4 crm opportunities file fails with an I/O error
+(bad content is quarantined, not an error: an unreadable file stands in for what still
+fails a table). The refresh must fail (exit 2, nothing published, the message names table and file),
 and once the file is repaired the next run loads it. Then `--as-of <day 3>` on the
 warehouse that already holds day 4 must equal the original day-3 build mart by mart,
 and going forward to day 4 again must equal the day-4 build.
@@ -11,7 +11,6 @@ and going forward to day 4 again must equal the day-4 build.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from dataclasses import replace
 from datetime import date, timedelta
@@ -48,6 +47,29 @@ def _manifest_has(settings: Settings, file_name: str) -> bool:
         con.close()
 
 
+def _unreadable(patch: pytest.MonkeyPatch, rel_name: str) -> None:
+    """Reading `rel_name` raises an I/O error, in the batch and file by file."""
+    import carteira.ingestion.loader as loader
+
+    batch, one_file = loader.ingest_batch, loader.ingest_file
+
+    def check(delivery) -> None:  # noqa: ANN001
+        if delivery.rel_name == rel_name:
+            raise OSError(f"[Errno 5] Input/output error: {rel_name}")
+
+    def failing_batch(con, deliveries, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        for delivery in deliveries:
+            check(delivery)
+        return batch(con, deliveries, *args, **kwargs)
+
+    def failing_file(con, delivery, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        check(delivery)
+        return one_file(con, delivery, *args, **kwargs)
+
+    patch.setattr(loader, "ingest_batch", failing_batch)
+    patch.setattr(loader, "ingest_file", failing_file)
+
+
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("recovery")
@@ -59,17 +81,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     reference3 = root / "reference_day3.duckdb"
     shutil.copyfile(settings.warehouse_path, reference3)
 
-    bad = landing / BAD_FILE
-    original = bad.read_bytes()
-    record = json.loads(original.decode().splitlines()[0]) if original.strip() else {}
-    record = {**record, "opportunity_id": 987654, "stage": "won", "Stage": "won"}
-    bad.write_bytes(original + (json.dumps(record) + "\n").encode())
     before = _digest(settings.warehouse_path)
-    failed = run_refresh(replace(settings, as_of=DAY4))
+    with pytest.MonkeyPatch.context() as patch:
+        _unreadable(patch, BAD_FILE)
+        failed = run_refresh(replace(settings, as_of=DAY4))
     published_after_failure = _digest(settings.warehouse_path) == before
     retried_later = not _manifest_has(settings, BAD_FILE)
 
-    bad.write_bytes(original)  # the source system re-delivers a good file
     repaired = run_refresh(replace(settings, as_of=DAY4))
     reference4 = root / "reference_day4.duckdb"
     shutil.copyfile(settings.warehouse_path, reference4)
@@ -97,7 +115,7 @@ def test_an_ingestion_error_fails_the_run_naming_table_and_file(scenario: dict) 
     assert not failed.published and scenario["unchanged"]
     text = "\n".join(failed.summary_lines())
     assert "raw.crm__opportunities" in text and BAD_FILE in text, text
-    assert "Stage" in text
+    assert "Input/output error" in text
     assert scenario["not_in_manifest"], "the failed file must be retried by the next run"
 
 

@@ -639,6 +639,8 @@ def _org(warehouse: Path) -> OrgTree:
 
 
 ROW_LIMIT = 50_000
+# Datasets of the staff directory (docs/bi.md): every staff login reads them whole.
+DIRECTORY_DATASETS = {"telesales_departments"}
 
 
 def test_no_login_gets_rows_of_clients_it_may_not_see(superset: dict[str, Any]) -> None:
@@ -668,6 +670,10 @@ def test_no_login_gets_rows_of_clients_it_may_not_see(superset: dict[str, Any]) 
                 tuple(r[c] for c in columns)
                 for r in api.dataset_rows(table, columns, [], "1 = 1", ROW_LIMIT)
             ]
+            if table in DIRECTORY_DATASETS:  # the staff directory: readable whole
+                assert sorted(map(row_key, rows)) == sorted(map(row_key, all_rows)), table
+                assert not any(owners(org, columns, r)[0] for r in all_rows), table
+                continue
             names_anyone = any(any(owners(org, columns, r)) for r in all_rows)
             leaks = [r for r in rows if not allowed(org, viewer, columns, r, names_anyone)]
             assert not leaks, (kind, viewer, table, leaks[:3])
