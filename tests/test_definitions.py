@@ -73,34 +73,18 @@ def test_a_failing_table_fails_the_raw_step_after_the_others_loaded(tmp_path, mo
 
     import duckdb
 
-    import carteira.ingestion.loader as loader
     from carteira.exit_codes import ExitCode
     from carteira.generator import generate
     from carteira.settings import Settings
     from orchestration.run import run_refresh
+    from tests.helpers.faults import make_unreadable
 
     day = date(2026, 11, 20)
     landing = tmp_path / "landing"
     generate(landing, day, 1, "tiny", 5)
     bad = landing / "crm" / "opportunities" / f"opportunities_{day:%Y%m%d}.jsonl"
     where = bad.relative_to(landing).as_posix()
-    batch, one_file = loader.ingest_batch, loader.ingest_file
-
-    def unreadable(delivery) -> None:  # noqa: ANN001
-        if delivery.rel_name == where:
-            raise OSError(f"[Errno 5] Input/output error: {where}")
-
-    def failing_batch(con, deliveries, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        for delivery in deliveries:
-            unreadable(delivery)
-        return batch(con, deliveries, *args, **kwargs)
-
-    def failing_file(con, delivery, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        unreadable(delivery)
-        return one_file(con, delivery, *args, **kwargs)
-
-    monkeypatch.setattr(loader, "ingest_batch", failing_batch)
-    monkeypatch.setattr(loader, "ingest_file", failing_file)
+    make_unreadable(monkeypatch, where)
     settings = Settings.for_warehouse(landing, tmp_path / "wh" / "warehouse.duckdb", as_of=day)
     outcome = run_refresh(settings, raw_only=True)
     assert outcome.exit_code == ExitCode.NOT_PUBLISHED and outcome.failed_steps == ["raw_tables"]

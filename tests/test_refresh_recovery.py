@@ -23,6 +23,7 @@ from carteira.exit_codes import ExitCode
 from carteira.generator import generate
 from carteira.settings import Settings
 from orchestration.run import run_refresh
+from tests.helpers.faults import make_unreadable
 from tests.helpers.marts import mart_differences, raw_duplicates
 
 START = date(2026, 3, 2)
@@ -47,29 +48,6 @@ def _manifest_has(settings: Settings, file_name: str) -> bool:
         con.close()
 
 
-def _unreadable(patch: pytest.MonkeyPatch, rel_name: str) -> None:
-    """Reading `rel_name` raises an I/O error, in the batch and file by file."""
-    import carteira.ingestion.loader as loader
-
-    batch, one_file = loader.ingest_batch, loader.ingest_file
-
-    def check(delivery) -> None:  # noqa: ANN001
-        if delivery.rel_name == rel_name:
-            raise OSError(f"[Errno 5] Input/output error: {rel_name}")
-
-    def failing_batch(con, deliveries, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        for delivery in deliveries:
-            check(delivery)
-        return batch(con, deliveries, *args, **kwargs)
-
-    def failing_file(con, delivery, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        check(delivery)
-        return one_file(con, delivery, *args, **kwargs)
-
-    patch.setattr(loader, "ingest_batch", failing_batch)
-    patch.setattr(loader, "ingest_file", failing_file)
-
-
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("recovery")
@@ -83,7 +61,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
     before = _digest(settings.warehouse_path)
     with pytest.MonkeyPatch.context() as patch:
-        _unreadable(patch, BAD_FILE)
+        make_unreadable(patch, BAD_FILE)
         failed = run_refresh(replace(settings, as_of=DAY4))
     published_after_failure = _digest(settings.warehouse_path) == before
     retried_later = not _manifest_has(settings, BAD_FILE)
