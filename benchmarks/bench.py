@@ -373,7 +373,7 @@ def time_reports(warehouse: Path, runs: int) -> dict[str, dict[str, float]]:
 
 
 def postgres_build(settings: Settings, dsn: str) -> dict[str, Any]:
-    from carteira.postgres_sync import dbt_build_postgres, sync_raw
+    from carteira.serving.postgres.sync import dbt_build_postgres, sync_raw
 
     started = time.perf_counter()
     copied = sync_raw(settings.raw_path, dsn)

@@ -120,7 +120,7 @@ class Settings:
     # The landing sensor's cut-off, HH:MM in the business time zone: past it, the refresh
     # runs with what has arrived and names the systems that are late (orchestration.sensors).
     landing_cutoff: str = "06:00"
-    # Alerts by e-mail (carteira.alerting): sent when host and recipients are set. The
+    # Alerts by e-mail (carteira.operations.alerting): sent when host and recipients are set. The
     # password and the webhook URL are secrets, read from the environment only when a
     # message is sent, never held here (CARTEIRA_ALERT_SMTP_PASSWORD, _WEBHOOK_URL).
     alert_smtp_host: str = ""

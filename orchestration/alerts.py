@@ -1,7 +1,7 @@
 """Alerts from Dagster's run-status sensors: one message per thing that went wrong.
 
 When a run of the refresh or of the freshness job ends, a sensor reads what the run
-recorded and sends (carteira.alerting), each as its own message:
+recorded and sends (carteira.operations.alerting), each as its own message:
 
 - the run failed (nothing published): the failed steps and their errors;
 - an error-severity check failed (a dbt test; the contract check is the quarantine's);
@@ -35,8 +35,8 @@ from dagster import (
     run_status_sensor,
 )
 
-from carteira.alerting import Alert, send
 from carteira.ingestion.raw_tables import raw_schema
+from carteira.operations.alerting import Alert, send
 from carteira.settings import Settings
 
 FRESHNESS_CHECK = "extract_freshness"  # orchestration.freshness (not imported: no cycle)
@@ -194,7 +194,7 @@ def run_alerts(instance: DagsterInstance, run: DagsterRun, settings: Settings) -
 
 
 def deliver(instance: DagsterInstance, run: DagsterRun, settings: Settings) -> list[Alert]:
-    """Send the run's alerts (carteira.alerting); the alerts sent."""
+    """Send the run's alerts (carteira.operations.alerting); the alerts sent."""
     alerts = run_alerts(instance, run, settings)
     for alert in alerts:
         send(alert, settings)

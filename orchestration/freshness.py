@@ -1,6 +1,6 @@
 """Source freshness as Dagster asset checks on the 31 raw assets, every run and hourly.
 
-One ``extract_freshness`` check per raw table (``carteira.freshness`` computes it from
+One ``extract_freshness`` check per raw table (``carteira.operations.freshness`` computes it from
 the raw layer's manifest and the limits dbt declares in ``_sources.yml``). The result's
 severity says how late: WARN past ``warn_after`` (today's extract is late), ERROR past
 ``error_after`` (a whole day is missing). The check never blocks publishing: a late
@@ -29,7 +29,13 @@ from dagster import (
 )
 
 from carteira.contract import TABLES, Table
-from carteira.freshness import State, TableFreshness, evaluate, hours_text, read_last_extracts
+from carteira.operations.freshness import (
+    State,
+    TableFreshness,
+    evaluate,
+    hours_text,
+    read_last_extracts,
+)
 from carteira.settings import Settings
 from orchestration.assets.raw import raw_asset_key
 from orchestration.resources import CarteiraResource
@@ -80,7 +86,7 @@ def _result(fresh: TableFreshness) -> AssetCheckResult:
     name="raw_extract_freshness",
     specs=[_spec(t) for t in TABLES],
     can_subset=True,
-    description="How late each source system's extracts are (carteira.freshness).",
+    description="How late each source system's extracts are (carteira.operations.freshness).",
 )
 def raw_extract_freshness(
     context: AssetCheckExecutionContext, carteira: CarteiraResource

@@ -16,10 +16,10 @@ from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstanc
 
 from carteira.dbt_failures import column_rule_lines, failed_nodes
 from carteira.exit_codes import CouldNotRun, ExitCode
-from carteira.freshness import by_system, evaluate, read_last_extracts, summary_lines
 from carteira.ingestion import describe_problem, raw_schema
 from carteira.locking import connect_for_write, refresh_lock
-from carteira.run_record import RunRecord, write_record
+from carteira.operations.freshness import by_system, evaluate, read_last_extracts, summary_lines
+from carteira.operations.run_record import RunRecord, write_record
 from carteira.settings import Settings
 from orchestration.freshness import FRESHNESS_CHECK
 
@@ -45,7 +45,7 @@ class RefreshOutcome:
     # last build because nothing they read changed (carteira.build_plan)
     models_built: int = 0
     models_carried_over: int = 0
-    # per source system, how late its newest extract is (carteira.freshness), and the
+    # per source system, how late its newest extract is (carteira.operations.freshness), and the
     # summary lines of the late ones ("erp late: last extract 2026-12-03, 3 days")
     freshness: dict[str, str] = field(default_factory=dict)
     freshness_lines: list[str] = field(default_factory=list)
@@ -136,7 +136,7 @@ def run_refresh(
 
 
 def _record(settings: Settings, outcome: RefreshOutcome, started: datetime) -> None:
-    """The run record `carteira status` reads (carteira.run_record), written atomically."""
+    """The run record `carteira status` reads (operations.run_record), written atomically."""
     write_record(
         settings.warehouse_path,
         RunRecord(
@@ -156,7 +156,7 @@ def _send_alerts(instance: DagsterInstance, run_id: str, settings: Settings) -> 
     """The run's alerts, sent here when no sensor will see the run (no DAGSTER_HOME: a
     throw-away instance); with DAGSTER_HOME the daemon's run-status sensors send them.
     Lines for the summary if an alert could not be sent."""
-    from carteira.alerting import AlertDeliveryError
+    from carteira.operations.alerting import AlertDeliveryError
     from orchestration.alerts import deliver
 
     if os.environ.get("DAGSTER_HOME"):

@@ -17,8 +17,8 @@ from dagster import (
     build_run_status_sensor_context,
 )
 
-from carteira.alerting import Alert, AlertDeliveryError, send
 from carteira.contract import TABLES
+from carteira.operations.alerting import Alert, AlertDeliveryError, send
 from carteira.settings import Settings
 from tests.helpers.alert_sinks import HookReceiver, SmtpSink, serving
 

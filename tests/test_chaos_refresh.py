@@ -73,7 +73,7 @@ def test_refreshes_killed_at_random_moments_leave_everything_consistent(
             landing, tmp_path / f"chaos{kills // 2}" / "warehouse.duckdb", as_of=DAY
         )
         command = [
-            sys.executable, "-m", "carteira.cli", "refresh", "--landing", str(landing),
+            sys.executable, "-m", "carteira.cli.main", "refresh", "--landing", str(landing),
             "--warehouse", str(chaos.warehouse_path), "--as-of", DAY.isoformat(),
         ]  # fmt: skip
         proc = subprocess.Popen(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 
 
 def test_generate_writes_every_table(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """The production services end to end (issue 24): dagster-daemon and dagster-webserver on
-a temporary DAGSTER_HOME made by `python -m carteira.dagster_home`, a day's extracts
+a temporary DAGSTER_HOME made by `python -m carteira.operations.dagster_home`, a day's extracts
 dropped in the landing zone; the landing sensor's run publishes and the quarantine alert
 reaches a local webhook. Slow (a real refresh in the daemon's run worker): minutes."""
 
@@ -63,7 +63,10 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
     }
     env.pop("CARTEIRA_PG_DSN", None)  # SQLite storage
     subprocess.run(
-        [sys.executable, "-m", "carteira.dagster_home"], env=env, check=True, cwd=REPO_ROOT
+        [sys.executable, "-m", "carteira.operations.dagster_home"],
+        env=env,
+        check=True,
+        cwd=REPO_ROOT,
     )
     workspace = str(REPO_ROOT / "deploy" / "workspace.yaml")
     port = _free_port()

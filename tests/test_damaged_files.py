@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.exit_codes import ExitCode
 from carteira.publish import prepare_build, publish, raw_snapshot_path, work_path
 from carteira.settings import Settings

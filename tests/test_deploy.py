@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
-from carteira.dagster_home import write_dagster_home
+from carteira.operations.dagster_home import write_dagster_home
 from carteira.settings import REPO_ROOT
 
 DEPLOY = REPO_ROOT / "deploy"

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carteira.dev_dbt import DevPaths, dbt_command, prepare_dev_copy
+from carteira.devtools.dev_dbt import DevPaths, dbt_command, prepare_dev_copy
 from carteira.settings import DBT_PROJECT_DIR, Settings
 
 

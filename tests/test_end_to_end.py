@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.contract import TABLES
 from carteira.generator import generate
 from carteira.ingestion import raw_table_name

@@ -158,7 +158,7 @@ def test_the_guide_names_the_commands_this_test_runs() -> None:
 
 
 def test_missing_demo_is_one_line_saying_what_to_run(tmp_path: Path) -> None:
-    result = _run(REPO, tmp_path / "home", "-m", "carteira.cli", "dbt", "build")
+    result = _run(REPO, tmp_path / "home", "-m", "carteira.cli.main", "dbt", "build")
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -172,7 +172,7 @@ def test_raw_layer_older_than_the_contract_is_one_line(tmp_path: Path) -> None:
     with duckdb.connect(str(raw)) as con:
         con.execute("create schema raw")
         con.execute("create table raw.crm__departments (department_id varchar)")
-    result = _run(REPO, home, "-m", "carteira.cli", "dbt", "build")
+    result = _run(REPO, home, "-m", "carteira.cli.main", "dbt", "build")
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -238,7 +238,9 @@ def test_walkthrough_new_column_and_new_mart(tmp_path: Path) -> None:
     (mart_dir / "_social__models.yml").write_text(MART_YML, encoding="utf-8")
 
     # 3. Build it with the documented command.
-    first = _run(project, home, "-m", "carteira.cli", "dbt", "build", "-s", "+client_instagram")
+    first = _run(
+        project, home, "-m", "carteira.cli.main", "dbt", "build", "-s", "+client_instagram"
+    )
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     dev = demo / "warehouse.dev.duckdb"
     assert not (demo / "warehouse.duckdb").exists(), "the published file is never written"
@@ -258,7 +260,9 @@ def test_walkthrough_new_column_and_new_mart(tmp_path: Path) -> None:
     assert all(s in ("success", "pass") for s in statuses.values()), statuses
 
     # 4. A second build of the model alone re-uses the parsed project.
-    second = _run(project, home, "-m", "carteira.cli", "dbt", "build", "-s", "client_instagram")
+    second = _run(
+        project, home, "-m", "carteira.cli.main", "dbt", "build", "-s", "client_instagram"
+    )
     assert second.returncode == 0, second.stdout[-4000:]
     assert "Unable to do partial parsing" not in second.stdout
     assert (target / "partial_parse.msgpack").exists()

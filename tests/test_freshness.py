@@ -16,7 +16,7 @@ import yaml
 from dagster import AssetCheckSeverity
 
 from carteira.contract import TABLES
-from carteira.freshness import (
+from carteira.operations.freshness import (
     SOURCES_YML,
     Limits,
     State,

@@ -5,7 +5,7 @@ Needs a PostgreSQL server: `CARTEIRA_PG_DSN` (a libpq DSN of a superuser, as
 No server is a failure, never a skip.
 
 The tiny landing zone is refreshed on DuckDB (the embedded default), its raw layer is
-copied into a fresh PostgreSQL database (`carteira.postgres_sync.sync_raw`), the same
+copied into a fresh PostgreSQL database (`carteira.serving.postgres.sync.sync_raw`), the same
 `dbt build` (models, data tests and unit tests) runs there with `--target postgres`,
 and every mart table is compared row for row after normalising both sides to Python
 values (decimals and floats to 6 places, JSON parsed).
@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from carteira.generator import generate
-from carteira.postgres_sync import connect_pg, dbt_build_postgres, sync_raw
+from carteira.serving.postgres.sync import connect_pg, dbt_build_postgres, sync_raw
 from carteira.settings import Settings
 from tests.helpers.postgres import fresh_database
 

@@ -21,9 +21,9 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.generator import generate
-from carteira.postgres_sync import connect_pg
+from carteira.serving.postgres.sync import connect_pg
 from carteira.settings import Settings
 from tests.helpers.postgres import drop_roles, fresh_database
 
@@ -108,7 +108,9 @@ def test_publish_postgres_copies_nul_and_odd_text_and_warns(
         "utm": "xy",
         "lit": LITERAL,
     }
-    warnings = [r.getMessage() for r in caplog.records if r.name == "carteira.postgres_sync"]
+    warnings = [
+        r.getMessage() for r in caplog.records if r.name == "carteira.serving.postgres.sync"
+    ]
     assert sorted(w.split(":")[0] for w in warnings) == [
         "raw.crm__clients._extras",
         "raw.crm__clients.full_name",

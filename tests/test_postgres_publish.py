@@ -34,10 +34,10 @@ import psycopg2
 import pytest
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.generator import generate
-from carteira.postgres_access import reader_role, staff_role_name
-from carteira.postgres_sync import connect_pg
+from carteira.serving.postgres.access import reader_role, staff_role_name
+from carteira.serving.postgres.sync import connect_pg
 from carteira.settings import Settings
 from tests.helpers.postgres import drop_roles, dsn_with, fresh_database, login_role
 

@@ -18,9 +18,9 @@ import psycopg2
 import pytest
 from click.testing import CliRunner
 
-from carteira import postgres_publish
-from carteira.cli import main
-from carteira.postgres_sync import DbtResult, connect_pg, dsn_parts
+from carteira.cli.main import main
+from carteira.serving.postgres import publish as postgres_publish
+from carteira.serving.postgres.sync import DbtResult, connect_pg, dsn_parts
 from tests.helpers.postgres import fresh_database, server_dsn
 
 

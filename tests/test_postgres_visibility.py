@@ -34,13 +34,13 @@ import psycopg2
 import pytest
 from click.testing import CliRunner
 
-from carteira import postgres_access
-from carteira import postgres_publish as publish_module
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.generator import generate
-from carteira.postgres_access import analyst_role, staff_role_name
-from carteira.postgres_sync import connect_pg
-from carteira.row_access import (
+from carteira.serving.postgres import access as postgres_access
+from carteira.serving.postgres import publish as publish_module
+from carteira.serving.postgres.access import analyst_role, staff_role_name
+from carteira.serving.postgres.sync import connect_pg
+from carteira.serving.row_access import (
     RowAccess,
     RowAccessError,
     VisibleSets,

@@ -125,7 +125,7 @@ def test_the_cli_stops_reporting_when_its_command_ends(tmp_path: Path) -> None:
     """Later code in the same process (tests, an embedding app) must not write to a stale stream."""
     from click.testing import CliRunner
 
-    from carteira.cli import main
+    from carteira.cli.main import main
 
     args = ["generate", "--landing", str(tmp_path), "--start", "2026-11-20", "--days", "1"]
     result = CliRunner().invoke(main, [*args, "--scale", "tiny"])
@@ -152,7 +152,7 @@ def test_singular_tests_are_checks_of_one_model() -> None:
 def _carteira(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CARTEIRA_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "carteira.cli", *args],
+        [sys.executable, "-m", "carteira.cli.main", *args],
         capture_output=True,
         text=True,
         env=env,

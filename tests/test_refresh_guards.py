@@ -24,7 +24,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.contract import TABLES
 from carteira.exit_codes import Busy, CouldNotRun, ExitCode
 from carteira.generator import generate
@@ -52,7 +52,7 @@ def _cli_env(**extra: str) -> dict[str, str]:
 
 def _refresh_cmd(landing: Path, warehouse: Path, *more: str) -> list[str]:
     return [
-        PYTHON, "-m", "carteira.cli", "refresh", "--landing", str(landing),
+        PYTHON, "-m", "carteira.cli.main", "refresh", "--landing", str(landing),
         "--warehouse", str(warehouse), "--as-of", DAY.isoformat(), *more,
     ]  # fmt: skip
 
@@ -243,7 +243,7 @@ def test_dbt_is_found_beside_the_interpreter_and_a_missing_dbt_exits_3(
 
 
 def test_cli_without_the_venv_on_path_finds_dbt(tmp_path: Path) -> None:
-    """`.venv/bin/python -m carteira.cli` with a PATH that has no dbt on it."""
+    """`.venv/bin/python -m carteira.cli.main` with a PATH that has no dbt on it."""
     env = _cli_env(PATH="/usr/bin:/bin")
     code = "from orchestration.resources import find_dbt; print(find_dbt())"
     out = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True,

@@ -33,7 +33,7 @@ time.sleep(120)
 
 REFUSED = """
 import json, sys
-from carteira.cli import main
+from carteira.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
@@ -73,7 +73,7 @@ def test_a_second_refresh_prints_one_line_naming_the_holder_and_nothing_else(
     landing, warehouse, pid = held
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "carteira.cli", "refresh", "--landing", str(landing),
+        [sys.executable, "-m", "carteira.cli.main", "refresh", "--landing", str(landing),
          "--warehouse", str(warehouse)],
         env=_env(), capture_output=True, text=True, timeout=120,
     )  # fmt: skip

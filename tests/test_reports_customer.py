@@ -44,7 +44,7 @@ import pytest
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
-from carteira.reports.cli import report
+from carteira.cli.reports import report
 from tests.helpers.rawdb import CUSTOMER_REPORT_MODELS, create_raw_db, insert_rows, run_dbt
 
 AS_OF = "2026-03-10"

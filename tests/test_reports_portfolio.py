@@ -34,10 +34,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner, Result
 
+from carteira.cli.reports import report
+from carteira.cli.views import VIEWS_GROUP
 from carteira.reports import engine
-from carteira.reports.cli import report
 from carteira.reports.views import PORTFOLIO_COLUMNS
-from carteira.reports.views_cli import VIEWS_GROUP
 from tests.helpers.rawdb import CUSTOMER_REPORT_MODELS, create_raw_db, insert_rows, run_dbt
 
 AS_OF = "2026-03-10"

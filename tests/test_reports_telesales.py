@@ -44,8 +44,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner, Result
 
+from carteira.cli.reports import report
 from carteira.reports import engine
-from carteira.reports.cli import report
 from tests.data.reports_activity.generated import PERIOD_FROM, PERIOD_TO, generated_warehouse
 from tests.data.reports_activity.raw_layer import built_warehouse
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.exit_codes import CouldNotRun
 from carteira.settings import (
     DAILY_DBT_VARS,
@@ -123,7 +123,7 @@ CASES: dict[str, Case] = {
         "America/Manaus", lambda s: s.effective_schedule_timezone, "America/Manaus", cli=False
     ),
     "CARTEIRA_LANDING_CUTOFF": Case("07:45", lambda s: s.landing_cutoff, "07:45", cli=False),
-    # read when an alert is sent (carteira.alerting), from the one Settings object
+    # read when an alert is sent (carteira.operations.alerting), from the one Settings object
     **{
         f"CARTEIRA_ALERT_{name}": Case(
             value, lambda s, a=attr: getattr(s, a), expected, cli=False, dagster=False

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.exit_codes import ExitCode
 from carteira.setting_values import InvalidSetting, is_cron, is_memory_limit
 from carteira.settings import ENVIRONMENT, Settings
@@ -158,7 +158,7 @@ def test_the_real_command_prints_one_line(name: str, value: str, tmp_path: Path)
     env |= _world(tmp) | {name: value.format(tmp=tmp)}
     before = _tree(tmp)
     done = subprocess.run(
-        [sys.executable, "-m", "carteira.cli", "refresh"],
+        [sys.executable, "-m", "carteira.cli.main", "refresh"],
         env=env,
         capture_output=True,
         text=True,

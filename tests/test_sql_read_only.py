@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from carteira.cli import main
+from carteira.cli.main import main
 from carteira.reports import engine
 
 

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from carteira.cli import main
-from carteira.run_record import RunRecord, read_record, record_path, write_record
+from carteira.cli.main import main
+from carteira.operations.run_record import RunRecord, read_record, record_path, write_record
+from carteira.operations.status import collect
 from carteira.settings import Settings
-from carteira.status import collect
 
 DAY = date(2026, 11, 20)
 TZ = "America/Sao_Paulo"

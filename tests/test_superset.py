@@ -43,9 +43,9 @@ import pytest
 import yaml
 
 from carteira.reports.telesales import METRICS as TELESALES_METRICS
-from carteira.row_access import from_model_files
+from carteira.serving.row_access import from_model_files
+from carteira.serving.superset_rls import dataset_access, dataset_relations
 from carteira.settings import REPO_ROOT
-from carteira.superset_rls import dataset_access, dataset_relations
 from tests.data.reports_activity.generated import AS_OF, PERIOD_FROM, generated_warehouse
 from tests.helpers.visibility import OrgTree, allowed, declared_visible, org_tree, owners, row_key
 
@@ -244,8 +244,8 @@ def test_locale_comes_from_the_option_else_carteira_locale(
     it imports is that locale's and Superset is told the locale (its interface, formats)."""
     from click.testing import CliRunner
 
-    from carteira import superset_service
-    from carteira.cli import main
+    from carteira.cli.main import main
+    from carteira.serving import superset as superset_service
 
     seen: list[superset_service.Service] = []
     monkeypatch.setattr(superset_service, "up", lambda service, echo: seen.append(service))

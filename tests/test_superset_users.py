@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from carteira import superset_service
+from carteira.serving import superset as superset_service
 from carteira.settings import REPO_ROOT
 
 

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from carteira.cli.views import VIEWS_GROUP
 from carteira.reports.engine import ReportError
 from carteira.reports.views import (
     BUILTIN_VIEWS_DIR,
@@ -26,7 +27,6 @@ from carteira.reports.views import (
     save_view,
     validate_view,
 )
-from carteira.reports.views_cli import VIEWS_GROUP
 
 BUILTINS = {"no-contract-this-month", "contracts-this-month", "contract-status-this-year"}
 

@@ -107,7 +107,7 @@ def dataset_config(name: str, ds: dict[str, Any], database_uuid: str) -> dict[st
         "default_endpoint": None,
         "description": ds.get("description"),
         # Row-level security is not in the bundle: `superset up` derives it from the dbt
-        # models' meta.row_access (carteira/superset_rls.py).
+        # models' meta.row_access (carteira/serving/superset_rls.py).
         "extra": None,
         "fetch_values_predicate": None,
         "filter_select_enabled": True,

@@ -13,7 +13,7 @@ costs tens of seconds), then:
 - creates the administrator when missing and keeps one personal login per active staff
   member (superset_users.py: user names, passwords, staff who left), each with a role of
   their own, and one row-level security rule per such role on every dataset whose relation
-  declares owner columns (dbt meta.row_access): the clause carteira/superset_rls.py wrote
+  declares owner columns (dbt meta.row_access): the clause carteira/serving/superset_rls.py wrote
   for that member and dataset (input key `rls`), the same rule as the PostgreSQL policies.
   View-all members get rules too: they see every row but those owned only by deleted staff.
 

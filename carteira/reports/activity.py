@@ -27,8 +27,8 @@ from typing import Any
 import click
 import duckdb
 
+from carteira.cli.report_options import common_options, emit
 from carteira.reports import engine
-from carteira.reports.options import common_options, emit
 
 REGISTRATION_TYPES = ("member", "trial", "visitor", "former_member")
 # Outcomes that count as a booking (session_cancelled counts nowhere).

@@ -21,7 +21,8 @@ from typing import Any
 import click
 import duckdb
 
-from carteira.cli_options import warehouse_option
+from carteira.cli.options import warehouse_option
+from carteira.cli.report_options import common_options, emit
 from carteira.reports.engine import (
     FORMATS,
     Report,
@@ -31,7 +32,6 @@ from carteira.reports.engine import (
     connect,
     run_query,
 )
-from carteira.reports.options import common_options, emit
 
 TITLE_STATUSES: tuple[str, ...] = (
     "open",

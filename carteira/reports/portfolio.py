@@ -15,8 +15,8 @@ from typing import Any
 import click
 import duckdb
 
+from carteira.cli.report_options import common_options, emit
 from carteira.reports.engine import Report, ReportError, ReportResult, run_query, warehouse_as_of
-from carteira.reports.options import common_options, emit
 from carteira.reports.views import (
     PORTFOLIO_COLUMNS,
     STAGE_CHOICES,

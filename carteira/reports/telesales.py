@@ -26,6 +26,7 @@ from typing import Any
 import click
 import duckdb
 
+from carteira.cli.report_options import common_options, emit
 from carteira.reports import engine
 from carteira.reports.activity import (
     DATE,
@@ -34,7 +35,6 @@ from carteira.reports.activity import (
     split_summary,
     viewer_option,
 )
-from carteira.reports.options import common_options, emit
 
 MODES = ("client_owner", "opportunity_owner")
 

@@ -12,7 +12,7 @@ Relative periods (`this_month`, ...) are stored as words and resolved only when 
 runs, against the warehouse's `as_of` (never the wall clock), so a view gives the same
 answer as the warehouse it reads.
 
-The `carteira views` commands live in `carteira.reports.views_cli`, which imports both this
+The `carteira views` commands live in `carteira.cli.views`, which imports both this
 module and the portfolio report (that imports this one): no import cycle.
 """
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from carteira.postgres_sync import connect_pg, dsn_parts
+from carteira.serving.postgres.sync import connect_pg, dsn_parts
 
 
 def server_dsn() -> str:

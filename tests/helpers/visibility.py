@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from carteira.row_access import RowAccess
+from carteira.serving.row_access import RowAccess
 
 
 @dataclass

@@ -33,7 +33,7 @@
     A schema change fails the model (on_schema_change='fail'); a refresh that builds
     everything (the project or vars changed) runs with --full-refresh, so it never gets
     there. DuckDB only: the PostgreSQL build starts from empty schemas and creates
-    every table (carteira/postgres_publish.py).
+    every table (carteira/serving/postgres/publish.py).
 -#}
 {% macro get_incremental_row_diff_sql(arg_dict) -%}
     {{ return(adapter.dispatch('row_diff_sql', 'carteira')(arg_dict)) }}

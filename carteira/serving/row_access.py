@@ -26,8 +26,8 @@ The rule (the same on PostgreSQL's row-level security and on Superset's RLS):
 `client_column` may be left out when the client does not make the row visible (the
 opportunity-owner population belongs to the opportunity's owner only, as the telesales
 report counts it). This module parses the declaration, in one place, for
-`carteira publish-postgres` (carteira/postgres_access.py: policies, and refusing an
-undeclared relation) and for `carteira superset up` (carteira/superset_rls.py: Superset's
+`carteira publish-postgres` (carteira/serving/postgres/access.py: policies, and refusing an
+undeclared relation) and for `carteira superset up` (carteira/serving/superset_rls.py: Superset's
 RLS clauses); `predicate` writes the rule as SQL for both.
 """
 

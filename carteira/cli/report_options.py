@@ -9,7 +9,7 @@ from typing import Any
 import click
 import duckdb
 
-from carteira.cli_options import warehouse_option
+from carteira.cli.options import warehouse_option
 from carteira.reports.engine import ReportError, ReportResult, connect
 
 

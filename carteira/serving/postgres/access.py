@@ -19,7 +19,7 @@ become visible (a relation created by dbt carries neither).
   (`my_staff_ids()`, `visible_staff_ids()`, `sees_unowned()`, `visible_client_keys()`,
   `unowned_client_keys()`), which answer for the login (`session_user`) only.
 - Row-level security on every served table whose model declares owner columns in
-  `meta.row_access` (carteira/row_access.py has the rule); a view is protected by being
+  `meta.row_access` (carteira/serving/row_access.py has the rule); a view is protected by being
   `security_invoker` over protected tables (checked here); a relation that declares nothing
   stops the publish.
 - TEMPORARY on the served database is revoked from PUBLIC (the publisher keeps it: dbt's
@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 from psycopg2 import sql
 
-from carteira import row_access
-from carteira.row_access import SERVED_SCHEMAS, RowAccess, VisibleSets
+from carteira.serving import row_access
+from carteira.serving.row_access import SERVED_SCHEMAS, RowAccess, VisibleSets
 
 ACCESS_SCHEMA = "access"
 POLICY_NAME = "staff_visibility"
@@ -246,7 +246,7 @@ def make_views_security_invoker(cur, schemas: tuple[str, ...]) -> None:  # noqa:
 
 
 def policy_condition(access: RowAccess) -> str:
-    """The staff visibility policy of one relation (carteira/row_access.py's rule)."""
+    """The staff visibility policy of one relation (carteira/serving/row_access.py's rule)."""
     return row_access.predicate(access, POLICY_SETS)
 
 

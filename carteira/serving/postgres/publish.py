@@ -35,10 +35,11 @@ import duckdb
 import psycopg2
 from psycopg2 import errors, sql
 
-from carteira import postgres_access, row_access
-from carteira.postgres_access import ProtectedRelation
-from carteira.postgres_sync import dbt_build_postgres, dsn_parts, sync_raw
-from carteira.row_access import SERVED_SCHEMAS, RowAccess, RowAccessError
+from carteira.serving import row_access
+from carteira.serving.postgres import access as postgres_access
+from carteira.serving.postgres.access import ProtectedRelation
+from carteira.serving.postgres.sync import dbt_build_postgres, dsn_parts, sync_raw
+from carteira.serving.row_access import SERVED_SCHEMAS, RowAccess, RowAccessError
 from carteira.settings import Settings
 
 BUILD_SUFFIX = "__building"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from carteira.cli.report_options import common_options, emit
 from carteira.reports.engine import ReportError
-from carteira.reports.options import common_options, emit
 from carteira.reports.portfolio import portfolio_report, portfolio_request
 from carteira.reports.views import (
     FILTERS,

@@ -6,7 +6,7 @@ and, when CARTEIRA_PG_DSN is set, replaces the SQLite storage with PostgreSQL
 (dagster-postgres) on that server, in its own schema ``dagster``. The DSN's password is
 never written to the file: the instance reads it from PGPASSWORD at run time.
 
-Run by the systemd units before each start (``python -m carteira.dagster_home``), so a
+Run by the systemd units before each start (``python -m carteira.operations.dagster_home``), so a
 changed setting takes effect on restart.
 """
 
@@ -79,7 +79,9 @@ def write_dagster_home(home: Path, environ: Mapping[str, str] | None = None) -> 
     target = home / "dagster.yaml"
     fd, tmp = tempfile.mkstemp(dir=home, prefix=".dagster.yaml.")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("# written by python -m carteira.dagster_home from deploy/dagster.yaml\n")
+        fh.write(
+            "# written by python -m carteira.operations.dagster_home from deploy/dagster.yaml\n"
+        )
         fh.write(text)
     os.replace(tmp, target)
     return target

@@ -1,4 +1,4 @@
-"""The `carteira status` command (carteira.status does the reading)."""
+"""The `carteira status` command (carteira.operations.status does the reading)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from carteira.cli_options import warehouse_option
+from carteira.cli.options import warehouse_option
 from carteira.settings import Settings
 
 
@@ -29,7 +29,7 @@ def status_command(warehouse: Path | None, fmt: str) -> None:
     no refresh recorded); 2 errors (the last refresh failed, a source is missing a day or
     more, nothing published).
     """
-    from carteira.status import collect
+    from carteira.operations.status import collect
 
     status = collect(Settings.from_env(warehouse_path=warehouse))
     if fmt == "json":

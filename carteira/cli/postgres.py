@@ -1,4 +1,4 @@
-"""The `carteira publish-postgres` command (see carteira/postgres_publish.py for the steps)."""
+"""The `carteira publish-postgres` command (carteira/serving/postgres/publish.py has the steps)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import duckdb
 
-from carteira.cli_options import as_of_option, warehouse_option
+from carteira.cli.options import as_of_option, warehouse_option
 from carteira.exit_codes import CarteiraError, CouldNotRun, ExitCode
 from carteira.reports.engine import ReportError, warehouse_as_of
 from carteira.settings import Settings
@@ -69,7 +69,7 @@ def publish_postgres_command(
     schemas are as they were); 3 could not run (server unreachable, credentials refused,
     no raw layer).
     """
-    from carteira.postgres_publish import (
+    from carteira.serving.postgres.publish import (
         CannotRun,
         PublishFailed,
         describe_dsn,

@@ -1,7 +1,7 @@
 """Superset's row-level security rules: the warehouse's one visibility rule, per viewer.
 
 Superset reads the served relations as one database user, so the rule
-(carteira/row_access.py) is applied by Superset itself: for each staff member and each
+(carteira/serving/row_access.py) is applied by Superset itself: for each staff member and each
 dataset whose relation declares owner columns, one "Regular" RLS clause that Superset adds
 to every query of that dataset for that member's role. The clause is the same predicate
 the PostgreSQL policies use, with the viewer's sets read at query time from
@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-from carteira import row_access
-from carteira.row_access import RowAccess, VisibleSets, sql_literal
+from carteira.serving import row_access
+from carteira.serving.row_access import RowAccess, VisibleSets, sql_literal
 from carteira.settings import REPO_ROOT
 
 SPEC = REPO_ROOT / "bi" / "superset" / "dashboards.yml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from carteira.cli_options import warehouse_option
+from carteira.cli.options import warehouse_option
 from carteira.exit_codes import CarteiraError
 from carteira.settings import Settings
 
@@ -55,7 +55,7 @@ def up(warehouse: Path | None, port: int, postgres_dsn: str | None, locale: str 
     Exit status: 0 up; 2 setup or start failed; 3 could not run (no warehouse, serving
     database unreachable or empty, port taken, unknown locale).
     """
-    from carteira import superset_service as service_module
+    from carteira.serving import superset as service_module
 
     settings = Settings.from_env(warehouse_path=warehouse, locale=locale)
     service = service_module.Service(settings.warehouse_path, port, postgres_dsn, settings.locale)
@@ -71,7 +71,7 @@ def up(warehouse: Path | None, port: int, postgres_dsn: str | None, locale: str 
 @_WAREHOUSE
 def stop(warehouse: Path | None) -> None:
     """Stop the Superset server started for this warehouse."""
-    from carteira import superset_service as service_module
+    from carteira.serving import superset as service_module
 
     service = service_module.Service(_warehouse(warehouse))
     if service_module.stop(service):

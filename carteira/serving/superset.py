@@ -32,9 +32,9 @@ from pathlib import Path
 import duckdb
 
 from carteira.exit_codes import CouldNotRun
+from carteira.serving.superset_rls import SupersetRlsError, setup_rules
 from carteira.setting_values import LOCALES  # bi/superset/localize.py writes one bundle each
 from carteira.settings import REPO_ROOT
-from carteira.superset_rls import SupersetRlsError, setup_rules
 
 SUPERSET_PROJECT = REPO_ROOT / "bi" / "superset"
 BUNDLE = SUPERSET_PROJECT / "bundle"  # one bundle per locale: bundle/<locale>/
@@ -290,7 +290,7 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
         "logins_file": str(logins_file),
         "staff": staff_members(service.warehouse),
     }
-    # Row-level security clauses per dataset and member (carteira/superset_rls.py).
+    # Row-level security clauses per dataset and member (carteira/serving/superset_rls.py).
     try:
         setup_input["rls"] = setup_rules(setup_input["staff"])
     except SupersetRlsError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from carteira import progress
-from carteira.cli_options import as_of_option, warehouse_option
+from carteira.cli.options import as_of_option, warehouse_option
 from carteira.exit_codes import CarteiraError, CouldNotRun, ExitCode
 from carteira.settings import Settings
 
@@ -291,17 +291,17 @@ def dbt(dbt_args: tuple[str, ...]) -> None:
     published file is never written. Exit status: dbt's, or 3 when the demo is missing
     or older than the contract (the message says what to run).
     """
-    from carteira.dev_dbt import run_dev_dbt
+    from carteira.devtools.dev_dbt import run_dev_dbt
 
     sys.exit(run_dev_dbt(list(dbt_args)))
 
 
 def _add_report_commands() -> None:
-    from carteira.postgres_cli import publish_postgres_command
-    from carteira.reports.cli import report
-    from carteira.reports.views_cli import VIEWS_GROUP
-    from carteira.status_cli import status_command
-    from carteira.superset_cli import superset
+    from carteira.cli.postgres import publish_postgres_command
+    from carteira.cli.reports import report
+    from carteira.cli.status import status_command
+    from carteira.cli.superset import superset
+    from carteira.cli.views import VIEWS_GROUP
 
     main.add_command(report)
     main.add_command(VIEWS_GROUP)
