@@ -17,7 +17,7 @@ costs tens of seconds), then:
   for that member and dataset (input key `rls`), the same rule as the PostgreSQL policies.
   View-all members get rules too: they see every row but those owned only by deleted staff.
 
-Input: a JSON file written by the caller (see carteira/superset/setup_input.py).
+Input: a JSON file written by the caller (`setup_input` in carteira/serving/superset.py).
 """
 
 from __future__ import annotations

@@ -19,15 +19,12 @@ rows, non-zero exit) and an inactive (or deleted) viewer sees nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
-import click
 import duckdb
 
-from carteira.cli.report_options import common_options, emit
 from carteira.reports import engine
 
 REGISTRATION_TYPES = ("member", "trial", "visitor", "former_member")
@@ -202,117 +199,9 @@ def activity_occupancy(
     )
 
 
-# --------------------------------------------------------------------------- CLI
-
-DATE = click.DateTime(["%Y-%m-%d"])
-
-
-def as_date(value: datetime) -> date:
-    """click.DateTime gives datetimes; report periods are local calendar dates."""
-    return value.date()
-
-
-def as_optional_date(value: datetime | None) -> date | None:
-    """as_date for an optional bound (None = open)."""
-    return value.date() if value is not None else None
-
-
-def viewer_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--viewer STAFF_ID, shared by every report of this module and telesales."""
-    return click.option(
-        "--viewer",
-        metavar="STAFF_ID",
-        default=None,
-        help="Answer as this staff member sees it (unknown: error; inactive: nothing).",
-    )(func)
-
-
-def period_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--from/--to: the session-date period, inclusive."""
-    func = click.option(
-        "--to",
-        "to_date",
-        type=DATE,
-        required=True,
-        help="Last session date (inclusive, YYYY-MM-DD).",
-    )(func)
-    func = click.option(
-        "--from",
-        "from_date",
-        type=DATE,
-        required=True,
-        help="First session date (inclusive, YYYY-MM-DD).",
-    )(func)
-    return func
-
-
-@click.command("activity-clients")
-@period_options
-@click.option(
-    "--registration-type",
-    "registration_types",
-    multiple=True,
-    type=click.Choice(REGISTRATION_TYPES),
-    help="Only clients of this registration type (repeatable).",
-)
-@click.option(
-    "--outcome",
-    "outcomes",
-    multiple=True,
-    type=click.Choice(OUTCOMES),
-    help="Only bookings with this outcome (repeatable).",
-)
-@click.option(
-    "--client",
-    metavar="CLIENT_KEY",
-    default=None,
-    help="Drill down: this client's bookings (session, activity, outcome...).",
-)
-@viewer_option
-@common_options
-def activity_clients_command(
-    from_date: datetime,
-    to_date: datetime,
-    registration_types: tuple[str, ...],
-    outcomes: tuple[str, ...],
-    client: str | None,
-    viewer: str | None,
-    warehouse: Path,
-    fmt: str,
-) -> None:
-    """Bookings and attendance per client in a period (docs/contract/reports.md 1)."""
-    emit(
-        warehouse,
-        fmt,
-        lambda con: activity_clients(
-            con, as_date(from_date), as_date(to_date), registration_types, outcomes, client, viewer
-        ),
-    )
-
-
-@click.command("activity-occupancy")
-@period_options
-@viewer_option
-@common_options
-def activity_occupancy_command(
-    from_date: datetime,
-    to_date: datetime,
-    viewer: str | None,
-    warehouse: Path,
-    fmt: str,
-) -> None:
-    """Capacity, booked and attended per session in a period (docs/contract/reports.md 2)."""
-    emit(
-        warehouse,
-        fmt,
-        lambda con: activity_occupancy(con, as_date(from_date), as_date(to_date), viewer),
-    )
-
-
 REPORTS = (
     engine.Report(
         "activity-clients", activity_clients, ("activity_clients", "activity_client_bookings")
     ),
     engine.Report("activity-occupancy", activity_occupancy, ("activity_occupancy",)),
 )
-COMMANDS = [activity_clients_command, activity_occupancy_command]

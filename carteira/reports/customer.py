@@ -15,21 +15,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
-import click
 import duckdb
 
-from carteira.cli.options import warehouse_option
-from carteira.cli.report_options import common_options, emit
 from carteira.reports.engine import (
     FORMATS,
     Report,
     ReportError,
     ReportResult,
     SectionedResult,
-    connect,
     run_query,
 )
 
@@ -195,11 +190,7 @@ def status_labels(
     return {(r["domain"], r["code"]): r[f"label_{language}"] for r in rows}
 
 
-def _status_choices() -> click.Choice:
-    return click.Choice(TITLE_STATUSES)
-
-
-def _only(result: SectionedResult, section: str | None) -> ReportResult:
+def only_section(result: SectionedResult, section: str | None) -> ReportResult:
     """The whole sectioned result, or with --section one of its sections as a plain result."""
     if section is None:
         return result
@@ -209,97 +200,6 @@ def _only(result: SectionedResult, section: str | None) -> ReportResult:
         summary=result.summary,
         rows=result.sections[section],
     )
-
-
-@click.command("customer-history")
-@click.option(
-    "--client",
-    required=True,
-    help="client_key, crm client_id, studio member_id, erp customer_code or document.",
-)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    type=_status_choices(),
-    help="Only titles in this status (repeatable).",
-)
-@click.option(
-    "--section",
-    type=click.Choice(list(HISTORY_SECTIONS)),
-    default=None,
-    help="Only this section (plain CSV).",
-)
-@common_options
-def customer_history_command(
-    client: str, statuses: tuple[str, ...], section: str | None, warehouse: Path, fmt: str
-) -> None:
-    """Customer history: titles, items bought, negotiations, schedule."""
-    emit(
-        warehouse,
-        fmt,
-        lambda con: _only(customer_history(con, client, statuses), section),
-        newline=fmt != "csv",
-    )
-
-
-@click.command("client-card")
-@click.option(
-    "--client",
-    required=True,
-    help="client_key, crm client_id, studio member_id, erp customer_code or document.",
-)
-@click.option(
-    "--section",
-    type=click.Choice(list(CARD_SECTIONS)),
-    default=None,
-    help="Only this section (plain CSV).",
-)
-@common_options
-def client_card_command(client: str, section: str | None, warehouse: Path, fmt: str) -> None:
-    """Client card (360 view): finances, yearly indicators, CRM, sales, service, alerts."""
-    emit(warehouse, fmt, lambda con: _only(client_card(con, client), section), newline=fmt != "csv")
-
-
-@click.command("negotiation")
-@click.option("--id", "negotiation_id", type=int, required=True, help="negotiation_id.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "pdf"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Output file (required for pdf).",
-)
-@warehouse_option("Published warehouse file.", resolved=True)
-def negotiation_command(negotiation_id: int, fmt: str, out: Path | None, warehouse: Path) -> None:
-    """One renegotiation agreement and its installments; --format pdf writes a document."""
-    try:
-        with connect(warehouse) as con:
-            result = negotiation(con, negotiation_id)
-            labels = status_labels(con, "pt") if fmt == "pdf" else {}
-    except ReportError as exc:
-        raise click.ClickException(str(exc)) from None
-    if fmt == "pdf":
-        if out is None:
-            raise click.UsageError("--format pdf needs --out FILE")
-        from carteira.reports.negotiation_pdf import write_negotiation_pdf
-
-        head = dict(result.summary, as_of=result.params["as_of"])
-        write_negotiation_pdf(head, result.sections["installments"], out, labels)
-        click.echo(f"wrote {out}")
-        return
-    text = result.render(fmt)
-    if out is not None:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}")
-    else:
-        click.echo(text, nl=fmt != "csv")
 
 
 REPORTS = (
@@ -323,4 +223,3 @@ REPORTS = (
         formats=(*FORMATS, "pdf"),
     ),
 )
-COMMANDS = [customer_history_command, client_card_command, negotiation_command]

@@ -9,17 +9,13 @@ view's columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import click
 import duckdb
 
-from carteira.cli.report_options import common_options, emit
-from carteira.reports.engine import Report, ReportError, ReportResult, run_query, warehouse_as_of
+from carteira.reports.engine import Report, ReportResult, run_query, warehouse_as_of
 from carteira.reports.views import (
     PORTFOLIO_COLUMNS,
-    STAGE_CHOICES,
     load_view,
     merge_filters,
     resolve_filters,
@@ -85,74 +81,4 @@ def portfolio_report(
     )
 
 
-@click.command("portfolio")
-@click.option("--view", "view_name", default=None, help="Saved view (carteira views list).")
-@click.option(
-    "--created-from",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Project created on or after (inclusive).",
-)
-@click.option(
-    "--created-to",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Project created on or before (inclusive).",
-)
-@click.option(
-    "--signed-from",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Contract signed on or after (inclusive).",
-)
-@click.option(
-    "--signed-to",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Contract signed on or before (inclusive).",
-)
-@click.option("--responsible", default=None, help="Responsible staff_id or e-mail; all if omitted.")
-@click.option(
-    "--stage",
-    "stages",
-    multiple=True,
-    type=click.Choice(STAGE_CHOICES),
-    help="Contract stage, repeatable; 'none' = projects without contract.",
-)
-@click.option("--columns", default=None, help="Comma-separated columns to show, in order.")
-@common_options
-def portfolio(
-    view_name: str | None,
-    created_from: Any,
-    created_to: Any,
-    signed_from: Any,
-    signed_to: Any,
-    responsible: str | None,
-    stages: tuple[str, ...],
-    columns: str | None,
-    warehouse: Path,
-    fmt: str,
-) -> None:
-    """Customer portfolio: one row per project and contract."""
-    overrides: dict[str, Any] = {
-        "created_from": created_from.date() if created_from else None,
-        "created_to": created_to.date() if created_to else None,
-        "signed_from": signed_from.date() if signed_from else None,
-        "signed_to": signed_to.date() if signed_to else None,
-        "responsible": responsible,
-        "stage": list(stages) or None,
-    }
-    chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-    try:
-        portfolio_request(view_name, overrides, chosen)
-    except ReportError as exc:
-        raise click.ClickException(str(exc)) from None
-    emit(
-        warehouse,
-        fmt,
-        lambda con: portfolio_report(con, view_name=view_name, filters=overrides, columns=chosen),
-    )
-
-
 REPORTS = (Report(REPORT, portfolio_report, (REPORT, "warehouse_as_of")),)
-COMMANDS = [portfolio]

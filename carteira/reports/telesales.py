@@ -19,21 +19,14 @@ viewer is an error rather than an empty answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
 
-import click
 import duckdb
 
-from carteira.cli.report_options import common_options, emit
 from carteira.reports import engine
 from carteira.reports.activity import (
-    DATE,
-    as_date,
-    as_optional_date,
     split_summary,
-    viewer_option,
 )
 
 MODES = ("client_owner", "opportunity_owner")
@@ -107,106 +100,4 @@ def telesales(
     return engine.ReportResult("telesales", shown, summary, rows, columns=ROW_COLUMNS)
 
 
-@click.command("telesales")
-@click.option(
-    "--calls-from",
-    type=DATE,
-    required=True,
-    help="First day of the call period (inclusive, YYYY-MM-DD).",
-)
-@click.option(
-    "--calls-to",
-    type=DATE,
-    required=True,
-    help="Last day of the call period (inclusive, YYYY-MM-DD).",
-)
-@click.option(
-    "--mode",
-    type=click.Choice(MODES),
-    default="client_owner",
-    show_default=True,
-    help="Owner of the client (crm client) or of the opportunity.",
-)
-@click.option(
-    "--owner",
-    "owners",
-    multiple=True,
-    metavar="STAFF_ID",
-    help="Only these owners (repeatable); default all, with `unassigned`.",
-)
-@click.option(
-    "--department",
-    metavar="DEPARTMENT_ID",
-    default=None,
-    help="Only owners of this department and of its sub-departments.",
-)
-@click.option(
-    "--campaign",
-    metavar="CAMPAIGN_ID",
-    default=None,
-    help="Only opportunities of this campaign (mode opportunity_owner).",
-)
-@click.option(
-    "--source",
-    "sources",
-    multiple=True,
-    help="Only clients of this acquisition source (repeatable).",
-)
-@click.option(
-    "--group",
-    "client_groups",
-    multiple=True,
-    help="Only clients of this client group (repeatable).",
-)
-@click.option(
-    "--created-from",
-    type=DATE,
-    default=None,
-    help="Client (or opportunity) created on or after this date.",
-)
-@click.option(
-    "--created-to",
-    type=DATE,
-    default=None,
-    help="Client (or opportunity) created on or before this date.",
-)
-@viewer_option
-@common_options
-def telesales_command(
-    calls_from: datetime,
-    calls_to: datetime,
-    mode: str,
-    owners: tuple[str, ...],
-    department: str | None,
-    campaign: str | None,
-    sources: tuple[str, ...],
-    client_groups: tuple[str, ...],
-    created_from: datetime | None,
-    created_to: datetime | None,
-    viewer: str | None,
-    warehouse: Path,
-    fmt: str,
-) -> None:
-    """Calls, appointments and orders per owner (docs/contract/reports.md 3)."""
-    emit(
-        warehouse,
-        fmt,
-        lambda con: telesales(
-            con,
-            as_date(calls_from),
-            as_date(calls_to),
-            mode,
-            owners,
-            department,
-            campaign,
-            sources,
-            client_groups,
-            as_optional_date(created_from),
-            as_optional_date(created_to),
-            viewer,
-        ),
-    )
-
-
 REPORTS = (engine.Report("telesales", telesales, ("telesales", "warehouse_as_of")),)
-COMMANDS = [telesales_command]
