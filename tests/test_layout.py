@@ -161,7 +161,10 @@ def _tracked_text_files() -> list[Path]:
 
 
 def test_every_module_and_source_file_the_repository_names_exists() -> None:
-    assert stale_references([p for p in _tracked_text_files() if p.is_file()]) == []
+    # This file names moved modules on purpose, to show the search finds them.
+    here = Path(__file__).resolve()
+    named = [p for p in _tracked_text_files() if p.is_file() and p.resolve() != here]
+    assert stale_references(named) == []
 
 
 def test_the_search_finds_a_moved_module_and_a_moved_file(tmp_path: Path) -> None:
