@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from carteira.build_state import read_state
 from carteira.freshness import State, by_system, evaluate, last_extracts
 from carteira.ingestion.raw_tables import raw_schema
+from carteira.refresh.state import read_state
 from carteira.run_record import RESULTS, RunRecord, read_record
 from carteira.settings import Settings
 

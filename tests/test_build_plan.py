@@ -1,4 +1,4 @@
-"""What an incremental day builds (carteira.build_plan), on a small hand-made dbt graph,
+"""What an incremental day builds (carteira.refresh.plan), on a small hand-made dbt graph,
 and the as_of tag on the real project's models (the plan relies on it)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from carteira.build_plan import AS_OF_TAG, RawLoads, plan_build, raw_loads_since
-from carteira.build_state import (
+from carteira.refresh.plan import AS_OF_TAG, RawLoads, plan_build, raw_loads_since
+from carteira.refresh.state import (
     BuildState,
     project_fingerprint,
     read_state,
@@ -154,7 +154,7 @@ def test_an_edited_model_changes_the_project_fingerprint() -> None:
 
 # What makes a model depend on the date: the as_of var (directly or through the rule
 # macro as_of_date()) or the database's idea of today. Staging reads extracts_through,
-# but a new extract date always comes with new raw rows (carteira.build_state).
+# but a new extract date always comes with new raw rows (carteira.refresh.state).
 READS_THE_DATE = re.compile(
     r"as_of_date\(\)|var\(\s*['\"]as_of['\"]|current_date|now\(\)|current_timestamp"
 )

@@ -1,6 +1,6 @@
 """Warehouse: the dbt project as assets, and the publish step that swaps the new file in.
 
-dbt builds into a private copy of the published warehouse (see `carteira.publish`); its
+dbt builds into a private copy of the published warehouse (see `carteira.refresh.build_file`); its
 tests run as Dagster asset checks; an error-severity failure fails the dbt step, so the
 publish step never runs and readers keep the previous warehouse.
 """
@@ -27,8 +27,11 @@ from dagster_dbt import (
 )
 
 from carteira import progress
-from carteira.build_plan import BuildPlan, plan_build, raw_loads_since
-from carteira.build_state import (
+from carteira.refresh.build_file import discard_build
+from carteira.refresh.lock import acquire_refresh_lock
+from carteira.refresh.plan import BuildPlan, plan_build, raw_loads_since
+from carteira.refresh.publish import prepare_build, publish_with_raw_snapshot
+from carteira.refresh.state import (
     BuildState,
     built_past,
     project_fingerprint,
@@ -38,8 +41,6 @@ from carteira.build_state import (
     seed_checksums,
     vars_fingerprint,
 )
-from carteira.locking import acquire_refresh_lock
-from carteira.publish import discard_build, prepare_build, publish_with_raw_snapshot
 from carteira.settings import DBT_PROJECT_DIR, Settings
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest, load_manifest
 from orchestration.resources import CarteiraResource
@@ -49,7 +50,7 @@ ensure_manifest()
 DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
 # On an incremental day the tests of carried-over models do not run, by design (their
-# data did not change; carteira.build_plan). Dagster logs one warning per such test
+# data did not change; carteira.refresh.plan). Dagster logs one warning per such test
 # ("Blocking asset check ... emitted no result ..."), hundreds a day on the terminal;
 # this module's logger logs nothing else. A dbt test that fails still fails the step,
 # so publishing stays gated on every test that ran.

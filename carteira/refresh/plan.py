@@ -1,6 +1,6 @@
 """What dbt must build on a refresh: everything, or only what the day can change.
 
-A refresh continues from the last published build (carteira.publish), so a model whose
+A refresh continues from the last published build (carteira.refresh.build_file), so a model whose
 inputs did not change since then already holds the right rows and is carried over as it
 is (the published file is an export of the whole build). On an incremental day dbt
 builds only:
@@ -15,7 +15,7 @@ builds only:
 and the data tests of those models (a test whose every parent was carried over would
 give the answer it gave when that state was published). It builds everything when
 there is no usable previous state, when the dbt project or a var other than the date
-changed since that state was built (``carteira.build_state``), or on a full refresh.
+changed since that state was built (``carteira.refresh.state``), or on a full refresh.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from typing import Any
 
 import duckdb
 
-from carteira.build_state import BuildState
 from carteira.ingestion import raw_schema
+from carteira.refresh.state import BuildState
 
 # The tag a model carries when it reads var('as_of') (directly or through a rule macro
 # such as as_of_date()): rebuilt every day with everything downstream of it.
