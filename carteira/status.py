@@ -237,12 +237,11 @@ def _run_quarantined(raw_path: Path, run_id: str) -> bool:
 
 
 def _next_run(settings: Settings, now: datetime) -> datetime | None:
-    # Dagster's own cron arithmetic, so the answer is when the schedule will really fire
-    from dagster._utils.schedules import get_next_cron_tick
+    from carteira.dagster_internals import next_cron_tick
 
     zone = settings.effective_schedule_timezone
     try:
-        return get_next_cron_tick(settings.schedule_cron, now.astimezone(ZoneInfo(zone)), zone)
+        return next_cron_tick(settings.schedule_cron, now.astimezone(ZoneInfo(zone)), zone)
     except Exception:  # an unparsable cron: reported by the settings, not here
         return None
 

@@ -21,6 +21,7 @@ from carteira.refresh.build_file import (
 )
 from carteira.refresh.snapshot import (
     commit_raw_snapshot,
+    publish_raw_snapshot,
     raw_snapshot_path,
     stage_raw_snapshot,
     staged_snapshot,
@@ -38,6 +39,20 @@ def prepare_build(settings: Settings) -> Path:
 def _pair_intent(settings: Settings) -> Path:
     """Written before the warehouse is renamed into place, removed once the snapshot is."""
     return settings.warehouse_path.with_name(settings.warehouse_path.name + ".publishing.json")
+
+
+def nothing_built(settings: Settings) -> bool:
+    """Whether the dbt step of this run built nothing (carteira.refresh.plan: same date,
+    no new rows, nothing changed) and so prepared no build file beside a published one."""
+    return not settings.build_path.exists() and settings.warehouse_path.exists()
+
+
+def keep_published(settings: Settings) -> tuple[Path, Path]:
+    """Publish a run that built nothing: the warehouse stays as it is, byte for byte (same
+    file, so readers are not disturbed and nothing is copied); the raw snapshot follows the
+    raw file only if the ingestion wrote to it (quarantine or manifest rows)."""
+    recover_interrupted_publish(settings)
+    return settings.warehouse_path, publish_raw_snapshot(settings)
 
 
 def publish_with_raw_snapshot(settings: Settings) -> tuple[Path, Path]:
