@@ -33,7 +33,7 @@ def publish_raw_snapshot(settings: Settings) -> Path:
 
     Anyone may hold the snapshot open read-only for as long as they like: the refresh only
     ever renames a new copy over it, so a reader of raw history never blocks ingestion
-    (a reader of ``warehouse.raw.duckdb`` itself would, see carteira.locking). The caller
+    (a reader of ``warehouse.raw.duckdb`` itself would, see carteira.refresh.lock). The caller
     holds the refresh lock and no connection to the raw file, so the copy is consistent.
 
     A raw file that has not changed since the last snapshot (same inode, size and

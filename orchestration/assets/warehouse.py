@@ -143,7 +143,9 @@ def warehouse_models(
             args += _selection_args(plan, manifest)
         if plan.nothing_to_build:
             # Same date, no new rows, nothing changed: no build file, no dbt, and
-            # `published_warehouse` keeps the published file byte for byte.
+            # `published_warehouse` keeps the published file byte for byte. A build file
+            # left by a killed run is removed, so it can never be published.
+            discard_build(settings)
             progress.emit(_plan_line(plan))
             yield from _carried_over(context, plan, manifest)
             return
