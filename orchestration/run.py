@@ -14,11 +14,10 @@ from pathlib import Path
 import duckdb
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance
 
-from carteira.dbt_failures import column_rule_lines, failed_nodes
 from carteira.exit_codes import CouldNotRun, ExitCode
 from carteira.ingestion import describe_problem, raw_schema
-from carteira.locking import connect_for_write, refresh_lock
-from carteira.operations.freshness import by_system, evaluate, read_last_extracts, summary_lines
+from carteira.refresh.dbt_failures import column_rule_lines, failed_nodes
+from carteira.refresh.lock import connect_for_write, refresh_lock
 from carteira.operations.run_record import RunRecord, write_record
 from carteira.settings import Settings
 from orchestration.freshness import FRESHNESS_CHECK
@@ -42,7 +41,7 @@ class RefreshOutcome:
     busy: bool = False
     warnings: list[str] = field(default_factory=list)
     # dbt models (and seeds) built by this run, and those carried over unchanged from the
-    # last build because nothing they read changed (carteira.build_plan)
+    # last build because nothing they read changed (carteira.refresh.plan)
     models_built: int = 0
     models_carried_over: int = 0
     # per source system, how late its newest extract is (carteira.operations.freshness), and the
@@ -113,7 +112,7 @@ def run_refresh(
 ) -> RefreshOutcome:
     """Execute the refresh job for these settings and report what happened.
 
-    Holds the warehouse's refresh lock for the whole run (carteira.locking) and waits a
+    Holds the warehouse's refresh lock for the whole run (carteira.refresh.lock) and waits a
     bounded time for readers of the raw file; raises :class:`CouldNotRun` (busy, bad
     paths, no dbt) before doing anything when the refresh cannot run.
     """

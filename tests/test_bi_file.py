@@ -95,7 +95,7 @@ def test_refreshes_without_new_extracts_keep_the_file_size_bounded(
     """Publishing copies the build, free blocks included, and compacts past MAX_FREE_SHARE:
     repeated refreshes reuse the free blocks instead of growing the file, and an older
     client still reads every relation with the same rows."""
-    from carteira.publish import MAX_FREE_SHARE
+    from carteira.refresh.build_file import MAX_FREE_SHARE
     from carteira.settings import Settings
     from orchestration.run import run_refresh
 

@@ -1,4 +1,4 @@
-"""What an incremental day builds (carteira.build_plan), on a small hand-made dbt graph,
+"""What an incremental day builds (carteira.refresh.plan), on a small hand-made dbt graph,
 and the as_of tag on the real project's models (the plan relies on it)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from carteira.build_plan import AS_OF_TAG, RawLoads, plan_build, raw_loads_since
-from carteira.build_state import (
+from carteira.refresh.plan import AS_OF_TAG, RawLoads, plan_build, raw_loads_since
+from carteira.refresh.state import (
     BuildState,
     project_fingerprint,
     read_state,
@@ -75,6 +75,7 @@ def _plan(previous: BuildState | None = PREVIOUS, **changes: Any):  # type: igno
         "seed_checksums": SEEDS,
         "loads": RawLoads(frozenset(), datetime(2026, 3, 4, 6)),
         "full_refresh": False,
+        "as_of": date(2026, 3, 4),  # the day after PREVIOUS's
     } | changes
     return plan_build(MANIFEST, previous, **kwargs)
 
@@ -93,6 +94,24 @@ def test_a_day_without_new_rows_builds_the_as_of_models_and_what_reads_them() ->
     assert plan.carried_over_in_order(MANIFEST).index("seed.p.labels") < (
         plan.carried_over_in_order(MANIFEST).index("model.p.dim_labels")
     )
+
+
+def test_the_same_day_again_without_new_rows_builds_nothing() -> None:
+    plan = _plan(as_of=PREVIOUS.as_of)
+    assert plan.nothing_to_build and not plan.build
+    assert len(plan.carried_over) == 7
+    assert _names(plan.excluded_tests) == {
+        "not_null_stg_b",
+        "unique_fct_a",
+        "fct_a_in_fct_b",
+        "source_a",
+    }
+
+
+def test_the_same_day_with_new_rows_builds_only_what_reads_them() -> None:
+    plan = _plan(as_of=PREVIOUS.as_of, loads=RawLoads(frozenset({"sys__a"}), None))
+    assert not plan.nothing_to_build
+    assert _names(plan.build) == {"stg_a", "fct_a", "report"}  # fct_b: same date
 
 
 def test_new_rows_in_a_raw_table_build_everything_downstream_of_it() -> None:
@@ -154,7 +173,7 @@ def test_an_edited_model_changes_the_project_fingerprint() -> None:
 
 # What makes a model depend on the date: the as_of var (directly or through the rule
 # macro as_of_date()) or the database's idea of today. Staging reads extracts_through,
-# but a new extract date always comes with new raw rows (carteira.build_state).
+# but a new extract date always comes with new raw rows (carteira.refresh.state).
 READS_THE_DATE = re.compile(
     r"as_of_date\(\)|var\(\s*['\"]as_of['\"]|current_date|now\(\)|current_timestamp"
 )

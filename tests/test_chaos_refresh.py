@@ -28,7 +28,7 @@ from pathlib import Path
 
 from carteira.exit_codes import ExitCode
 from carteira.generator import generate
-from carteira.locking import lock_path
+from carteira.refresh.lock import lock_path
 from carteira.settings import Settings
 from orchestration.run import run_refresh
 from tests.helpers.marts import mart_differences, raw_duplicates

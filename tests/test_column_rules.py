@@ -18,9 +18,9 @@ import duckdb
 import jinja2
 import pytest
 
-from carteira.dbt_failures import failed_nodes
 from carteira.exit_codes import ExitCode
 from carteira.generator import generate
+from carteira.refresh.dbt_failures import failed_nodes
 from carteira.settings import DBT_PROJECT_DIR, Settings
 from orchestration.dbt_project import ensure_manifest, load_manifest
 from orchestration.run import run_refresh

@@ -17,7 +17,9 @@ from click.testing import CliRunner
 
 from carteira.cli.main import main
 from carteira.exit_codes import ExitCode
-from carteira.publish import prepare_build, publish, raw_snapshot_path, work_path
+from carteira.refresh.build_file import publish, work_path
+from carteira.refresh.publish import prepare_build
+from carteira.refresh.snapshot import raw_snapshot_path
 from carteira.settings import Settings
 
 

@@ -128,3 +128,45 @@ def test_the_dbt_resource_skips_dagster_dbt_work_a_refresh_never_uses(monkeypatc
     source = inspect.getsource(DbtCliResource.cli)
     assert "self._cli_version" in source
     assert "self._initialize_dbt_core_adapter(" in source
+
+
+def test_the_dagster_internals_carteira_relies_on_are_still_there() -> None:
+    """carteira.dagster_internals: each private use fails here on the upgrade that breaks
+    it, not silently in production (a flood of warnings, a wrong next run)."""
+    import inspect
+    import logging
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import dagster
+    import dagster._core.execution.plan.active as active
+    from packaging.version import Version
+
+    from carteira.dagster_internals import (
+        UNREPORTED_CHECK_LOGGER,
+        UNREPORTED_CHECK_TEXT,
+        next_cron_tick,
+        quiet_unreported_checks,
+    )
+
+    assert Version(dagster.__version__).release[:2] == (1, 13), "re-check the internals"
+    assert active.logger.name == UNREPORTED_CHECK_LOGGER
+    assert UNREPORTED_CHECK_TEXT in inspect.getsource(active)
+    quiet_unreported_checks()
+    logger = logging.getLogger(UNREPORTED_CHECK_LOGGER)
+    keep = logging.LogRecord(UNREPORTED_CHECK_LOGGER, logging.WARNING, "", 0, "other", (), None)
+    drop = logging.LogRecord(
+        UNREPORTED_CHECK_LOGGER,
+        logging.WARNING,
+        "",
+        0,
+        f"check x {UNREPORTED_CHECK_TEXT}",
+        (),
+        None,
+    )
+    assert logger.filter(keep) and not logger.filter(drop)
+    zone = "America/Sao_Paulo"
+    now = datetime(2026, 3, 3, 7, 0, tzinfo=ZoneInfo(zone))
+    assert next_cron_tick("0 6 * * *", now, zone) == datetime(
+        2026, 3, 4, 6, 0, tzinfo=ZoneInfo(zone)
+    )

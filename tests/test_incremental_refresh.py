@@ -215,6 +215,22 @@ def test_the_incremental_day_builds_only_what_it_can_change(warehouses: Warehous
     assert any("carried over" in line for line in nxt.summary_lines())
 
 
+def test_the_same_day_again_with_nothing_new_builds_nothing_and_keeps_the_file(
+    warehouses: Warehouses,
+) -> None:
+    """A second refresh with the same as_of and no new files is a no-op: no model built,
+    and the published file is the same file, byte for byte (readers are not disturbed)."""
+    landing = warehouses.daily.parent.parent / "landing"
+    settings = Settings.for_warehouse(landing, warehouses.daily, as_of=LAST)
+    before, inode = settings.warehouse_path.read_bytes(), settings.warehouse_path.stat().st_ino
+    again = _refresh(settings)
+    assert again.models_built == 0
+    assert again.models_carried_over == warehouses.first_day.models_built
+    assert settings.warehouse_path.read_bytes() == before
+    assert settings.warehouse_path.stat().st_ino == inode
+    assert not settings.build_path.exists()
+
+
 def _before_after(warehouses: Warehouses, sql: str, params: list) -> tuple[list, list]:
     """The rows of ``sql`` in the day-2 warehouse and in the day-by-day one of day 3."""
     found = []

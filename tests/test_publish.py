@@ -10,14 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carteira.publish import (
-    MAX_FREE_SHARE,
-    discard_build,
-    prepare_build,
-    publish,
-    publish_raw_snapshot,
-    work_path,
-)
+from carteira.refresh.build_file import MAX_FREE_SHARE, discard_build, publish, work_path
+from carteira.refresh.publish import prepare_build
+from carteira.refresh.snapshot import publish_raw_snapshot
 from carteira.settings import Settings
 
 

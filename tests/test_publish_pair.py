@@ -18,7 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carteira.publish import create_database, prepare_build, raw_snapshot_path
+from carteira.refresh.build_file import create_database
+from carteira.refresh.publish import prepare_build
+from carteira.refresh.snapshot import raw_snapshot_path
 from carteira.settings import Settings
 
 STEP = textwrap.dedent(
@@ -28,7 +30,7 @@ STEP = textwrap.dedent(
 
     from dagster import build_asset_context
 
-    from carteira.publish import raw_snapshot_path
+    from carteira.refresh.snapshot import raw_snapshot_path
     from carteira.settings import Settings
     from orchestration.assets.warehouse import published_warehouse
     from orchestration.resources import CarteiraResource

@@ -30,7 +30,7 @@ from carteira.exit_codes import Busy, CouldNotRun, ExitCode
 from carteira.generator import generate
 from carteira.ingestion import ingest_all
 from carteira.ingestion.files import latin1_problem, unknown_entries
-from carteira.locking import acquire_refresh_lock, lock_path, release_refresh_lock
+from carteira.refresh.lock import acquire_refresh_lock, lock_path, release_refresh_lock
 from carteira.settings import Settings
 from orchestration.run import run_refresh
 
@@ -62,7 +62,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from carteira.locking import acquire_refresh_lock
+    from carteira.refresh.lock import acquire_refresh_lock
     acquire_refresh_lock(Path(sys.argv[1]))
     print("locked", flush=True)
     time.sleep(600)
@@ -349,8 +349,10 @@ def test_a_full_disk_while_copying_the_build_leaves_no_partial_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
+    import shutil
 
-    import carteira.publish as publish
+    from carteira.refresh.publish import prepare_build
+    from carteira.refresh.snapshot import publish_raw_snapshot
 
     settings = Settings.for_warehouse(tmp_path / "landing", tmp_path / "warehouse.duckdb")
     duckdb.connect(str(settings.warehouse_path)).close()
@@ -360,12 +362,12 @@ def test_a_full_disk_while_copying_the_build_leaves_no_partial_file(
         Path(dst).write_bytes(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(publish.shutil, "copyfile", full_disk)
+    monkeypatch.setattr(shutil, "copyfile", full_disk)
     with pytest.raises(OSError, match="No space left"):
-        publish.prepare_build(settings)
+        prepare_build(settings)
     assert not settings.build_path.exists()
     with pytest.raises(OSError, match="No space left"):
-        publish.publish_raw_snapshot(settings)
+        publish_raw_snapshot(settings)
     assert not list(tmp_path.glob("*.building"))
 
 

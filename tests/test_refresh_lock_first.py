@@ -25,7 +25,7 @@ HEAVY = ("dagster", "dbt", "great_expectations", "dagster_dbt")
 HOLD = """
 import sys, time
 from pathlib import Path
-from carteira.locking import acquire_refresh_lock
+from carteira.refresh.lock import acquire_refresh_lock
 acquire_refresh_lock(Path(sys.argv[1]))
 print("held", flush=True)
 time.sleep(120)

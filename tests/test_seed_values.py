@@ -5,7 +5,7 @@ client_alerts turns them into numbers while it compiles. A value that is not a n
 used to surface there as `Binder Error: Referenced column "None"`. The seed's
 `json_number` test now fails first, in `dbt build` order, with one message naming the
 seed file, the row and the column; client_alerts is skipped; the refresh's summary
-(carteira.dbt_failures) prints that message.
+(carteira.refresh.dbt_failures) prints that message.
 
 dbt runs on a copy of the project whose seed has the bad value (the repository's seeds
 are never edited), against an empty warehouse: only the seeds and client_alerts are
@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from carteira.dbt_failures import DBT_ERRORS_MARKER, failed_nodes
+from carteira.refresh.dbt_failures import DBT_ERRORS_MARKER, failed_nodes
 from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 

@@ -135,9 +135,9 @@ def generate(landing: Path, start: object, days: int, scale: str, seed: int, ver
 def _refresh(settings: Settings, raw_only: bool) -> int:
     # The refresh lock first, before the heavy imports (Dagster, dbt, great-expectations
     # take seconds) and before any progress line: a second refresh is refused at once,
-    # with one line naming the holder (carteira.locking). Held until the command ends;
+    # with one line naming the holder (carteira.refresh.lock). Held until the command ends;
     # run_refresh takes it again re-entrantly.
-    from carteira.locking import refresh_lock
+    from carteira.refresh.lock import refresh_lock
 
     click.get_current_context().with_resource(refresh_lock(settings.warehouse_path))
     from carteira.contract import TABLES

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from carteira.build_state import read_state
-from carteira.ingestion.raw_tables import raw_schema
 from carteira.operations.freshness import State, by_system, evaluate, last_extracts
+from carteira.ingestion.raw_tables import raw_schema
+from carteira.refresh.state import read_state
 from carteira.operations.run_record import RESULTS, RunRecord, read_record
 from carteira.settings import Settings
 
@@ -237,12 +237,11 @@ def _run_quarantined(raw_path: Path, run_id: str) -> bool:
 
 
 def _next_run(settings: Settings, now: datetime) -> datetime | None:
-    # Dagster's own cron arithmetic, so the answer is when the schedule will really fire
-    from dagster._utils.schedules import get_next_cron_tick
+    from carteira.dagster_internals import next_cron_tick
 
     zone = settings.effective_schedule_timezone
     try:
-        return get_next_cron_tick(settings.schedule_cron, now.astimezone(ZoneInfo(zone)), zone)
+        return next_cron_tick(settings.schedule_cron, now.astimezone(ZoneInfo(zone)), zone)
     except Exception:  # an unparsable cron: reported by the settings, not here
         return None
 

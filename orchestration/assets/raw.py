@@ -42,7 +42,7 @@ from carteira.ingestion import (
     validation_thread,
 )
 from carteira.ingestion.unread import unread_entries
-from carteira.locking import acquire_refresh_lock, connect_for_write
+from carteira.refresh.lock import acquire_refresh_lock, connect_for_write
 from orchestration.resources import CarteiraResource
 
 RAW_GROUP = "raw"

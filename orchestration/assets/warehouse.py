@@ -1,12 +1,11 @@
 """Warehouse: the dbt project as assets, and the publish step that swaps the new file in.
 
-dbt builds into a private copy of the published warehouse (see `carteira.publish`); its
+dbt builds into a private copy of the published warehouse (see `carteira.refresh.build_file`); its
 tests run as Dagster asset checks; an error-severity failure fails the dbt step, so the
 publish step never runs and readers keep the previous warehouse.
 """
 
 import json
-import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -27,8 +26,18 @@ from dagster_dbt import (
 )
 
 from carteira import progress
-from carteira.build_plan import BuildPlan, plan_build, raw_loads_since
-from carteira.build_state import (
+from carteira.dagster_internals import quiet_unreported_checks
+from carteira.refresh.build_file import discard_build
+from carteira.refresh.lock import acquire_refresh_lock
+from carteira.refresh.plan import BuildPlan, plan_build, raw_loads_since
+from carteira.refresh.publish import (
+    keep_published,
+    nothing_built,
+    prepare_build,
+    publish_with_raw_snapshot,
+    recover_interrupted_publish,
+)
+from carteira.refresh.state import (
     BuildState,
     built_past,
     project_fingerprint,
@@ -38,8 +47,6 @@ from carteira.build_state import (
     seed_checksums,
     vars_fingerprint,
 )
-from carteira.locking import acquire_refresh_lock
-from carteira.publish import discard_build, prepare_build, publish_with_raw_snapshot
 from carteira.settings import DBT_PROJECT_DIR, Settings
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest, load_manifest
 from orchestration.resources import CarteiraResource
@@ -48,12 +55,8 @@ ensure_manifest()
 
 DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
-# On an incremental day the tests of carried-over models do not run, by design (their
-# data did not change; carteira.build_plan). Dagster logs one warning per such test
-# ("Blocking asset check ... emitted no result ..."), hundreds a day on the terminal;
-# this module's logger logs nothing else. A dbt test that fails still fails the step,
-# so publishing stays gated on every test that ran.
-logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
+# The tests of carried-over models do not run, by design: one Dagster warning each.
+quiet_unreported_checks()
 
 
 class CarteiraDbtTranslator(DagsterDbtTranslator):
@@ -113,11 +116,14 @@ def warehouse_models(
     acquire_refresh_lock(settings.warehouse_path)  # held already when run by `carteira refresh`
     as_of = settings.effective_as_of()
     try:
-        prepare_build(settings)
+        # The plan is read from the published warehouse (the build starts as its copy, so
+        # it records the same state) before any build file exists: a refresh that has
+        # nothing to build then leaves every file as it is.
+        recover_interrupted_publish(settings)
         # The incremental staging models continue from the published state; a state built
         # from extracts later than as_of (an earlier --as-of) must not be continued.
         args = list(DBT_BUILD_ARGS)
-        full_refresh = settings.full_refresh or built_past(settings.build_path, as_of)
+        full_refresh = settings.full_refresh or built_past(settings.warehouse_path, as_of)
         if full_refresh:
             progress.emit(
                 "full refresh asked for"
@@ -135,6 +141,15 @@ def warehouse_models(
             state = replace(state, raw_loaded_through=None)
         else:
             args += _selection_args(plan, manifest)
+        if plan.nothing_to_build:
+            # Same date, no new rows, nothing changed: no build file, no dbt, and
+            # `published_warehouse` keeps the published file byte for byte. A build file
+            # left by a killed run is removed, so it can never be published.
+            discard_build(settings)
+            progress.emit(_plan_line(plan))
+            yield from _carried_over(context, plan, manifest)
+            return
+        prepare_build(settings)
         # Building everything (asked for, or because the project, the vars or the state
         # changed) rebuilds the incremental models too: a model whose columns changed is
         # rebuilt instead of failing (on_schema_change='fail'), and a var the staging or
@@ -171,7 +186,7 @@ def _plan(
     settings: Settings, manifest: Mapping[str, Any], *, full_refresh: bool
 ) -> tuple[BuildPlan, BuildState]:
     """What this build must do, and the state to record once it succeeded."""
-    previous = read_state(settings.build_path)
+    previous = read_state(settings.warehouse_path)
     loads = raw_loads_since(settings.raw_path, previous.raw_loaded_through if previous else None)
     state = BuildState(
         as_of=settings.effective_as_of(),
@@ -192,6 +207,7 @@ def _plan(
         seed_checksums=state.seed_checksums,
         loads=loads,
         full_refresh=full_refresh,
+        as_of=state.as_of,
     )
     return plan, state
 
@@ -212,6 +228,11 @@ def _selection_args(plan: BuildPlan, manifest: Mapping[str, Any]) -> list[str]:
 def _plan_line(plan: BuildPlan) -> str:
     if plan.full:
         return f"dbt builds every model ({plan.reason})"
+    if plan.nothing_to_build:
+        return (
+            f"nothing to build: same as_of as the published warehouse and {plan.reason}; "
+            "it is kept as it is"
+        )
     return (
         f"dbt builds {len(plan.build)} of {len(plan.build) + len(plan.carried_over)} "
         f"models ({plan.reason}); the others are carried over unchanged"
@@ -252,12 +273,14 @@ def published_warehouse(
 ) -> MaterializeResult:
     settings = carteira.settings()
     acquire_refresh_lock(settings.warehouse_path)
-    path, snapshot = publish_with_raw_snapshot(settings)
-    context.log.info(f"published {path} (raw history snapshot {snapshot})")
+    kept = nothing_built(settings)
+    path, snapshot = keep_published(settings) if kept else publish_with_raw_snapshot(settings)
+    context.log.info(f"{'kept' if kept else 'published'} {path} (raw history snapshot {snapshot})")
     return MaterializeResult(
         metadata={
             "path": str(path),
             "as_of": settings.effective_as_of().isoformat(),
             "size_bytes": path.stat().st_size,
+            "unchanged": kept,
         }
     )

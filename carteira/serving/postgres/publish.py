@@ -110,7 +110,7 @@ _HOLDER = re.compile(rf"^{PUBLISH_LOCK} (?P<pid>\d+)@(?P<host>\S*) (?P<started>\
 
 
 def _publish_lock_holder(pg) -> str:  # noqa: ANN001
-    """Who holds the publish lock, as `carteira.locking` names a refresh's holder."""
+    """Who holds the publish lock, as `carteira.refresh.lock` names a refresh's holder."""
     with pg, pg.cursor() as cur:
         cur.execute(
             "select a.pid, a.application_name, a.backend_start from pg_locks l "

@@ -5,7 +5,7 @@
     from the extracts of that day and before, even when later files are already in the
     raw history (reproducible as-of builds). Unset (the default, and dbt runs by hand)
     reads every extract. The incremental staging models continuing from a state built
-    with later extracts is prevented by the refresh (carteira/build_state.py: full refresh).
+    with later extracts is prevented by the refresh (carteira/refresh/state.py: full refresh).
 -#}
 {% macro stg_extracted_through() -%}
     {%- set through = daily_var('extracts_through') -%}

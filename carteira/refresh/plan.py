@@ -1,6 +1,6 @@
 """What dbt must build on a refresh: everything, or only what the day can change.
 
-A refresh continues from the last published build (carteira.publish), so a model whose
+A refresh continues from the last published build (carteira.refresh.build_file), so a model whose
 inputs did not change since then already holds the right rows and is carried over as it
 is (the published file is an export of the whole build). On an incremental day dbt
 builds only:
@@ -9,27 +9,29 @@ builds only:
   (``raw._manifest``: rows_loaded > 0, loaded_at after the recorded
   ``raw_loaded_through``, so the loads of a failed refresh are built by the next one);
 - the models tagged ``as_of`` (they read var('as_of'): statuses, balances, "today")
-  and everything downstream of them, since the date moves every day;
+  and everything downstream of them, when the date moved since the last build;
 - the seeds whose file changed, and everything downstream of them;
 
 and the data tests of those models (a test whose every parent was carried over would
-give the answer it gave when that state was published). It builds everything when
+give the answer it gave when that state was published). A refresh for the same date with
+no new rows and nothing changed therefore builds nothing (`BuildPlan.nothing_to_build`):
+the published warehouse already is its result. It builds everything when
 there is no usable previous state, when the dbt project or a var other than the date
-changed since that state was built (``carteira.build_state``), or on a full refresh.
+changed since that state was built (``carteira.refresh.state``), or on a full refresh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from carteira.build_state import BuildState
 from carteira.ingestion import raw_schema
+from carteira.refresh.state import BuildState
 
 # The tag a model carries when it reads var('as_of') (directly or through a rule macro
 # such as as_of_date()): rebuilt every day with everything downstream of it.
@@ -95,6 +97,12 @@ class BuildPlan:
     carried_over: frozenset[str]  # unique ids of the models/seeds kept as they are
     excluded_tests: frozenset[str]  # unique ids of tests whose every parent is kept
 
+    @property
+    def nothing_to_build(self) -> bool:
+        """Whether every model and seed is carried over (tests too: none of their parents
+        changed), so the published warehouse is already this build's result."""
+        return not self.full and not self.build
+
     def exclude_names(self, manifest: Mapping[str, Any]) -> list[str]:
         """The nodes to pass to ``dbt build --exclude`` (with ``--indirect-selection
         empty``, so excluding a model does not also drop the tests of a model that is
@@ -157,6 +165,7 @@ def plan_build(
     seed_checksums: Mapping[str, str],
     loads: RawLoads,
     full_refresh: bool,
+    as_of: date,
 ) -> BuildPlan:
     """Decide what this refresh builds (see the module docstring)."""
     if full_refresh:
@@ -175,11 +184,12 @@ def plan_build(
         for uid, src in manifest["sources"].items()
         if (src.get("identifier") or src["name"]) in loads.tables
     }
-    roots |= {
-        uid
-        for uid, node in nodes.items()
-        if node["resource_type"] == "model" and AS_OF_TAG in node.get("tags", [])
-    }
+    if as_of != previous.as_of:
+        roots |= {
+            uid
+            for uid, node in nodes.items()
+            if node["resource_type"] == "model" and AS_OF_TAG in node.get("tags", [])
+        }
     changed_seeds = {
         uid for uid, sha in seed_checksums.items() if previous.seed_checksums.get(uid) != sha
     }

@@ -1,4 +1,4 @@
-"""Build-then-swap publishing of the warehouse file.
+"""The build file, and its copy into place as the published warehouse file.
 
 Readers (BI tools, `carteira report`) open the published file read-only. A refresh never
 writes to it: dbt builds in a private build file (so incremental models continue from the
@@ -65,7 +65,7 @@ def work_path(settings: Settings) -> Path:
     return settings.warehouse_path.with_name(settings.warehouse_path.name + ".work")
 
 
-def _export_path(settings: Settings) -> Path:
+def staged_path(settings: Settings) -> Path:
     return settings.warehouse_path.with_name(settings.warehouse_path.name + ".publishing")
 
 
@@ -73,7 +73,7 @@ def _marker(settings: Settings) -> Path:
     return work_path(settings).with_name(work_path(settings).name + ".published")
 
 
-def _identity(path: Path) -> dict[str, int]:
+def identity(path: Path) -> dict[str, int]:
     st = path.stat()
     return {"inode": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
@@ -86,7 +86,7 @@ def _work_matches_published(settings: Settings) -> bool:
         recorded = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if recorded != _identity(settings.warehouse_path):
+    if recorded != identity(settings.warehouse_path):
         return False
     return work.stat().st_size <= MAX_WORK_GROWTH * settings.warehouse_path.stat().st_size
 
@@ -116,14 +116,15 @@ def discard_build(settings: Settings) -> None:
     Called on every failure path, including a full disk: a partial build left behind
     would keep the disk full for the next run.
     """
-    for p in (settings.build_path, _wal(settings.build_path), _export_path(settings)):
+    for p in (settings.build_path, _wal(settings.build_path), staged_path(settings)):
         p.unlink(missing_ok=True)
     shutil.rmtree(_spill_dir(settings.build_path), ignore_errors=True)
 
 
-def prepare_build(settings: Settings) -> Path:
-    """Start the next build from the last published build (or a copy of the published file)."""
-    recover_interrupted_publish(settings)
+def start_build(settings: Settings) -> Path:
+    """Start the next build from the last published build (or a copy of the published file).
+
+    The caller has made the last publish whole (carteira.refresh.publish.prepare_build)."""
     discard_build(settings)
     settings.build_path.parent.mkdir(parents=True, exist_ok=True)
     if _work_matches_published(settings) and _opens(work_path(settings)):
@@ -234,16 +235,16 @@ def needs_compaction(build: Path, settings: Settings) -> bool:
 
 def publish(settings: Settings) -> Path:
     """Copy the build (or export it compactly) and rename that over the warehouse."""
-    return _commit_publish(settings, _stage_publish(settings))
+    return commit_publish(settings, stage_publish(settings))
 
 
-def _stage_publish(settings: Settings) -> bool:
+def stage_publish(settings: Settings) -> bool:
     """Write the file to publish beside the warehouse, complete and synced; True if it
     was compacted (exported) rather than copied."""
     build = settings.build_path
     if not build.exists():
         raise FileNotFoundError(f"nothing to publish: {build} does not exist")
-    exported = _export_path(settings)
+    exported = staged_path(settings)
     try:
         compact = needs_compaction(build, settings)
         if compact:
@@ -267,10 +268,10 @@ def _fsync_dir(path: Path) -> None:
         os.close(dir_fd)
 
 
-def _commit_publish(settings: Settings, compact: bool) -> Path:
+def commit_publish(settings: Settings, compact: bool) -> Path:
     """Rename the staged file over the warehouse (the commit point), then keep the build."""
     build = settings.build_path
-    os.replace(_export_path(settings), settings.warehouse_path)
+    os.replace(staged_path(settings), settings.warehouse_path)
     shutil.rmtree(_spill_dir(build), ignore_errors=True)
     _fsync_dir(settings.warehouse_path.parent)
     _discard_work(settings)
@@ -280,130 +281,5 @@ def _commit_publish(settings: Settings, compact: bool) -> Path:
     # Keep the build as the start of the next refresh, tied to the file just published.
     _wal(build).unlink(missing_ok=True)
     os.replace(build, work_path(settings))
-    _marker(settings).write_text(json.dumps(_identity(settings.warehouse_path)), encoding="utf-8")
+    _marker(settings).write_text(json.dumps(identity(settings.warehouse_path)), encoding="utf-8")
     return settings.warehouse_path
-
-
-def raw_snapshot_path(settings: Settings) -> Path:
-    """``warehouse.raw.snapshot.duckdb``: the raw history as of the last publish."""
-    return snapshot_of_raw(settings.raw_path)
-
-
-def snapshot_of_raw(raw: Path) -> Path:
-    """The raw snapshot beside a raw file (named once: readers and restore hints use it)."""
-    return raw.with_name(raw.name.removesuffix(".duckdb") + ".snapshot.duckdb")
-
-
-def publish_raw_snapshot(settings: Settings) -> Path:
-    """Copy the raw file and rename the copy over the raw snapshot (atomic, like publish).
-
-    Anyone may hold the snapshot open read-only for as long as they like: the refresh only
-    ever renames a new copy over it, so a reader of raw history never blocks ingestion
-    (a reader of ``warehouse.raw.duckdb`` itself would, see carteira.locking). The caller
-    holds the refresh lock and no connection to the raw file, so the copy is consistent.
-
-    A raw file that has not changed since the last snapshot (same inode, size and
-    modification time, recorded beside the snapshot) is not copied again: a refresh with
-    no new extracts costs no copy of the raw history.
-    """
-    staged = _stage_raw_snapshot(settings)
-    if staged is not None:
-        _commit_raw_snapshot(settings, json.dumps(_identity(settings.raw_path)))
-    return raw_snapshot_path(settings)
-
-
-def _snapshot_source(settings: Settings) -> Path:
-    target = raw_snapshot_path(settings)
-    return target.with_name(target.name + ".source")
-
-
-def _staged_snapshot(settings: Settings) -> Path:
-    target = raw_snapshot_path(settings)
-    return target.with_name(target.name + ".building")
-
-
-def _stage_raw_snapshot(settings: Settings) -> Path | None:
-    """A synced copy of the raw file beside the snapshot, or None if the snapshot is
-    already a copy of the raw file as it is now."""
-    target, marker = raw_snapshot_path(settings), _snapshot_source(settings)
-    source = json.dumps(_identity(settings.raw_path))
-    if target.exists() and marker.exists() and marker.read_text(encoding="utf-8") == source:
-        return None
-    partial = _staged_snapshot(settings)
-    try:
-        shutil.copyfile(settings.raw_path, partial)
-        with open(partial, "rb") as fh:
-            os.fsync(fh.fileno())
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return partial
-
-
-def _commit_raw_snapshot(settings: Settings, source: str) -> None:
-    """Rename the staged copy over the snapshot and record which raw file it copies."""
-    _snapshot_source(settings).unlink(missing_ok=True)
-    os.replace(_staged_snapshot(settings), raw_snapshot_path(settings))
-    _snapshot_source(settings).write_text(source, encoding="utf-8")
-
-
-def _pair_intent(settings: Settings) -> Path:
-    """Written before the warehouse is renamed into place, removed once the snapshot is."""
-    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".publishing.json")
-
-
-def publish_with_raw_snapshot(settings: Settings) -> tuple[Path, Path]:
-    """Publish the build and the raw snapshot as a pair that stays consistent if killed.
-
-    Both files are staged complete first; then an intent file records the identity of
-    both staged files, the warehouse is renamed into place (the commit point) and only
-    then the snapshot. So the snapshot is never newer than the published warehouse: a
-    kill before the warehouse rename leaves the old pair, a kill after it leaves the new
-    warehouse with its snapshot staged, which `recover_interrupted_publish` (run by the
-    next build) renames into place.
-    """
-    recover_interrupted_publish(settings)
-    staged = _stage_raw_snapshot(settings)
-    try:
-        compact = _stage_publish(settings)
-    except BaseException:
-        _staged_snapshot(settings).unlink(missing_ok=True)
-        raise
-    intent = {
-        "warehouse": _identity(_export_path(settings)),
-        "snapshot": _identity(staged) if staged is not None else None,
-        "source": json.dumps(_identity(settings.raw_path)),
-    }
-    partial = _pair_intent(settings).with_name(_pair_intent(settings).name + ".tmp")
-    partial.write_text(json.dumps(intent), encoding="utf-8")
-    os.replace(partial, _pair_intent(settings))
-    path = _commit_publish(settings, compact)
-    if staged is not None:
-        _commit_raw_snapshot(settings, intent["source"])
-    _pair_intent(settings).unlink(missing_ok=True)
-    return path, raw_snapshot_path(settings)
-
-
-def recover_interrupted_publish(settings: Settings) -> None:
-    """Finish or undo a `publish_with_raw_snapshot` that was killed between its renames.
-
-    Called with the refresh lock held, before a build starts and before a publish. The
-    published warehouse tells which side of the commit point the kill fell on.
-    """
-    intent_path = _pair_intent(settings)
-    if not intent_path.exists():
-        return
-    try:
-        intent = json.loads(intent_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        intent = {}
-    staged = _staged_snapshot(settings)
-    committed = settings.warehouse_path.exists() and intent.get("warehouse") == _identity(
-        settings.warehouse_path
-    )
-    snapshot = intent.get("snapshot")
-    if committed and snapshot and staged.exists() and _identity(staged) == snapshot:
-        _commit_raw_snapshot(settings, intent["source"])
-    staged.unlink(missing_ok=True)
-    _export_path(settings).unlink(missing_ok=True)
-    intent_path.unlink()

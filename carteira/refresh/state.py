@@ -17,7 +17,7 @@ In both cases the refresh rebuilds the incremental models in full (`dbt build
 ``main._carteira_build``), so the decision travels with the published file.
 
 The same row records what an incremental day needs to build only what it can change
-(carteira.build_plan): a fingerprint of the dbt project that built the state, of the vars
+(carteira.refresh.plan): a fingerprint of the dbt project that built the state, of the vars
 other than the date, the checksum of every seed, and how far into the raw manifest the
 state has read (``raw_loaded_through``: rows loaded later are the day's news).
 """

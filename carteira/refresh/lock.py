@@ -12,7 +12,7 @@ Two different locks, for two different reasons:
   with the DuckDB CLI) therefore blocks the refresh. The refresh waits for it a bounded
   time and then gives up with :class:`~carteira.exit_codes.Busy` naming the holder that
   DuckDB reports. Readers that must not block anyone use the raw snapshot the refresh
-  publishes (``carteira.publish.publish_raw_snapshot``).
+  publishes (``carteira.refresh.snapshot.publish_raw_snapshot``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from carteira.exit_codes import Busy, CouldNotRun
-from carteira.publish import snapshot_of_raw
+from carteira.refresh.snapshot import snapshot_of_raw
 
 
 class Damaged(CouldNotRun):
