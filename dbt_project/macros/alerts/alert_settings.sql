@@ -4,9 +4,9 @@
     value cast to its type (`<setting>`) and as written (`<setting>__text`, for the
     message and the figures, so 2.0 shows as 2.0 and 3 as 3).
 
-    `settings` maps each setting to its kind: `integer` (days, counts), `double`
-    (statistics and rates, compared with doubles) or `numeric` (compared with money,
-    exactly). No row when the rule is missing from seeds/alert_rules.csv (the test
+    `settings` maps each setting to its kind: `integer` (days, counts), `statistic`
+    (z-scores, rates, multipliers: compared with statistics, cast as they are by
+    cast_as_double) or `numeric` (compared with money, exactly). No row when the rule is missing from seeds/alert_rules.csv (the test
     assert_every_alert_rule_is_configured fails then); a setting missing from
     seeds/alert_thresholds.csv is null, and a comparison with it raises nothing.
 -#}
@@ -16,7 +16,7 @@
         rules.severity
         {%- for name, kind in settings.items() %}
         {%- set text = "max(case when thresholds.setting = '" ~ name ~ "' then thresholds.value end)" %}
-        {%- if kind == 'double' %}
+        {%- if kind == 'statistic' %}
         , {{ cast_as_double(text) }} as {{ name }}
         {%- elif kind == 'numeric' %}
         , cast({{ text }} as {{ dbt.type_numeric() }}) as {{ name }}

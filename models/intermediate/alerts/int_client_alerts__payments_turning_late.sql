@@ -8,7 +8,7 @@
 with settings as (
     {{ alert_settings('payments_turning_late', {
         'window_days': 'integer', 'late_days': 'integer', 'min_recent_titles': 'integer',
-        'min_baseline_titles': 'integer', 'min_recent_late_rate': 'double', 'min_rate_increase': 'double'}) }}
+        'min_baseline_titles': 'integer', 'min_recent_late_rate': 'statistic', 'min_rate_increase': 'statistic'}) }}
 ),
 
 due_titles as (

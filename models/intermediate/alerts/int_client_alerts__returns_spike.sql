@@ -7,7 +7,7 @@
 
 with settings as (
     {{ alert_settings('returns_spike', {
-        'window_days': 'integer', 'baseline_days': 'integer', 'min_returns': 'double', 'multiplier': 'double'}) }}
+        'window_days': 'integer', 'baseline_days': 'integer', 'min_returns': 'statistic', 'multiplier': 'statistic'}) }}
 ),
 
 returns_windowed as (
