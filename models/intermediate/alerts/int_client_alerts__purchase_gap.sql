@@ -7,7 +7,8 @@
 {{ config(materialized='view', tags=['as_of']) }}
 
 with settings as (
-    {{ alert_settings('purchase_gap', {'min_gaps': 'integer', 'z_score': 'statistic', 'min_stddev_days': 'statistic'}) }}
+    {{ alert_settings('purchase_gap', {
+        'min_gaps': 'integer', 'z_score': 'statistic', 'min_stddev_days': 'statistic'}) }}
 ),
 
 purchase_days as (
