@@ -212,7 +212,10 @@ def test_walkthrough_new_column_and_new_mart(tmp_path: Path) -> None:
     assert _run(project, home, "-m", "carteira.devtools.staging_yml").returncode == 0
     check = _run(project, home, "-m", "carteira.devtools.staging_yml", "--check")
     assert check.returncode == 0, check.stderr
-    assert INSTAGRAM_DESCRIPTION in (project / "models/staging/_sources.yml").read_text()
+    # the source and the staging model share the text: one docs block, read by both
+    assert "{{ doc('stg_instagram') }}" in (project / "models/staging/_sources.yml").read_text()
+    docs = (project / "models/staging/_staging__docs.md").read_text()
+    assert f"{{% docs stg_instagram %}}\n{INSTAGRAM_DESCRIPTION}\n" in docs
 
     # ... and select it in the staging model, cleaned like every string.
     staging = project / "models" / "staging" / "crm" / "stg_crm__clients.sql"

@@ -1,15 +1,15 @@
 """A bad value in a seed business users edit is named before any model reads it.
 
 `seeds/alert_thresholds.csv` holds numbers as text (so 3 and 2.0 print as written);
-client_alerts turns them into numbers while it compiles. A value that is not a number
-used to surface there as `Binder Error: Referenced column "None"`. The seed's
-`json_number` test now fails first, in `dbt build` order, with one message naming the
-seed file, the row and the column; client_alerts is skipped; the refresh's summary
-(carteira.refresh.dbt_failures) prints that message.
+the alert rule models cast them to numbers. A value that is not a number would surface
+there as a conversion error. The seed's `json_number` test fails first, in `dbt build`
+order, with one message naming the seed file, the row and the column; the rule models
+and client_alerts are skipped; the refresh's summary (carteira.refresh.dbt_failures) prints
+that message.
 
 dbt runs on a copy of the project whose seed has the bad value (the repository's seeds
-are never edited), against an empty warehouse: only the seeds and client_alerts are
-selected.
+are never edited), against an empty warehouse: only the seeds, the alert models and
+client_alerts are selected.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def _project_with(tmp: Path, rule: str, setting: str, value: str) -> Path:
 
 
 def _build(project: Path, tmp: Path) -> tuple[int, str, dict[str, tuple[str, str]]]:
-    """`dbt build` of the seeds and client_alerts: (exit code, output, node -> status)."""
+    """`dbt build` of the seeds, the alert models and client_alerts: (exit code, output,
+    node -> status)."""
     raw = tmp / "raw.duckdb"
     duckdb.connect(str(raw)).close()
     env = {
@@ -63,7 +64,8 @@ def _build(project: Path, tmp: Path) -> tuple[int, str, dict[str, tuple[str, str
     }
     done = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "build", "--select",
-         "alert_rules", "alert_thresholds", "client_alerts",
+         "alert_rules", "alert_thresholds", "int_alert_rules", "int_alert_thresholds",
+         "int_client_alerts__*", "client_alerts",
          "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
         env=env, capture_output=True, text=True, timeout=600, cwd=tmp,
@@ -84,7 +86,8 @@ def test_a_non_numeric_threshold_is_named_before_client_alerts_reads_it(
     project = _project_with(tmp_path, "purchase_gap", "z_score", value)
     code, output, statuses = _build(project, tmp_path)
     assert code != 0
-    assert statuses["client_alerts"][0] == "skipped", statuses["client_alerts"]
+    for node in ["client_alerts", *(n for n in statuses if n.startswith("int_client_alerts__"))]:
+        assert statuses[node][0] == "skipped", (node, statuses[node])
     (test,) = [name for name in statuses if name.startswith("json_number_alert_thresholds")]
     status, message = statuses[test]
     shown = f"'{value}'" if value else "empty"
@@ -93,7 +96,7 @@ def test_a_non_numeric_threshold_is_named_before_client_alerts_reads_it(
         f"{shown} is not a number"
     )
     assert status == "error" and expected in message, message
-    assert "Binder Error" not in output
+    assert "Binder Error" not in output and "Conversion Error" not in output
     # what the refresh's summary prints: dagster-dbt hands it dbt's error lines
     # (dbt's error-level log messages, without the time stamps of its console lines)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", output)

@@ -16,6 +16,7 @@ import yaml
 
 from carteira import contract
 from carteira.devtools import staging_yml
+from carteira.devtools.descriptions import read_blocks
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -32,9 +33,17 @@ def staging_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The generator pointed at a copy of models/staging."""
     staging = tmp_path / "models" / "staging"
     shutil.copytree(REPO / "models" / "staging", staging)
+    for docs in (REPO / "models").glob("*.md"):  # hand-written blocks the generator reuses
+        shutil.copy(docs, staging.parent)
     monkeypatch.setattr(staging_yml, "STAGING_DIR", staging)
     monkeypatch.setattr(staging_yml, "SOURCES_FILE", staging / "_sources.yml")
     return staging
+
+
+def _block(staging: Path, name: str) -> str:
+    """The text of docs block `name` the generator wrote."""
+    blocks = read_blocks([staging / staging_yml.DOCS_FILE_NAME])
+    return next(b.text for b in blocks if b.name == name)
 
 
 def _models(path: Path) -> dict[str, dict]:
@@ -69,8 +78,10 @@ def test_a_new_contract_column_is_added_and_descriptions_survive(
     columns = {c["name"]: c for c in model["columns"]}
     assert list(columns)[: len(changed.columns)] == changed.column_names
     tier = columns["loyalty_tier"]
-    assert tier == {"name": "loyalty_tier", "description": "One of: gold, silver.",
-                    "data_type": "varchar"}  # fmt: skip
+    # the source table and the staging model say the same: one docs block, twice doc()
+    call = "{{ doc('stg_loyalty_tier') }}"
+    assert tier == {"name": "loyalty_tier", "description": call, "data_type": "varchar"}
+    assert _block(staging_copy, "stg_loyalty_tier") == "One of: gold, silver."
     # the column's warn rules join the model's one column_rules test
     (rules,) = model["data_tests"]
     arguments = rules["column_rules"]["arguments"]
@@ -80,13 +91,13 @@ def test_a_new_contract_column_is_added_and_descriptions_survive(
     for old in before["columns"]:
         assert columns[old["name"]] == old
 
-    # Someone describes the column; the next run keeps the text and the check passes.
-    text = path.read_text()
-    assert "description: 'One of: gold, silver.'" in text
-    path.write_text(
-        text.replace(
-            "description: 'One of: gold, silver.'",
-            "description: 'Loyalty tier the CRM computes. One of: gold, silver.'",
+    # Someone describes the column in its docs block; the next run keeps the text, both
+    # layers still show it through doc(), and the check passes.
+    docs = staging_copy / staging_yml.DOCS_FILE_NAME
+    docs.write_text(
+        docs.read_text().replace(
+            "{% docs stg_loyalty_tier %}\nOne of: gold, silver.",
+            "{% docs stg_loyalty_tier %}\nLoyalty tier the CRM computes. One of: gold, silver.",
         )
     )
     assert staging_yml.main([]) == 0
@@ -95,4 +106,7 @@ def test_a_new_contract_column_is_added_and_descriptions_survive(
     crm = next(s for s in sources["sources"] if s["name"] == "crm")
     table = next(t for t in crm["tables"] if t["name"] == "clients")
     described = {c["name"]: c["description"] for c in table["columns"]}
-    assert described["loyalty_tier"] == "Loyalty tier the CRM computes. One of: gold, silver."
+    assert described["loyalty_tier"] == call
+    assert _block(staging_copy, "stg_loyalty_tier") == (
+        "Loyalty tier the CRM computes. One of: gold, silver."
+    )

@@ -16,6 +16,13 @@ of each source column (in the system's `_<system>__models.yml`; the generator co
 into `_sources.yml` with the time-zone note each layer needs) and the description of each
 source system (in `_sources.yml`). A column the files do not describe yet gets an empty
 description, and `--check` fails until someone writes it.
+
+A description the generator would write more than once (the metadata columns of every
+table, `updated_at`, a shared reference) is written once, as a docs block of
+`models/staging/_staging__docs.md`, and the .yml files say `{{ doc('name') }}`
+(carteira.devtools.descriptions). Edit a shared text in that block: the generator reads
+it back, as it reads the .yml files; a text that equals a hand-written block elsewhere
+in `models/` uses that block.
 """
 
 from __future__ import annotations
@@ -30,9 +37,18 @@ from typing import Any
 import yaml
 
 from carteira.contract import DUCKDB_TYPES, SYSTEMS, TABLES, Column, Table
+from carteira.devtools.descriptions import read_blocks, render_blocks
+from carteira.devtools.shared_descriptions import resolve_docs, share_repeated
 
 STAGING_DIR = Path(__file__).resolve().parents[2] / "models" / "staging"
 SOURCES_FILE = STAGING_DIR / "_sources.yml"
+DOCS_FILE_NAME = "_staging__docs.md"
+
+DOCS_HEADER = """\
+{#- Written by `python -m carteira.devtools.staging_yml`: the descriptions the staging
+    .yml files share. Edit a text here (the generator reads it back); a block's name is
+    the generator's. -#}
+"""
 
 SOURCES_HEADER = """\
 # Written from carteira.contract (the one Python declaration of the source contract)
@@ -173,8 +189,24 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
+def docs_file() -> Path:
+    return STAGING_DIR / DOCS_FILE_NAME
+
+
+def hand_written_blocks() -> dict[str, str]:
+    """Docs blocks of `models/` the generator does not write: name -> text."""
+    models = STAGING_DIR.parent
+    return {
+        b.name: b.text
+        for b in read_blocks(p for p in sorted(models.rglob("*.md")) if p != docs_file())
+    }
+
+
 def read_described() -> Described:
-    """Collect the hand-written descriptions from the files as they are now."""
+    """Collect the hand-written descriptions from the files as they are now (a doc() call
+    read as its block's text)."""
+    blocks = {b.name: b.text for b in read_blocks([docs_file()] if docs_file().exists() else [])}
+    blocks.update(hand_written_blocks())
     columns: dict[tuple[str, str], str] = {}
     for system in SYSTEMS:
         models = {m["name"]: m for m in _read_yaml(models_file(system)).get("models", [])}
@@ -183,7 +215,7 @@ def read_described() -> Described:
             for entry in model.get("columns", []):
                 if entry["name"] in table.column_names:
                     column = table.column(entry["name"])
-                    text = entry.get("description") or ""
+                    text = resolve_docs(entry.get("description") or "", blocks)
                     columns[(table.fqn, column.name)] = _base_description(text, table, column)
     sources = _read_yaml(SOURCES_FILE).get("sources", [])
     systems = {s["name"]: s.get("description") or "" for s in sources}
@@ -341,6 +373,15 @@ class _NoAliasDumper(yaml.SafeDumper):
         return True
 
 
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    """A doc() call double-quoted, as people write it: "{{ doc('name') }}"."""
+    style = '"' if text.startswith("{{") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_NoAliasDumper.add_representer(str, _represent_str)
+
+
 def _render(header: str, doc: dict[str, Any]) -> str:
     body = yaml.dump(doc, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100)
     return header + body
@@ -349,9 +390,15 @@ def _render(header: str, doc: dict[str, Any]) -> str:
 def generated_files() -> dict[Path, str]:
     """Every generated file and the text it should have."""
     described = read_described()
-    files = {SOURCES_FILE: _render(SOURCES_HEADER, sources_doc(described))}
+    docs = {SOURCES_FILE: sources_doc(described)}
     for system in SYSTEMS:
-        files[models_file(system)] = _render(MODELS_HEADER, models_doc(system, described))
+        docs[models_file(system)] = models_doc(system, described)
+    shared = share_repeated(docs, hand_written_blocks())
+    files = {
+        path: _render(SOURCES_HEADER if path == SOURCES_FILE else MODELS_HEADER, doc)
+        for path, doc in docs.items()
+    }
+    files[docs_file()] = DOCS_HEADER + "\n" + render_blocks(shared)
     return files
 
 

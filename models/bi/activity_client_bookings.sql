@@ -9,17 +9,17 @@ with bookings as (
 )
 
 select
-    cast(booking_id as bigint) as booking_id,
-    cast(session_id as bigint) as session_id,
-    cast(client_key as varchar) as client_key,
-    cast(full_name as varchar) as full_name,
-    cast(registration_type as varchar) as registration_type,
-    cast(session_date as date) as session_date,
-    cast(starts_at as timestamp) as starts_at,
-    cast({{ time_label('starts_at') }} as varchar) as start_time,
-    cast(activity_name as varchar) as activity,
-    cast(instructor_name as varchar) as instructor,
-    cast(area_name as varchar) as area,
-    cast(outcome as varchar) as outcome,
-    cast(as_of as date) as as_of
+    booking_id,
+    session_id,
+    client_key,
+    full_name,
+    registration_type,
+    session_date,
+    starts_at,
+    {{ time_label('starts_at') }} as start_time,
+    activity_name as activity,
+    instructor_name as instructor,
+    area_name as area,
+    outcome,
+    as_of
 from bookings

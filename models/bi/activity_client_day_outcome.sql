@@ -17,16 +17,17 @@ with bookings as (
 )
 
 select
-    cast(client_key as varchar) as client_key,
-    cast(full_name as varchar) as full_name,
-    cast(registration_type as varchar) as registration_type,
-    cast(session_date as date) as session_date,
-    cast(outcome as varchar) as outcome,
+    client_key,
+    full_name,
+    registration_type,
+    session_date,
+    outcome,
+    -- count() is a bigint; the contract serves the counts as integer
     cast(count(*) as integer) as bookings,
     cast(count(*) filter (where outcome = 'attended') as integer) as attended,
     cast(count(*) filter (where outcome = 'excused_absence') as integer) as excused_absences,
     cast(count(*) filter (where outcome = 'unexcused_absence') as integer) as unexcused_absences,
     cast(count(*) filter (where outcome = 'scheduled') as integer) as scheduled,
-    cast({{ as_of_date() }} as date) as as_of
+    {{ as_of_date() }} as as_of
 from bookings
 group by client_key, full_name, registration_type, session_date, outcome

@@ -11,19 +11,19 @@ with sessions as (
 )
 
 select
-    cast(session_id as bigint) as session_id,
-    cast(session_date as date) as session_date,
-    cast(starts_at as timestamp) as starts_at,
-    cast({{ time_label('starts_at') }} as varchar) as start_time,
-    cast(activity_name as varchar) as activity,
-    cast(area_name as varchar) as area,
-    cast(instructor_name as varchar) as instructor,
-    cast(1 as integer) as sessions,
-    cast(capacity as integer) as capacity,
-    cast(bookings as integer) as bookings,
-    cast(booked as integer) as booked,
-    cast(attended as integer) as attended,
-    cast(occupancy_rate as decimal(9, 4)) as occupancy_rate,
-    cast(attendance_rate as decimal(9, 4)) as attendance_rate,
-    cast(as_of as date) as as_of
+    session_id,
+    session_date,
+    starts_at,
+    {{ time_label('starts_at') }} as start_time,
+    activity_name as activity,
+    area_name as area,
+    instructor_name as instructor,
+    1 as sessions,
+    capacity,
+    bookings,
+    booked,
+    attended,
+    occupancy_rate,
+    attendance_rate,
+    as_of
 from sessions

@@ -42,16 +42,17 @@ with agenda as (
 )
 
 select
-    cast(kind as varchar) as kind,
-    cast(item_id as varchar) as item_id,
-    cast(client_key as varchar) as client_key,
-    cast(occurs_at as timestamp) as occurs_at,
+    kind,
+    item_id,
+    client_key,
+    occurs_at,
+    -- the day of a time stamp (a conversion, not a restated type)
     cast(occurs_at as date) as occurs_on,
-    cast(item_type as varchar) as item_type,
-    cast(status as varchar) as status,
-    cast(staff as varchar) as staff,
-    cast(subject as varchar) as subject,
-    cast(cast(occurs_at as date) > {{ as_of_date() }} as boolean) as is_future,
-    cast({{ as_of_date() }} as date) as as_of
+    item_type,
+    status,
+    staff,
+    subject,
+    cast(occurs_at as date) > {{ as_of_date() }} as is_future,
+    {{ as_of_date() }} as as_of
 from agenda
 where client_key is not null

@@ -4,17 +4,17 @@
   negotiation_id.
 -#}
 select
-    cast(negotiation_id as bigint) as negotiation_id,
-    cast(client_key as varchar) as client_key,
-    cast(company_name as varchar) as company_name,
-    cast(document_number as varchar) as document_number,
-    cast(agreed_on as date) as agreed_on,
-    cast(original_debt as decimal(18, 2)) as original_debt,
-    cast(agreed_amount as decimal(18, 2)) as agreed_amount,
-    cast(installments_count as integer) as installments_count,
-    cast(status as varchar) as status,
-    cast(title_count as integer) as title_count,
-    cast(titles_paid as decimal(18, 2)) as titles_paid,
-    cast(titles_receivable as decimal(18, 2)) as titles_receivable,
-    cast(as_of as date) as as_of
+    negotiation_id,
+    client_key,
+    company_name,
+    document_number,
+    agreed_on,
+    original_debt,
+    agreed_amount,
+    installments_count,
+    status,
+    title_count,
+    titles_paid,
+    titles_receivable,
+    as_of
 from {{ ref('fct_negotiations') }}

@@ -9,17 +9,17 @@ with items as (
 )
 
 select
-    cast(order_item_id as bigint) as order_item_id,
-    cast(client_key as varchar) as client_key,
-    cast(order_date as date) as order_date,
-    cast(order_code as varchar) as order_code,
-    cast(company_id as bigint) as company_id,
-    cast(product_code as varchar) as product_code,
-    cast(product_name as varchar) as product_name,
-    cast(unit_price as decimal(18, 2)) as unit_price,
-    cast(quantity as decimal(18, 2)) as quantity,
-    cast(discount_amount as decimal(18, 2)) as discount_amount,
-    cast(line_value as decimal(18, 2)) as line_value,
-    cast(lot_number as varchar) as lot_number,
-    cast(size as varchar) as size
+    order_item_id,
+    client_key,
+    order_date,
+    order_code,
+    company_id,
+    product_code,
+    product_name,
+    unit_price,
+    quantity,
+    discount_amount,
+    line_value,
+    lot_number,
+    size
 from items

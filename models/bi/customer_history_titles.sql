@@ -19,31 +19,31 @@ clients as (
 )
 
 select
-    cast(titles.receivable_id as bigint) as receivable_id,
-    cast(titles.client_key as varchar) as client_key,
-    cast(clients.full_name as varchar) as client_name,
-    cast(titles.company_id as bigint) as company_id,
-    cast(titles.company_name as varchar) as company_name,
-    cast(titles.order_code as varchar) as order_code,
-    cast(titles.document_number as varchar) as document_number,
-    cast(titles.installment_number as integer) as installment_number,
-    cast(titles.installments_total as integer) as installments_total,
-    cast(titles.issued_on as date) as issued_on,
-    cast(titles.due_on as date) as due_on,
-    cast(titles.amount as decimal(18, 2)) as amount,
-    cast(titles.paid_amount as decimal(18, 2)) as paid,
-    cast(titles.paid_off_on as date) as paid_off_on,
-    cast(titles.balance as decimal(18, 2)) as balance,
-    cast(titles.status as varchar) as status,
-    cast(titles.is_owed as boolean) as is_owed,
-    cast(titles.is_owed and titles.due_on < titles.as_of as boolean) as is_past_due,
-    cast(titles.days_late as integer) as days_late,
-    cast(case
+    titles.receivable_id,
+    titles.client_key,
+    clients.full_name as client_name,
+    titles.company_id,
+    titles.company_name,
+    titles.order_code,
+    titles.document_number,
+    titles.installment_number,
+    titles.installments_total,
+    titles.issued_on,
+    titles.due_on,
+    titles.amount,
+    titles.paid_amount as paid,
+    titles.paid_off_on,
+    titles.balance,
+    titles.status,
+    titles.is_owed,
+    titles.is_owed and titles.due_on < titles.as_of as is_past_due,
+    titles.days_late,
+    case
         when titles.status in ('cancelled', 'renegotiated') then null
         when titles.paid_on_time then true
         when titles.balance <= 0 or titles.due_on < titles.as_of then false
-    end as boolean) as on_time,
-    cast(titles.negotiation_id as bigint) as negotiation_id,
-    cast(titles.as_of as date) as as_of
+    end as on_time,
+    titles.negotiation_id,
+    titles.as_of
 from titles
 left join clients on clients.client_key = titles.client_key

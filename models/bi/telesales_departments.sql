@@ -19,9 +19,9 @@ names as (
 )
 
 select
-    cast(members.department_id as varchar) as department_id,
-    cast(coalesce(names.department_name, members.department_id) as varchar) as department_name,
-    cast(members.staff_id as varchar) as staff_id,
-    cast(members.depth as integer) as depth
+    members.department_id,
+    coalesce(names.department_name, members.department_id) as department_name,
+    members.staff_id,
+    members.depth
 from members
 left join names on names.department_id = members.department_id

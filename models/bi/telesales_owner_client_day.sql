@@ -63,25 +63,25 @@ days as (
 )
 
 select
-    cast(days.owner_mode as varchar) as owner_mode,
-    cast(days.owner_staff_id as varchar) as owner_staff_id,
-    cast(pairs.owner as varchar) as owner,
-    cast(pairs.owner_name as varchar) as owner_name,
-    cast(days.client_key as varchar) as client_key,
-    cast(clients.full_name as varchar) as full_name,
-    cast(clients.source as varchar) as source,
-    cast(clients.client_group as varchar) as client_group,
-    cast(days.activity_date as date) as activity_date,
-    cast(coalesce(calls.calls, 0) as integer) as calls,
-    cast(coalesce(calls.successful_calls, 0) as integer) as successful_calls,
-    cast(coalesce(calls.talk_seconds, 0) as bigint) as talk_seconds,
-    cast(coalesce(activity.appointments, 0) as integer) as appointments,
-    cast(coalesce(activity.appointments_done, 0) as integer) as appointments_done,
-    cast(coalesce(activity.orders, 0) as integer) as orders,
-    cast(coalesce(activity.order_value, 0) as decimal(18, 2)) as order_value,
-    cast(coalesce(activity.collected, 0) as decimal(18, 2)) as collected,
-    cast(coalesce(activity.debt, 0) as decimal(18, 2)) as debt,
-    cast({{ as_of_date() }} as date) as as_of
+    days.owner_mode,
+    days.owner_staff_id,
+    pairs.owner,
+    pairs.owner_name,
+    days.client_key,
+    clients.full_name,
+    clients.source,
+    clients.client_group,
+    days.activity_date,
+    coalesce(calls.calls, 0) as calls,
+    coalesce(calls.successful_calls, 0) as successful_calls,
+    coalesce(calls.talk_seconds, 0) as talk_seconds,
+    coalesce(activity.appointments, 0) as appointments,
+    coalesce(activity.appointments_done, 0) as appointments_done,
+    coalesce(activity.orders, 0) as orders,
+    coalesce(activity.order_value, 0) as order_value,
+    coalesce(activity.collected, 0) as collected,
+    coalesce(activity.debt, 0) as debt,
+    {{ as_of_date() }} as as_of
 from days
 inner join pairs
     on pairs.owner_mode = days.owner_mode

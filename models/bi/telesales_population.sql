@@ -50,19 +50,18 @@ population as (
 )
 
 select
-    cast(population.owner_mode as varchar) as owner_mode,
-    cast(population.population_unit_id as varchar) as population_unit_id,
-    cast(population.client_key as varchar) as client_key,
-    cast(population.full_name as varchar) as full_name,
-    cast(population.owner_staff_id as varchar) as owner_staff_id,
-    cast(coalesce(population.owner_staff_id, 'unassigned') as varchar) as owner,
-    cast(coalesce(staff.full_name, population.owner_staff_id, 'unassigned') as varchar)
-        as owner_name,
-    cast(population.campaign_id as varchar) as campaign_id,
-    cast(population.campaign_name as varchar) as campaign_name,
-    cast(population.source as varchar) as source,
-    cast(population.client_group as varchar) as client_group,
-    cast(population.created_date as date) as created_date,
-    cast({{ as_of_date() }} as date) as as_of
+    population.owner_mode,
+    population.population_unit_id,
+    population.client_key,
+    population.full_name,
+    population.owner_staff_id,
+    coalesce(population.owner_staff_id, 'unassigned') as owner,
+    coalesce(staff.full_name, population.owner_staff_id, 'unassigned') as owner_name,
+    population.campaign_id,
+    population.campaign_name,
+    population.source,
+    population.client_group,
+    population.created_date,
+    {{ as_of_date() }} as as_of
 from population
 left join staff on staff.staff_id = population.owner_staff_id
