@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -38,6 +39,7 @@ from carteira.build_state import (
     seed_checksums,
     vars_fingerprint,
 )
+from carteira.freshness import dbt_freshness_env
 from carteira.locking import acquire_refresh_lock
 from carteira.publish import discard_build, prepare_build, publish_with_raw_snapshot
 from carteira.settings import DBT_PROJECT_DIR, Settings
@@ -150,7 +152,13 @@ def warehouse_models(
         yield from _carried_over(context, plan, manifest)
         # profiles.yml and macros/daily_var.sql read the environment; dagster-dbt gives the
         # dbt process a copy of os.environ when it starts it, so set it just for that.
-        with _environment({**settings.dbt_env(), **daily_env}):
+        freshness = dbt_freshness_env(
+            settings.raw_path,
+            now=datetime.now(UTC),
+            timezone=settings.business_timezone,
+            as_of=as_of,
+        )
+        with _environment({**settings.dbt_env(), **daily_env, **freshness}):
             invocation = dbt.cli(
                 args + ["--vars", json.dumps(dbt_vars, sort_keys=True)],
                 context=context,
