@@ -54,8 +54,8 @@ for (const holder of document.querySelectorAll('.dashboard-component-chart-holde
   if (error) out.errors.push(title.trim() + ': ' + error.textContent.trim().slice(0, 200));
   const big = holder.querySelector('.header-line');
   if (big) out.cards[title.trim()] = big.textContent.trim();
-  const status = holder.querySelector('.carteira-status');
-  if (status) out.texts[title.trim()] = status.textContent.trim();
+  const text = holder.querySelector('.handlebars');  // a text chart: the status line
+  if (text) out.texts[title.trim()] = text.textContent.trim();
   const rows = holder.querySelectorAll('table tbody tr');
   if (rows.length) out.tables[title.trim()] = Array.from(rows).map(
       r => Array.from(r.querySelectorAll('td')).map(td => td.textContent.trim()));

@@ -177,7 +177,7 @@ def status_line_template(texts: dict[str, str], locale: str) -> str:
     sources when the build did not evaluate them (no system in the relation)."""
     day = DAYJS_DATE_FORMATS[locale]
     return (
-        '<div class="carteira-status">'
+        "<div>"
         "{{#with data.[0]}}"
         f'{texts["data as of"]} {{{{dateFormat as_of format="{day}"}}}}, '
         f'{texts["updated"]} {{{{dateFormat refreshed_at format="{day} HH:mm"}}}}'
@@ -223,7 +223,8 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "handlebarsTemplate": status_line_template(
                 chart["texts"], chart.get("locale", DEFAULT_LOCALE)
             ),
-            "styleTemplate": ".carteira-status { font-size: 14px; padding: 2px 0; }",
+            # Superset's HTML sanitizer drops <style> (its text would show) and classes
+            "styleTemplate": "",
         }
     if kind == "table":
         base = common | {
