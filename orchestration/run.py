@@ -187,6 +187,7 @@ def check_raw_writable(settings: Settings) -> None:
 
 def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutcome:
     from orchestration.definitions import build_definitions
+    from orchestration.sensors import AS_OF_TAG, TRIGGER_TAG
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("refresh")
@@ -195,6 +196,8 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
+        # Dagster's run list says only "Manually launched": say which command and which day
+        tags={TRIGGER_TAG: "cli", AS_OF_TAG: settings.effective_as_of().isoformat()},
         asset_selection=list(selection.resolve(defs.resolve_asset_graph())) if selection else None,
         # Dagster's console logger prints step failures with their traceback; the summary
         # says what failed, so the traceback is shown only when debugging (carteira --debug)

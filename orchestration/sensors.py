@@ -50,6 +50,8 @@ TICK_SECONDS = 60
 TRIGGER_TAG = "carteira/trigger"
 DAY_TAG = "carteira/day"
 LATE_TAG = "carteira/late_systems"
+# The day a `carteira refresh` run builds (carteira.operations.status reads it back)
+AS_OF_TAG = "carteira/as_of"
 
 
 @dataclass(frozen=True)

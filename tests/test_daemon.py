@@ -1,7 +1,9 @@
 """The production services end to end (issue 24): dagster-daemon and dagster-webserver on
 a temporary DAGSTER_HOME made by `python -m carteira.operations.dagster_home`, a day's extracts
 dropped in the landing zone; the landing sensor's run publishes and the quarantine alert
-reaches a local webhook. Slow (a real refresh in the daemon's run worker): minutes."""
+reaches a local webhook. Then the raw layer is damaged (a disk's fault) and a corrected
+file delivered: the sensor's second run fails and the failure alert arrives, naming the
+damaged file. Slow (real refreshes in the daemon's run worker): minutes."""
 
 from __future__ import annotations
 
@@ -99,6 +101,18 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
                 return any("quarantined" in b["text"] for _, _, b in hook.posts)
 
             _wait(alerted, 180, "the quarantine alert")
+
+            # the same daemon, a run that fails: the raw file damaged, a file re-delivered
+            raw = warehouse.with_name("wh.raw.duckdb")
+            raw.write_bytes(os.urandom(64 * 1024))
+            redelivered = landing / BAD
+            redelivered.write_text("foo;bar\n1;3\n", encoding="latin-1")
+            os.utime(redelivered, (past + 60, past + 60))
+
+            def failure_alerted() -> bool:
+                return any("refresh failed" in b["text"] for _, _, b in hook.posts)
+
+            _wait(failure_alerted, 600, "the failure alert")
         finally:
             for proc in (web, daemon):
                 proc.terminate()
@@ -111,12 +125,15 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
 
     with DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
-        refresh = [r for r in runs if r.job_name == "refresh"]
-        assert len(refresh) == 1, [(r.job_name, r.status) for r in runs]
-        assert refresh[0].tags.get("dagster/sensor_name") == "landing_sensor"
-        assert refresh[0].status.value == "SUCCESS"
+        refresh = [r for r in reversed(runs) if r.job_name == "refresh"]  # oldest first
+        assert [r.status.value for r in refresh] == ["SUCCESS", "FAILURE"], [
+            (r.job_name, r.status) for r in runs
+        ]
+        assert {r.tags.get("dagster/sensor_name") for r in refresh} == {"landing_sensor"}
     text = next(b["text"] for _, _, b in hook.posts if "quarantined" in b["text"])
     assert BAD in text
+    (failure,) = [b["text"] for _, _, b in hook.posts if "refresh failed" in b["text"]]
+    assert refresh[1].run_id in failure and "wh.raw.duckdb" in failure, failure
 
 
 pytestmark = pytest.mark.skipif(

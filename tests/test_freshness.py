@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -140,4 +141,36 @@ def test_a_refresh_reports_a_late_source_as_checks_and_summary_and_still_publish
     erp = evaluations[AssetKey(["raw", "erp__receivables"])]
     assert not erp.passed and erp.severity == AssetCheckSeverity.ERROR
     assert evaluations[AssetKey(["raw", "crm__clients"])].passed
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_the_published_warehouse_says_its_day_build_time_and_late_sources(
+    erp_stopped: Path, tmp_path: Path
+) -> None:
+    """bi.warehouse_status, what every dashboard's first line reads: the published as_of,
+    when it was built, and the late system named with its last extract."""
+    import duckdb
+
+    from carteira.settings import Settings
+    from orchestration.run import run_refresh
+
+    as_of = DAY + timedelta(days=2)
+    settings = Settings.for_warehouse(erp_stopped, tmp_path / "wh.duckdb", as_of=as_of)
+    before = datetime.now(ZoneInfo(TZ)).replace(tzinfo=None, microsecond=0)
+    outcome = run_refresh(settings)
+    assert outcome.published, outcome.summary_lines()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            "select as_of, refreshed_at, source_system, freshness_state, is_late, last_extract, "
+            "late_tables from bi.warehouse_status order by source_system"
+        ).fetchall()
+    assert {r[0] for r in rows} == {as_of}
+    (built,) = {r[1] for r in rows}
+    assert before <= built <= datetime.now(ZoneInfo(TZ)).replace(tzinfo=None)
+    by_system = {r[2]: r[3:] for r in rows}
+    assert set(by_system) == {"crm", "pbx", "studio", "erp"}
+    state, late, last, tables = by_system["erp"]
+    assert (state, late, last) == ("error", True, DAY)
+    assert "receivables" in tables.split(", ")
+    assert by_system["crm"][:3] == ("fresh", False, as_of)
     shutil.rmtree(tmp_path, ignore_errors=True)

@@ -64,6 +64,8 @@ def test_the_refresh_records_its_run_beside_the_warehouse(refreshed) -> None:  #
     with DagsterInstance.from_config(str(home)) as instance:
         (run,) = instance.get_runs()
         assert run.run_id == record.run_id and run.job_name == "refresh"
+        # the UI's run list says the command and the day, not "Manually launched"
+        assert run.tags["carteira/trigger"] == "cli" and run.tags["carteira/as_of"] == "2026-11-21"
 
 
 def test_status_reports_run_as_of_sources_quarantine_and_next_run(refreshed) -> None:  # noqa: ANN001

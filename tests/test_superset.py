@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -42,6 +43,7 @@ import duckdb
 import pytest
 import yaml
 
+from carteira.refresh.state import read_state
 from carteira.reports.telesales import METRICS as TELESALES_METRICS
 from carteira.serving.row_access import from_model_files
 from carteira.serving.superset_rls import dataset_access, dataset_relations
@@ -712,6 +714,14 @@ def _browse(superset: dict[str, Any], username: str, password: str, out: Path, *
     return json.loads(result.stdout)
 
 
+def _status_lines(pages: dict[str, Any]) -> set[str]:
+    """The first line of every dashboard and tab, as the browser shows it."""
+    lines = {slug: [tab["texts"].get(_t("About this data")) for tab in pages[slug]["tabs"]]
+             for slug in pages}  # fmt: skip
+    assert all(all(tabs) for tabs in lines.values()), lines
+    return {line for tabs in lines.values() for line in tabs}
+
+
 def test_every_dashboard_renders_in_chromium(superset: dict[str, Any], tmp_path: Path) -> None:
     out = Path(os.environ.get("CARTEIRA_SUPERSET_SCREENSHOTS", tmp_path))
     pages = _browse(superset, "admin", superset["admin_password"], out, *DASHBOARDS)
@@ -719,10 +729,52 @@ def test_every_dashboard_renders_in_chromium(superset: dict[str, Any], tmp_path:
         for tab in pages[slug]["tabs"]:
             assert tab["charts"] > 0 and not tab["errors"], (slug, tab["errors"])
             assert Path(tab["screenshot"]).stat().st_size > 20_000, slug
+    # every dashboard says the day of the published warehouse, and that no source is late
+    published = read_state(superset["warehouse"])
+    assert published is not None
+    (line,) = _status_lines(pages)
+    assert re.fullmatch(
+        rf"dados de {published.as_of:%d/%m/%Y}, atualizado em \d\d/\d\d/\d{{4}} \d\d:\d\d"
+        r" · todas as fontes em dia",
+        line,
+    ), line
     summary = _report(superset["warehouse"], "activity-clients", *ALL_TIME)["summary"]
     (activity,) = pages["activity"]["tabs"]
     assert activity["cards"][_t("Bookings")] == _brazilian(summary["bookings"])
     assert activity["cards"][_t("Unexcused absences")] == _brazilian(summary["unexcused_absences"])
+
+
+def test_the_dashboards_name_a_late_source(superset: dict[str, Any], tmp_path: Path) -> None:
+    """A refresh two days later with nothing delivered: the same warehouse, continued, with
+    every source late. Its dashboards (a Superset of its own) say the new day and name each
+    system with its last extract."""
+    copy = tmp_path / "late" / "warehouse.duckdb"
+    copy.parent.mkdir()
+    source = superset["warehouse"]
+    for path in source.parent.glob(source.name.replace(".duckdb", ".*duckdb")):
+        shutil.copy2(path, copy.parent / path.name)
+    landing = source.parent / "landing"
+    later = AS_OF + dt.timedelta(days=2)
+    refresh = _carteira(
+        "refresh", "--landing", str(landing), "--warehouse", str(copy), "--as-of", str(later)
+    )
+    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
+    port = _free_port()
+    up = _carteira("superset", "up", "--warehouse", str(copy), "--port", str(port))
+    assert up.returncode == 0, up.stdout + up.stderr
+    try:
+        state = copy.with_name("warehouse.superset")
+        password = json.loads((state / "credentials.json").read_text())["admin_password"]
+        late = {"url": f"http://127.0.0.1:{port}/"}
+        pages = _browse(late, "admin", password, tmp_path, *DASHBOARDS)
+    finally:
+        _carteira("superset", "stop", "--warehouse", str(copy))
+    (line,) = _status_lines(pages)
+    assert line.startswith(f"dados de {later:%d/%m/%Y}, atualizado em "), line
+    last = f"(última extração {AS_OF:%d/%m/%Y})"
+    assert line.endswith(
+        f" · fontes atrasadas: crm {last}, erp {last}, pbx {last}, studio {last}"
+    ), line
 
 
 def test_the_period_filter_gives_the_report_in_chromium(

@@ -9,6 +9,7 @@ JSON object on stdout:
 
     {"<slug>": {"tabs": [{"charts": N, "errors": [...], "cards": {"<title>": "<text>"},
                           "tables": {"<title>": [[cell, ...] per row]},
+                          "texts": {"<title>": "<the status line>"},
                           "screenshot": "<path>"}, ...]}}
 
 one entry per tab (one for a dashboard without tabs), each tab clicked in turn.
@@ -42,7 +43,7 @@ LOGIN_TIMEOUT_SECONDS = 240
 
 # Cards (big numbers) and table rows as Superset 6 renders them.
 _READ_PAGE = """
-const out = {cards: {}, tables: {}, errors: [], charts: 0, loading: 0};
+const out = {cards: {}, tables: {}, texts: {}, errors: [], charts: 0, loading: 0};
 for (const holder of document.querySelectorAll('.dashboard-component-chart-holder')) {
   out.charts += 1;
   const title = (holder.querySelector('[data-test="editable-title"], .header-title')
@@ -53,6 +54,8 @@ for (const holder of document.querySelectorAll('.dashboard-component-chart-holde
   if (error) out.errors.push(title.trim() + ': ' + error.textContent.trim().slice(0, 200));
   const big = holder.querySelector('.header-line');
   if (big) out.cards[title.trim()] = big.textContent.trim();
+  const text = holder.querySelector('.handlebars');  // a text chart: the status line
+  if (text) out.texts[title.trim()] = text.textContent.trim();
   const rows = holder.querySelectorAll('table tbody tr');
   if (rows.length) out.tables[title.trim()] = Array.from(rows).map(
       r => Array.from(r.querySelectorAll('td')).map(td => td.textContent.trim()));

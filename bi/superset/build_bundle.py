@@ -29,6 +29,8 @@ SPEC = HERE / "dashboards.yml"
 BUNDLE = HERE / "bundle"
 DATE_FORMATS = {"pt_BR": "%d/%m/%Y", "en": "%Y-%m-%d"}
 MONTH_FORMATS = {"pt_BR": "%m/%Y", "en": "%Y-%m"}
+# The same dates as the browser formats them (dayjs, in a Handlebars chart).
+DAYJS_DATE_FORMATS = {"pt_BR": "DD/MM/YYYY", "en": "YYYY-MM-DD"}
 NAMESPACE = uuid.UUID("6f1c1b52-8c1e-4b9e-9a57-0c4a7f0e2a11")
 VERSION = "1.0.0"
 # The importer replaces this with the serving database's URI (manage.py).
@@ -168,6 +170,29 @@ def _filters(chart: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def status_line_template(texts: dict[str, str], locale: str) -> str:
+    """The first line of every dashboard, from bi.warehouse_status (one row per source
+    system, the late ones first): "dados de <as_of>, atualizado em <time>", then the late
+    systems with their last extract, or that every source was on time. Nothing about
+    sources when the build did not evaluate them (no system in the relation)."""
+    day = DAYJS_DATE_FORMATS[locale]
+    return (
+        "<div>"
+        "{{#with data.[0]}}"
+        f'{texts["data as of"]} {{{{dateFormat as_of format="{day}"}}}}, '
+        f'{texts["updated"]} {{{{dateFormat refreshed_at format="{day} HH:mm"}}}}'
+        f"{{{{#if late_systems}}}} · <b>{texts['late sources']}:</b>{{{{/if}}}}"
+        "{{#unless late_systems}}{{#if source_system}}"
+        f" · {texts['every source on time']}"
+        "{{/if}}{{/unless}}{{/with}}"
+        "{{#each data}}{{#if is_late}}{{#unless @first}},{{/unless}} <b>{{source_system}}</b>"
+        f" ({texts['last extract']} "
+        f'{{{{#if last_extract}}}}{{{{dateFormat last_extract format="{day}"}}}}'
+        f"{{{{else}}}}{texts['never']}{{{{/if}}}})"
+        "{{/if}}{{/each}}</div>"
+    )
+
+
 def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
     """Superset form data for one chart of the spec (the viz types we use)."""
     kind = chart["type"]
@@ -183,6 +208,23 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
             "subtitle": chart.get("subtitle", ""),
             "y_axis_format": chart.get("format", ",d"),
             "time_format": "smart_date",
+        }
+    if kind == "status_line":
+        return common | {
+            "viz_type": "handlebars",
+            "query_mode": "raw",
+            "all_columns": chart["columns"],
+            "groupby": [],
+            "metrics": [],
+            "order_by_cols": [
+                json.dumps([c.lstrip("-"), not c.startswith("-")]) for c in chart["order_by"]
+            ],
+            "row_limit": 100,
+            "handlebarsTemplate": status_line_template(
+                chart["texts"], chart.get("locale", DEFAULT_LOCALE)
+            ),
+            # Superset's HTML sanitizer drops <style> (its text would show) and classes
+            "styleTemplate": "",
         }
     if kind == "table":
         base = common | {
@@ -368,7 +410,11 @@ class _Layout:
                 raise ValueError(f"{self.dashboard}: a row is {width} columns wide (max 12)")
 
 
-def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) -> dict[str, Any]:
+def dashboard_config(
+    name: str, dash: dict[str, Any], charts: dict[str, Any], status_line: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One dashboard; `status_line` (a cell) opens it, above its rows or tabs, out of every
+    filter's scope (the day and the sources are the warehouse's, whatever is filtered)."""
     layout = _Layout(name, charts)
     layout.position["ROOT_ID"] = {"children": [], "id": "ROOT_ID", "type": "ROOT"}
     layout.position["HEADER_ID"] = {
@@ -377,24 +423,27 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
         "type": "HEADER",
     }
     tab_ids: dict[str, str] = {}
+    layout.position["GRID_ID"] = {
+        "children": [],
+        "id": "GRID_ID",
+        "parents": ["ROOT_ID"],
+        "type": "GRID",
+    }
+    layout.position["ROOT_ID"]["children"].append("GRID_ID")
+    grid = ["ROOT_ID", "GRID_ID"]
+    if status_line:
+        layout.rows(grid, [[status_line | {"width": GRID_COLUMNS}]])
     if "tabs" in dash:
-        tabs_id = layout.add("TABS", ["ROOT_ID"], {})
-        layout.position["ROOT_ID"]["children"].append(tabs_id)
+        tabs_id = layout.add("TABS", grid, {})
         for tab in dash["tabs"]:
             tab_id = layout.add(
-                "TAB", ["ROOT_ID", tabs_id], {"text": tab["title"], "defaultText": "Tab title"}
+                "TAB", [*grid, tabs_id], {"text": tab["title"], "defaultText": "Tab title"}
             )
             tab_ids[tab["title"]] = tab_id
-            layout.rows(["ROOT_ID", tabs_id, tab_id], tab["rows"])
+            layout.rows([*grid, tabs_id, tab_id], tab["rows"])
     else:
-        layout.position["GRID_ID"] = {
-            "children": [],
-            "id": "GRID_ID",
-            "parents": ["ROOT_ID"],
-            "type": "GRID",
-        }
-        layout.position["ROOT_ID"]["children"].append("GRID_ID")
-        layout.rows(["ROOT_ID", "GRID_ID"], dash["rows"])
+        layout.rows(grid, dash["rows"])
+    unfiltered = [layout.chart_ids[status_line["chart"]]] if status_line else []
 
     filters = []
     for i, f in enumerate(dash.get("filters", [])):
@@ -406,7 +455,10 @@ def dashboard_config(name: str, dash: dict[str, Any], charts: dict[str, Any]) ->
             "id": f"NATIVE_FILTER-{name}-{i}",
             "name": f["name"],
             # `tab`: a filter that means something on one tab only (a campaign: opportunities)
-            "scope": {"excluded": [], "rootPath": [tab_ids[f["tab"]] if "tab" in f else "ROOT_ID"]},
+            "scope": {
+                "excluded": unfiltered,
+                "rootPath": [tab_ids[f["tab"]] if "tab" in f else "ROOT_ID"],
+            },
             "type": "NATIVE_FILTER",
         }
         if f["type"] == "time":
@@ -513,7 +565,10 @@ def build_locale(spec: dict[str, Any], out: Path) -> None:
             chart_config(name, chart, default_periods(spec).get(name)),
         )
     for name, dash in spec["dashboards"].items():
-        _dump(out / "dashboards" / f"{name}.yaml", dashboard_config(name, dash, spec["charts"]))
+        _dump(
+            out / "dashboards" / f"{name}.yaml",
+            dashboard_config(name, dash, spec["charts"], spec.get("status_line")),
+        )
 
 
 def load_spec(path: Path = SPEC) -> dict[str, Any]:

@@ -80,6 +80,8 @@ def localize(spec: dict[str, Any], locale: str) -> dict[str, Any]:
     for chart in spec["charts"].values():
         chart["title"] = t(chart["title"])
         chart["locale"] = locale
+        if "texts" in chart:  # words of a text chart (the status line), keyed by English
+            chart["texts"] = {text: t(text) for text in chart["texts"]}
         chart["time_column"] = spec["datasets"][chart["dataset"]].get("time_column")
         for key in ("metrics", "metric"):
             value = chart.get(key)

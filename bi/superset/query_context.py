@@ -55,7 +55,7 @@ def query_context(params: dict[str, Any]) -> str:
             "orderby": [[params["timeseries_limit_metric"], False]],
             "row_limit": params["row_limit"],
         }
-    elif viz == "table":
+    elif viz in ("table", "handlebars"):  # raw rows
         query |= {
             "columns": params["all_columns"],
             "metrics": [],

@@ -16,6 +16,7 @@ zone (dbt compares the same midnight with a UTC clock, a few hours more lenient)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -238,3 +239,36 @@ def summary_lines(results: Iterable[TableFreshness], reference_day: date) -> lis
         for s in by_system(results)
         if s.state is not State.FRESH
     ]
+
+
+# The environment variable through which a build hands its freshness to dbt's
+# `bi.warehouse_status` (models/bi/warehouse_status.sql). The environment, not --vars:
+# the value changes with every build, and changed --vars make dbt parse the whole
+# project again (see dbt_project/macros/daily_var.sql).
+DBT_FRESHNESS_ENV = "CARTEIRA_DBT_SOURCE_FRESHNESS"
+
+
+def dbt_freshness_env(
+    raw_path: Path, *, now: datetime, timezone: str, as_of: date | None
+) -> dict[str, str]:
+    """Each source system's freshness at this build, as the environment dbt reads.
+
+    Evaluated as the refresh's own checks evaluate it (``evaluate``, against ``as_of``),
+    so the dashboards name the late systems the refresh summary names.
+    """
+    systems = by_system(
+        evaluate(read_last_extracts(raw_path), now=now, timezone=timezone, as_of=as_of)
+    )
+    return {
+        DBT_FRESHNESS_ENV: json.dumps(
+            [
+                {
+                    "system": s.system,
+                    "state": s.state.value,
+                    "last_extract": s.last_extract.isoformat() if s.last_extract else None,
+                    "late_tables": ", ".join(s.late_tables),
+                }
+                for s in systems
+            ]
+        )
+    }

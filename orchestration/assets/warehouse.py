@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -27,6 +28,7 @@ from dagster_dbt import (
 
 from carteira import progress
 from carteira.dagster_internals import quiet_unreported_checks
+from carteira.operations.freshness import dbt_freshness_env
 from carteira.refresh.build_file import discard_build
 from carteira.refresh.lock import acquire_refresh_lock
 from carteira.refresh.plan import BuildPlan, plan_build, raw_loads_since
@@ -165,7 +167,13 @@ def warehouse_models(
         yield from _carried_over(context, plan, manifest)
         # profiles.yml and macros/daily_var.sql read the environment; dagster-dbt gives the
         # dbt process a copy of os.environ when it starts it, so set it just for that.
-        with _environment({**settings.dbt_env(), **daily_env}):
+        freshness = dbt_freshness_env(
+            settings.raw_path,
+            now=datetime.now(UTC),
+            timezone=settings.business_timezone,
+            as_of=as_of,
+        )
+        with _environment({**settings.dbt_env(), **daily_env, **freshness}):
             invocation = dbt.cli(
                 args + ["--vars", json.dumps(dbt_vars, sort_keys=True)],
                 context=context,

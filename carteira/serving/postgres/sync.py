@@ -31,11 +31,13 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from carteira.contract import TABLES, Table
+from carteira.freshness import dbt_freshness_env
 from carteira.settings import DBT_PROJECT_DIR, Settings
 
 PG_TYPES: dict[str, str] = {
@@ -268,6 +270,13 @@ def dbt_build_postgres(
     failure.
     """
     env = {**os.environ, **dbt_env_for(dsn)}
+    # bi.warehouse_status: the freshness as the DuckDB refresh of the same as_of saw it
+    env |= dbt_freshness_env(
+        settings.raw_path,
+        now=datetime.now(UTC),
+        timezone=settings.business_timezone,
+        as_of=settings.effective_as_of(),
+    )
     dbt_vars = {
         **settings.dbt_vars(),
         "raw_database": env["CARTEIRA_PG_DBNAME"],
