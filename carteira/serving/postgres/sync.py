@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from carteira.contract import TABLES, Table
-from carteira.freshness import dbt_freshness_env
+from carteira.operations.freshness import dbt_freshness_env
 from carteira.settings import DBT_PROJECT_DIR, Settings
 
 PG_TYPES: dict[str, str] = {
