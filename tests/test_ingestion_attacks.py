@@ -19,65 +19,21 @@ import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from carteira.contract import TABLES_BY_FQN  # noqa: E402
-from carteira.ingestion import IngestResult, ingest_all, reading, sha256_file  # noqa: E402
+from carteira.ingestion import reading, sha256_file  # noqa: E402
 from carteira.ingestion.bookkeeping import copy_to_quarantine  # noqa: E402
 from carteira.ingestion.files import NotARegularFile, unknown_entries  # noqa: E402
 from carteira.ingestion.unread import unread_entries  # noqa: E402
-
-T = TABLES_BY_FQN
-DAY = date(2026, 11, 20)
-
-MEMBERS_HEADER = (
-    b"member_id,full_name,document_number,email,phone,registration_type,joined_on,updated_at"
+from tests.helpers.landing import (  # noqa: E402
+    MEMBERS_HEADER,
+    ingest,
+    manifest,
+    member,
+    q,
+    quarantine,
+    write,
 )
 
-
-def member(i: int, name: bytes) -> bytes:
-    return b"%d,%s,,,,member,2026-01-10,2026-11-20 08:00" % (i, name)
-
-
-def write(landing: Path, rel: str, data: bytes) -> Path:
-    path = landing / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
-def ingest(tmp_path: Path, landing: Path, *tables: str, **kw: object) -> IngestResult:
-    return ingest_all(
-        tmp_path / "wh" / "raw.duckdb",
-        landing,
-        tables=[T[t] for t in tables],
-        quarantine_dir=tmp_path / "wh" / "quarantine",
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def q(tmp_path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{tmp_path / 'wh' / 'raw.duckdb'}' AS raw_db (READ_ONLY)")
-    con.execute("USE raw_db")
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def quarantine(tmp_path: Path) -> list[tuple]:
-    return q(
-        tmp_path,
-        "SELECT file_name, row_number, column_name, reason FROM raw._quarantine "
-        "ORDER BY file_name, row_number NULLS FIRST, column_name",
-    )
-
-
-def manifest(tmp_path: Path) -> list[tuple]:
-    return q(
-        tmp_path,
-        "SELECT file_name, status, rows_in_file, rows_loaded, rows_quarantined "
-        "FROM raw._manifest ORDER BY file_name",
-    )
+DAY = date(2026, 11, 20)
 
 
 # ------------------------------------------------------------------------- NUL in a field
