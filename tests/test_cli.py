@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from carteira.cli.main import main
@@ -77,3 +78,31 @@ def test_refresh_with_quarantined_input_exits_1_and_names_file_row_column(tmp_pa
     assert result.exit_code == 1, result.output
     assert "quarantined (1 problem(s))" in result.output
     assert "erp/payments/payments_20261120_2.csv row 2 column amount" in result.output
+
+
+def test_the_progress_bar_counts_the_files_the_refresh_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --as-of the refresh cuts at today: a delivery dated 2099 is listed as not
+    read, and the progress bar must not count it either (it did: no file ever reached
+    N/N)."""
+    from carteira import progress
+    from orchestration import run
+
+    landing = tmp_path / "landing" / "crm" / "campaigns"
+    landing.mkdir(parents=True)
+    for day in ("20200101", "20991231"):
+        (landing / f"campaigns_{day}.jsonl").write_bytes(b"")
+    totals: list[tuple[str, int | None]] = []
+    monkeypatch.setattr(progress, "start", lambda phase, total=None: totals.append((phase, total)))
+    warehouse = tmp_path / "wh" / "warehouse.duckdb"
+    monkeypatch.setattr(  # the count is the CLI's; the refresh itself is tested elsewhere
+        run,
+        "run_refresh",
+        lambda settings, **kw: run.RefreshOutcome("r", True, True, warehouse),
+    )
+    monkeypatch.delenv("CARTEIRA_AS_OF", raising=False)
+    args = ["refresh", "--landing", str(tmp_path / "landing"), "--warehouse", str(warehouse)]
+    result = CliRunner().invoke(main, [*args, "--raw-only"])
+    assert result.exit_code == 0, result.output
+    assert totals == [("ingest", 1)]

@@ -19,65 +19,21 @@ import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from carteira.contract import TABLES_BY_FQN  # noqa: E402
-from carteira.ingestion import IngestResult, ingest_all, reading, sha256_file  # noqa: E402
+from carteira.ingestion import reading, sha256_file  # noqa: E402
 from carteira.ingestion.bookkeeping import copy_to_quarantine  # noqa: E402
 from carteira.ingestion.files import NotARegularFile, unknown_entries  # noqa: E402
 from carteira.ingestion.unread import unread_entries  # noqa: E402
-
-T = TABLES_BY_FQN
-DAY = date(2026, 11, 20)
-
-MEMBERS_HEADER = (
-    b"member_id,full_name,document_number,email,phone,registration_type,joined_on,updated_at"
+from tests.helpers.landing import (  # noqa: E402
+    MEMBERS_HEADER,
+    ingest,
+    manifest,
+    member,
+    q,
+    quarantine,
+    write,
 )
 
-
-def member(i: int, name: bytes) -> bytes:
-    return b"%d,%s,,,,member,2026-01-10,2026-11-20 08:00" % (i, name)
-
-
-def write(landing: Path, rel: str, data: bytes) -> Path:
-    path = landing / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
-def ingest(tmp_path: Path, landing: Path, *tables: str, **kw: object) -> IngestResult:
-    return ingest_all(
-        tmp_path / "wh" / "raw.duckdb",
-        landing,
-        tables=[T[t] for t in tables],
-        quarantine_dir=tmp_path / "wh" / "quarantine",
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def q(tmp_path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{tmp_path / 'wh' / 'raw.duckdb'}' AS raw_db (READ_ONLY)")
-    con.execute("USE raw_db")
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def quarantine(tmp_path: Path) -> list[tuple]:
-    return q(
-        tmp_path,
-        "SELECT file_name, row_number, column_name, reason FROM raw._quarantine "
-        "ORDER BY file_name, row_number NULLS FIRST, column_name",
-    )
-
-
-def manifest(tmp_path: Path) -> list[tuple]:
-    return q(
-        tmp_path,
-        "SELECT file_name, status, rows_in_file, rows_loaded, rows_quarantined "
-        "FROM raw._manifest ORDER BY file_name",
-    )
+DAY = date(2026, 11, 20)
 
 
 # ------------------------------------------------------------------------- NUL in a field
@@ -196,6 +152,87 @@ def test_the_real_50_mb_last_record_of_the_issue_is_quarantined(tmp_path: Path) 
     res = ingest(tmp_path, land, "studio__members", validate=False)
     assert not res.errors
     assert manifest(tmp_path) == [("studio/members/members_20261120.csv", "quarantined", 2, 0, 2)]
+
+
+def _long_record_then_another(huge: int) -> bytes:
+    """A record longer than the reader's buffer with a record after it: DuckDB's parallel
+    CSV reader then raises NotImplementedException ("run with parallel = false") instead
+    of the record's own error, which failed the whole table on every run."""
+    rows = [member(1, b"Maria"), member(2, b"N" * huge), member(3, b"Ana")]
+    return b"\n".join([MEMBERS_HEADER, *rows]) + b"\n"
+
+
+def test_a_long_record_before_another_is_quarantined_not_a_table_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read again single-threaded, the file fails with its own cause, naming the line."""
+    huge = _small_csv_buffer(monkeypatch)
+    land = tmp_path / "landing"
+    write(land, "studio/members/members_20261119.csv", MEMBERS_HEADER + b"\n" + member(7, b"Bia"))
+    write(land, "studio/members/members_20261120.csv", _long_record_then_another(huge))
+    write(land, "studio/members/members_20261121.csv", MEMBERS_HEADER + b"\n" + member(8, b"Cid"))
+    res = ingest(tmp_path, land, "studio__members")
+    assert not res.errors, res.errors
+    ((file, row, _, reason),) = quarantine(tmp_path)
+    assert (file, row) == ("studio/members/members_20261120.csv", None)
+    # the file's own error, on the long record's line (header = line 1), not the refusal
+    assert "CSV Error on Line: 3" in reason and "parallel" not in reason, reason
+    assert [m[:2] for m in manifest(tmp_path)] == [
+        ("studio/members/members_20261119.csv", "loaded"),
+        ("studio/members/members_20261120.csv", "quarantined"),
+        ("studio/members/members_20261121.csv", "loaded"),
+    ]
+    assert q(tmp_path, "SELECT member_id FROM raw.studio__members ORDER BY 1") == [(7,), (8,)]
+    assert (
+        tmp_path / "wh/quarantine" / res.load_id / "studio/members/members_20261120.csv"
+    ).is_file()
+
+
+def _parallel_reader_refuses(monkeypatch: pytest.MonkeyPatch, *, single_threaded_too: bool) -> None:
+    """Every parallel CSV read raises DuckDB's refusal (and the single-threaded one too)."""
+    from carteira.ingestion import staging
+
+    create = staging._create_stage
+
+    def refusing(con, stage, numbered, *args):  # noqa: ANN001, ANN002, ANN202
+        if "read_csv(" in numbered and (single_threaded_too or "parallel=false" not in numbered):
+            raise duckdb.NotImplementedException(
+                "Not implemented Error: The Parallel CSV Reader currently does not support a "
+                "full read on this file.\nTo correctly parse this file, please run with the "
+                "single threaded error (i.e., parallel = false)"
+            )
+        return create(con, stage, numbered, *args)
+
+    monkeypatch.setattr(staging, "_create_stage", refusing)
+
+
+def test_a_file_the_parallel_reader_refuses_is_loaded_by_the_single_threaded_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _parallel_reader_refuses(monkeypatch, single_threaded_too=False)
+    land = tmp_path / "landing"
+    rows = [member(1, b"Maria"), member(2, b"Ana")]
+    write(land, "studio/members/members_20261120.csv", b"\n".join([MEMBERS_HEADER, *rows]) + b"\n")
+    res = ingest(tmp_path, land, "studio__members")
+    assert not res.errors, res.errors
+    assert manifest(tmp_path) == [("studio/members/members_20261120.csv", "loaded", 2, 2, 0)]
+    assert q(tmp_path, "SELECT member_id, _row_number FROM raw.studio__members ORDER BY 1") == [
+        (1, 1),
+        (2, 2),
+    ]
+
+
+def test_a_file_both_readers_refuse_is_quarantined_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _parallel_reader_refuses(monkeypatch, single_threaded_too=True)
+    land = tmp_path / "landing"
+    write(land, "studio/members/members_20261120.csv", MEMBERS_HEADER + b"\n" + member(1, b"Bia"))
+    res = ingest(tmp_path, land, "studio__members")
+    assert not res.errors, res.errors
+    ((file, row, _, reason),) = quarantine(tmp_path)
+    assert (file, row) == ("studio/members/members_20261120.csv", None)
+    assert "refused the file, in parallel and single-threaded" in reason
 
 
 def test_jsonl_records_without_any_key_are_not_an_empty_file(tmp_path: Path) -> None:

@@ -333,6 +333,113 @@ def test_second_up_is_idempotent(superset: dict[str, Any]) -> None:
     assert _t("Bookings") in titles and "Bookings" not in titles
 
 
+# What a SQL Lab user might type to reach the machine through a DuckDB connection: each
+# must be refused by DuckDB itself (Superset's own checks are parsers, and a SELECT of a
+# table function passes them).
+SQL_LAB_ATTACKS = {
+    "read_text": "select content from read_text('/etc/passwd')",
+    "read_csv": "select * from read_csv('/etc/passwd')",
+    "glob": "select * from glob('/etc/*')",
+    "copy_to": "copy (select 1) to '{out}'",
+    "attach": "attach '{db}' as other",
+    "set_external": "set enable_external_access = true",
+    "unlock": "set lock_configuration = false",
+    "install": "install httpfs",
+}
+_ENGINE_ATTACK = """
+import json, sys
+from sqlalchemy import create_engine, text
+uri, attacks = sys.argv[1], json.loads(sys.argv[2])
+engine = create_engine(uri)
+out = {}
+with engine.connect() as con:
+    out["select"] = str(con.execute(text("select count(*) from marts.dim_staff")).scalar())
+for name, sql in attacks.items():
+    try:
+        with engine.connect() as con:
+            out[name] = "ran: " + str(con.execute(text(sql)).fetchall())[:200]
+    except Exception as exc:
+        out[name] = "refused: " + type(exc).__name__
+print(json.dumps(out))
+"""
+
+
+def _sql_lab(url: str, password: str, database_id: int, sql: str) -> str:
+    """`sql` run in SQL Lab as the administrator: the API's answer, error or not."""
+    import http.cookiejar
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def call(path: str, body: Any = None, headers: dict[str, str] | None = None) -> str:
+        request = urllib.request.Request(
+            url + path,
+            method="POST" if body is not None else "GET",
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", "Referer": url, **(headers or {})},
+        )
+        try:
+            with opener.open(request, timeout=300) as response:
+                return response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.read().decode()
+
+    login = {"username": "admin", "password": password, "provider": "db", "refresh": False}
+    token = json.loads(call("api/v1/security/login", login))["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    csrf = json.loads(call("api/v1/security/csrf_token/", headers=auth))["result"]
+    body = {
+        "database_id": database_id,
+        "sql": sql,
+        "runAsync": False,
+        "client_id": os.urandom(5).hex(),
+        "queryLimit": 10,
+        "tab": "attack",
+        "select_as_cta": False,
+        "templateParams": "{}",
+    }
+    return call("api/v1/sqllab/execute/", body, {**auth, "X-CSRFToken": csrf})
+
+
+def test_sql_lab_cannot_read_or_write_files_through_duckdb(
+    superset: dict[str, Any], tmp_path: Path
+) -> None:
+    """Both DuckDB connections Superset stores (the dashboards' and SQL Lab's "local"
+    one) open the file with external access off and the configuration locked: through the
+    very engine Superset builds from the stored URI, every attack is refused by DuckDB,
+    and SQL Lab's API as the administrator gets no line of /etc/passwd."""
+    state = superset["warehouse"].with_name(superset["warehouse"].stem + ".superset")
+    with closing(sqlite3.connect(state / "superset.db")) as con:
+        stored = con.execute(
+            "select id, database_name, sqlalchemy_uri from dbs where sqlalchemy_uri like 'duckdb:%'"
+        ).fetchall()
+    assert {name for _, name, _ in stored} == {"Carteira", "Carteira (DuckDB, local)"}
+    out, other = tmp_path / "stolen.csv", tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    attacks = {k: v.format(out=out, db=other) for k, v in SQL_LAB_ATTACKS.items()}
+    for _, name, uri in stored:
+        run = subprocess.run(
+            [str(SUPERSET_PYTHON), "-c", _ENGINE_ATTACK, uri, json.dumps(attacks)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        result = json.loads(run.stdout.splitlines()[-1])
+        assert int(result.pop("select")) > 0, name  # the warehouse itself is readable
+        assert all(v.startswith("refused") for v in result.values()), (name, result)
+        assert set(result) == set(SQL_LAB_ATTACKS)
+    assert not out.exists()
+    local = next(i for i, name, _ in stored if name == "Carteira (DuckDB, local)")
+    lab = superset["url"], superset["admin_password"], local
+    fine = json.loads(_sql_lab(*lab, "select count(*) as n from marts.dim_staff"))
+    assert fine["data"][0]["n"] > 0, fine  # the request itself is right: the refusal is DuckDB's
+    answer = _sql_lab(*lab, attacks["read_text"])
+    assert "root:x:" not in answer and "file system operations are disabled" in answer, answer
+
+
 def test_activity_and_occupancy_charts_show_the_cli_numbers(superset: dict[str, Any]) -> None:
     api = Api(superset["url"], "admin", superset["admin_password"])
     summary = _report(superset["warehouse"], "activity-clients", *ALL_TIME)["summary"]

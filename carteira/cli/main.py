@@ -150,7 +150,11 @@ def _refresh(settings: Settings, raw_only: bool) -> int:
     run.check_can_run(settings, raw_only=raw_only)
     run.check_raw_writable(settings)
     run_refresh = run.run_refresh
-    progress.start("ingest", count_deliveries(settings.landing_dir, TABLES, settings.as_of))
+    # the files the raw step will read: those dated up to the as_of it cuts at (today in
+    # the business time zone when none is given), so a 2099 delivery is not counted
+    progress.start(
+        "ingest", count_deliveries(settings.landing_dir, TABLES, settings.effective_as_of())
+    )
     try:
         outcome = run_refresh(settings, raw_only=raw_only, debug=debug)
     finally:

@@ -207,10 +207,11 @@ def discover_files(landing: Path, table: Table, as_of: date | None = None) -> li
     return scan.files
 
 
-def count_deliveries(landing: Path, tables: Iterable[Table], as_of: date | None = None) -> int:
+def count_deliveries(landing: Path, tables: Iterable[Table], as_of: date) -> int:
     """How many files a refresh will look at: well-named ones up to as_of, and badly named.
 
-    The same files `ingest_table` walks, so the CLI can size its progress bar up front.
+    The same files `ingest_table` walks, so the CLI can size its progress bar up front;
+    ``as_of`` is required, as the refresh always cuts at one (``effective_as_of``).
     """
     return sum(len(s.files) + len(s.badly_named) for s in scan_deliveries(landing, tables, as_of))
 

@@ -42,6 +42,20 @@ PARSE_ERRORS: tuple[type[BaseException], ...] = (
     csv.Error,
 )
 
+
+def parallel_refusal(exc: BaseException) -> bool:
+    """Whether DuckDB's parallel CSV reader gave up on a file (read it single-threaded).
+
+    It raises this, instead of the file's own error, when a record longer than its
+    buffer is followed by another record: each thread's scan of the long record fails,
+    the threads' line boundaries no longer meet, and its boundary check stops with
+    "please run with ... parallel = false". The single-threaded reader names the real
+    cause (e.g. "Maximum line size ... exceeded" on that line), so ``staging.stage_file``
+    reads such a file again with it; it is never a reason to fail a table.
+    """
+    return isinstance(exc, duckdb.NotImplementedException) and "parallel = false" in str(exc)
+
+
 # each line of a reader's error message is cut to this many characters, so a huge
 # "Original Line: ..." echo cannot push the cause that follows it out of the reason
 _REASON_LINE_CHARS = 200
@@ -69,11 +83,13 @@ def csv_header(path: Path, table: Table) -> list[str]:
     return header
 
 
-def csv_reader_sql(path: Path, table: Table, n_columns: int) -> str:
+def csv_reader_sql(path: Path, table: Table, n_columns: int, *, parallel: bool = True) -> str:
     """``read_csv(...)`` of a CSV extract, its columns ``c0..c<n-1>`` all VARCHAR.
 
     Explicit dialect, no sniffing, strict: a malformed record fails the read (and the
-    file is quarantined whole) instead of being guessed around.
+    file is quarantined whole) instead of being guessed around. ``parallel=False`` is
+    the single-threaded reader, used only to read again a file the parallel one refused
+    (``parallel_refusal``).
     """
     fmt = table.format
     spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}"
@@ -82,7 +98,8 @@ def csv_reader_sql(path: Path, table: Table, n_columns: int) -> str:
         f"delim={sql_literal(fmt.delimiter or ',')}, quote='\"', escape='\"', "
         f"encoding={sql_literal(duckdb_encoding(fmt.encoding))}, strict_mode=true, "
         f"null_padding=false, ignore_errors=false, max_line_size={CSV_MAX_LINE_BYTES}, "
-        f"buffer_size={CSV_BUFFER_BYTES}, columns={spec})"
+        f"buffer_size={CSV_BUFFER_BYTES}, columns={spec}"
+        f"{'' if parallel else ', parallel=false'})"
     )
 
 

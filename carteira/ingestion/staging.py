@@ -28,6 +28,7 @@ from carteira.ingestion.reading import (
     json_keys,
     json_reader_sql,
     key_case_problem,
+    parallel_refusal,
     positional_columns,
 )
 
@@ -78,10 +79,10 @@ def csv_names(path: Path, table: Table) -> list[str]:
     return names
 
 
-def _reader(path: Path | list[Path], table: Table, names: list[str]) -> str:
+def _reader(path: Path, table: Table, names: list[str], *, parallel: bool = True) -> str:
     if table.format.extension == "jsonl":
         return json_reader_sql(path, names)
-    return csv_reader_sql(path, table, len(names))
+    return csv_reader_sql(path, table, len(names), parallel=parallel)
 
 
 def _converted(table: Table, names: list[str]) -> tuple[str, str, str]:
@@ -102,14 +103,35 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> list
 
     Converting while reading means every value is parsed and converted exactly once.
     Returns the file's column names (position ``i`` is stage column ``c<i>``).
+
+    A CSV file the parallel reader refuses (``reading.parallel_refusal``) is read again
+    single-threaded: that reader either reads it (the record count then decides, as for
+    any file) or raises the file's own parse error, and the file is quarantined with
+    it. Should it refuse too, the file is unparseable with that said: one file never
+    fails its table.
     """
     names = file_names(con, path, table)
     if not names:  # an empty JSON Lines delta (no records): nothing to read
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} (_rn BIGINT, _bad BOOLEAN)")
         return []
     src_cols = positional_columns(names, from_keys=table.format.extension == "jsonl")
-    numbered = f"SELECT row_number() OVER () AS _rn, {src_cols} FROM {_reader(path, table, names)}"
-    _create_stage(con, STAGE, numbered, "_rn", table, names)
+
+    def stage(parallel: bool) -> None:
+        reader = _reader(path, table, names, parallel=parallel)
+        numbered = f"SELECT row_number() OVER () AS _rn, {src_cols} FROM {reader}"
+        _create_stage(con, STAGE, numbered, "_rn", table, names)
+
+    try:
+        stage(parallel=True)
+    except duckdb.NotImplementedException as refused:
+        if not parallel_refusal(refused) or table.format.extension != "csv":
+            raise
+        try:
+            stage(parallel=False)
+        except duckdb.NotImplementedException as again:
+            raise UnparseableFile(
+                f"DuckDB's CSV reader refused the file, in parallel and single-threaded: {again}"
+            ) from refused
     return names
 
 

@@ -28,10 +28,12 @@ import urllib.request
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import duckdb
 
 from carteira.exit_codes import CouldNotRun
+from carteira.read_only import LOCKED_DOWN
 from carteira.serving.superset_rls import SupersetRlsError, setup_rules
 from carteira.setting_values import LOCALES  # bi/superset/localize.py writes one bundle each
 from carteira.settings import REPO_ROOT
@@ -82,7 +84,18 @@ def _venv_bin(name: str) -> Path:
 
 
 def duckdb_uri(warehouse: Path) -> str:
-    return f"duckdb:///{warehouse.resolve()}?access_mode=read_only"
+    """The published DuckDB file as Superset opens it: read-only, no other file, no network.
+
+    SQL Lab runs any SELECT a user types on this connection, and DuckDB's table
+    functions reach the machine by themselves (``read_text('/etc/passwd')``,
+    ``read_csv``, ``glob``; ``COPY ... TO`` writes). The query string is handed to
+    ``duckdb.connect``'s config by duckdb_engine, so external access is off and the
+    configuration locked before the first statement, as for ``carteira sql``
+    (``read_only.LOCKED_DOWN``, the one list of these options).
+    """
+    options = {"access_mode": "read_only"}
+    options |= {name: str(value).lower() for name, value in LOCKED_DOWN.items()}
+    return f"duckdb:///{warehouse.resolve()}?{urlencode(options)}"
 
 
 def postgres_uri(dsn: str) -> str:
