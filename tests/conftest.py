@@ -7,8 +7,9 @@ anyway. `uv run pytest -m "not integration"` is the fast layer.
 
 Tests run on two xdist workers (pyproject addopts). Importing the Dagster definitions
 parses the dbt project when its manifest is stale; doing that here, once, in the
-controller keeps two workers from writing the same manifest at the same time (skipped
-when the selection excludes every integration test, which never needs it).
+controller keeps two workers from writing the same manifest at the same time; the fast
+layer needs it too (unit tests of the Dagster definitions read it), and it is free when
+no dbt file changed since the last parse.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from _pytest.mark.expression import Expression
 
 from tests.helpers.layers import guarded, is_integration
 from tests.helpers.shared import shared_root, written_to
@@ -27,13 +27,6 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 
 
-def _integration_selected(config: pytest.Config) -> bool:
-    expression = config.option.markexpr
-    if not expression:
-        return True
-    return Expression.compile(expression).evaluate(lambda name, **_: name == "integration")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -41,8 +34,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "(set from the test's code by tests/helpers/layers.py)",
     )
     if hasattr(config, "workerinput"):  # an xdist worker: the controller already did it
-        return
-    if not _integration_selected(config):
         return
     from orchestration.dbt_project import ensure_manifest
 
