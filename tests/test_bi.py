@@ -28,6 +28,7 @@ from tests.data.reports_activity.generated import (
     PERIOD_TO,
     generated_warehouse,
 )
+from tests.helpers.shared import shared_root
 
 # A period that ends before as_of: the call measures stop at its end, the appointment
 # and order measures run on to as_of (docs/contract/reports.md 3).
@@ -37,7 +38,7 @@ SHORT_TO = AS_OF - dt.timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_warehouse(tmp_path_factory.getbasetemp())
+    return generated_warehouse(shared_root(tmp_path_factory))
 
 
 @pytest.fixture()

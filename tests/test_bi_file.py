@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from tests.data.reports_activity.generated import AS_OF, generated_warehouse
+from tests.helpers.shared import shared_root
 
 OLD_DUCKDB = "1.1.3"
 
@@ -47,7 +48,7 @@ READ_EVERY_RELATION = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_warehouse(tmp_path_factory.getbasetemp())
+    return generated_warehouse(shared_root(tmp_path_factory))
 
 
 def _counts(path: Path) -> dict[str, int]:

@@ -42,13 +42,14 @@ from tests.data.reports_activity.raw_layer import (
     KATIA,
     built_warehouse,
 )
+from tests.helpers.shared import shared_root
 
 PERIOD = ["--from", "2026-03-01", "--to", "2026-03-07"]
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return built_warehouse(tmp_path_factory.getbasetemp())
+    return built_warehouse(shared_root(tmp_path_factory))
 
 
 def invoke(warehouse: Path, *args: str) -> Result:
@@ -364,7 +365,7 @@ def test_bad_periods_are_refused(warehouse: Path) -> None:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_warehouse(tmp_path_factory.getbasetemp())
+    return generated_warehouse(shared_root(tmp_path_factory))
 
 
 GENERATED_PERIOD = ["--from", PERIOD_FROM.isoformat(), "--to", PERIOD_TO.isoformat()]

@@ -48,6 +48,7 @@ from carteira.cli.reports import report
 from carteira.reports import engine
 from tests.data.reports_activity.generated import PERIOD_FROM, PERIOD_TO, generated_warehouse
 from tests.data.reports_activity.raw_layer import built_warehouse
+from tests.helpers.shared import shared_root
 
 CALLS = ["--calls-from", "2026-03-01", "--calls-to", "2026-03-07"]
 
@@ -89,7 +90,7 @@ CLIENT_OWNER_TOTAL = (6, 2, 4, 4, 2, 3.5, 3, 4, 1, 3, 3, 820.5, 450, 290.5, 3)
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return built_warehouse(tmp_path_factory.getbasetemp())
+    return built_warehouse(shared_root(tmp_path_factory))
 
 
 def invoke(warehouse: Path, *args: str) -> Result:
@@ -273,7 +274,7 @@ def test_table_and_csv(warehouse: Path) -> None:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_warehouse(tmp_path_factory.getbasetemp())
+    return generated_warehouse(shared_root(tmp_path_factory))
 
 
 GENERATED_CALLS = ["--calls-from", PERIOD_FROM.isoformat(), "--calls-to", PERIOD_TO.isoformat()]

@@ -28,13 +28,14 @@ from tests.data.reports_activity.generated import (
     PERIOD_FROM,
     generated_warehouse,
 )
+from tests.helpers.shared import shared_root
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_warehouse(tmp_path_factory.getbasetemp())
+    return generated_warehouse(shared_root(tmp_path_factory))
 
 
 @pytest.fixture(scope="module")

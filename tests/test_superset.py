@@ -49,6 +49,7 @@ from carteira.serving.row_access import from_model_files
 from carteira.serving.superset_rls import dataset_access, dataset_relations
 from carteira.settings import REPO_ROOT
 from tests.data.reports_activity.generated import AS_OF, PERIOD_FROM, generated_warehouse
+from tests.helpers.shared import shared_root
 from tests.helpers.visibility import OrgTree, allowed, declared_visible, org_tree, owners, row_key
 
 SUPERSET_DIR = REPO_ROOT / "bi" / "superset"
@@ -169,7 +170,12 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Any:
         if os.environ.get("CARTEIRA_REQUIRE_SUPERSET"):
             pytest.fail(message)
         pytest.skip(message)
-    warehouse = generated_warehouse(tmp_path_factory.getbasetemp())
+    # Superset keeps its state next to the warehouse: on a copy, the shared one stays as built.
+    source = generated_warehouse(shared_root(tmp_path_factory))
+    warehouse = tmp_path_factory.mktemp("superset") / source.name
+    shutil.copyfile(source, warehouse)
+    raw = source.with_name(f"{source.stem}.raw.duckdb")
+    shutil.copyfile(raw, warehouse.with_name(raw.name))
     port = _free_port()
     up = _carteira("superset", "up", "--warehouse", str(warehouse), "--port", str(port))
     assert up.returncode == 0, up.stdout + up.stderr

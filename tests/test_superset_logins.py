@@ -36,6 +36,7 @@ import duckdb
 import pytest
 
 from tests.data.reports_activity.generated import generated_warehouse
+from tests.helpers.shared import shared_root
 from tests.test_superset import SUPERSET_PYTHON, Api, _carteira, _free_port, _missing
 
 ADMIN_EMAIL_MEMBER = "s_0002"  # a department head, given the e-mail admin@carteira.example
@@ -160,7 +161,7 @@ def logins(tmp_path_factory: pytest.TempPathFactory) -> Any:
         if os.environ.get("CARTEIRA_REQUIRE_SUPERSET"):
             pytest.fail(message)
         pytest.skip(message)
-    source = generated_warehouse(tmp_path_factory.getbasetemp())
+    source = generated_warehouse(shared_root(tmp_path_factory))
     warehouse = tmp_path_factory.mktemp("logins") / "warehouse.duckdb"
     shutil.copyfile(source, warehouse)
     _edit_warehouse(

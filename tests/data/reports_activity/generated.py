@@ -3,13 +3,16 @@
 `carteira.generator.generate` writes a `small` landing zone (2 days of extracts: the full
 export and one delta), and `orchestration.run.run_refresh` ingests, builds and tests it
 and publishes the warehouse, exactly as `carteira refresh` does. Built once per test
-session and shared by the activity and telesales property tests.
+session, whichever xdist worker asks first (tests/helpers/shared.py), and shared by the
+report property tests, the bi and semantic-layer tests and Superset's (on copies).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+
+from tests.helpers.shared import build_once
 
 START = dt.date(2026, 3, 1)
 DAYS = 2
@@ -20,18 +23,21 @@ SEED = 20260301
 PERIOD_FROM = dt.date(2026, 2, 1)
 PERIOD_TO = AS_OF
 
-_BUILT: dict[Path, Path] = {}
-
 
 def generated_warehouse(base: Path) -> Path:
-    """Generate, refresh and publish under `base` (once); raise if nothing was published."""
-    if base in _BUILT:
-        return _BUILT[base]
+    """Generate, refresh and publish under `base` (once per session, across workers).
+
+    `base` is the folder every worker of the session shares (`shared_root`); raises if
+    nothing was published.
+    """
+    return build_once(base, "reports_activity_generated", _build)
+
+
+def _build(work: Path) -> Path:
     from carteira.generator import generate
     from carteira.settings import Settings
     from orchestration.run import run_refresh
 
-    work = base / "reports_activity_generated"
     landing = work / "landing"
     generate(landing, START, DAYS, SCALE, SEED)
     settings = Settings.for_warehouse(landing, work / "warehouse.duckdb", as_of=AS_OF)
@@ -41,5 +47,4 @@ def generated_warehouse(base: Path) -> Path:
             "refresh of the generated landing zone was not published:\n"
             + "\n".join(outcome.summary_lines())
         )
-    _BUILT[base] = settings.warehouse_path
     return settings.warehouse_path

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers.rawdb import create_raw_db, insert_rows, run_dbt
+from tests.helpers.shared import build_once
 
 AS_OF = "2026-03-10"
 UPD = dt.datetime(2026, 1, 1, 9, 0)
@@ -505,18 +506,18 @@ REPORT_MARTS_SELECTOR = (
     " +marts.dim_date"
 )
 
-_BUILT: dict[Path, Path] = {}
-
 
 def built_warehouse(base: Path) -> Path:
-    """Write RAW into a raw layer under `base` and `dbt build` the report marts (once).
+    """Write RAW into a raw layer and `dbt build` the report marts (once per session).
 
-    Cached per `base` (the pytest session's temporary root) so both report test modules
-    share one build. dbt failures (a model, a contract, a data or unit test) raise.
+    `base` is the folder every xdist worker of the session shares (`shared_root`), so
+    both report test modules share one build wherever they run. dbt failures (a model,
+    a contract, a data or unit test) raise.
     """
-    if base in _BUILT:
-        return _BUILT[base]
-    work = base / "reports_activity"
+    return build_once(base, "reports_activity", _build)
+
+
+def _build(work: Path) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     raw = create_raw_db(work / "raw.duckdb")
     for fqn, rows in RAW.items():
@@ -528,5 +529,4 @@ def built_warehouse(base: Path) -> Path:
         raw,
         vars={"as_of": AS_OF},
     )
-    _BUILT[base] = build
     return build
