@@ -16,9 +16,10 @@ from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstanc
 
 from carteira.exit_codes import CouldNotRun, ExitCode
 from carteira.ingestion import describe_problem, raw_schema
+from carteira.operations.freshness import by_system, evaluate, read_last_extracts, summary_lines
+from carteira.operations.run_record import RunRecord, write_record
 from carteira.refresh.dbt_failures import column_rule_lines, failed_nodes
 from carteira.refresh.lock import connect_for_write, refresh_lock
-from carteira.operations.run_record import RunRecord, write_record
 from carteira.settings import Settings
 from orchestration.freshness import FRESHNESS_CHECK
 

@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from carteira.operations.freshness import State, by_system, evaluate, last_extracts
 from carteira.ingestion.raw_tables import raw_schema
-from carteira.refresh.state import read_state
+from carteira.operations.freshness import State, by_system, evaluate, last_extracts
 from carteira.operations.run_record import RESULTS, RunRecord, read_record
+from carteira.refresh.state import read_state
 from carteira.settings import Settings
 
 HEALTHY, WARNINGS, ERRORS = 0, 1, 2
