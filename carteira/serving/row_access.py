@@ -41,10 +41,12 @@ from typing import Any
 
 import yaml
 
+from carteira.settings import REPO_ROOT
+
 META_KEY = "row_access"
 LEGACY_KEY = "row_owner_column"
 SERVED_SCHEMAS: tuple[str, ...] = ("marts", "bi")
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+MODELS_DIR = REPO_ROOT / "models"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -161,6 +163,10 @@ def from_model_files(models_dir: Path = MODELS_DIR) -> dict[str, RowAccess | Non
     What `carteira superset up` uses; tests/test_postgres_visibility.py checks it equals
     what the dbt manifest says for every served relation.
     """
+    if not models_dir.is_dir():
+        # An empty answer would read as "nothing is served", and every check built on it
+        # would pass: a wrong folder is an error.
+        raise FileNotFoundError(f"no dbt models folder at {models_dir}")
     found: dict[str, RowAccess | None] = {}
     for path in sorted(models_dir.rglob("*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
