@@ -246,6 +246,9 @@ def summary_lines(results: Iterable[TableFreshness], reference_day: date) -> lis
 # the value changes with every build, and changed --vars make dbt parse the whole
 # project again (see dbt_project/macros/daily_var.sql).
 DBT_FRESHNESS_ENV = "CARTEIRA_DBT_SOURCE_FRESHNESS"
+# ... and the build's time, for the same reason: models never read the clock
+# (tests/test_marts.py), so a rebuild of the same inputs gives the same rows.
+DBT_REFRESHED_AT_ENV = "CARTEIRA_DBT_REFRESHED_AT"
 
 
 def dbt_freshness_env(
@@ -270,5 +273,8 @@ def dbt_freshness_env(
                 }
                 for s in systems
             ]
-        )
+        ),
+        DBT_REFRESHED_AT_ENV: now.astimezone(ZoneInfo(timezone))
+        .replace(tzinfo=None)
+        .isoformat(sep=" ", timespec="seconds"),
     }

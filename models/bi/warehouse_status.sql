@@ -17,15 +17,14 @@
 {{ config(tags=['as_of']) }}
 
 {%- set systems = fromjson(env_var('CARTEIRA_DBT_SOURCE_FRESHNESS', '[]') if execute else '[]') -%}
+{%- set refreshed_at = env_var('CARTEIRA_DBT_REFRESHED_AT', '') if execute else '' -%}
 
 with build as (
     select
         {{ as_of_date() }} as as_of,
-        -- the build's instant as business-local wall time, to the second
-        cast(
-            date_trunc('second', current_timestamp at time zone '{{ var("business_timezone") }}')
-            as {{ dbt.type_timestamp() }}
-        ) as refreshed_at
+        -- when the build ran, business-local, handed over like the freshness (models never
+        -- read the clock); null in a dbt build by hand, which nothing publishes
+        cast({{ "'" ~ refreshed_at ~ "'" if refreshed_at else 'null' }} as {{ dbt.type_timestamp() }}) as refreshed_at
 ),
 
 sources as (
