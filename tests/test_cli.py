@@ -33,6 +33,7 @@ def test_generate_writes_every_table(tmp_path: Path) -> None:
     assert (landing / "erp" / "receivables" / "receivables_20261121.csv").exists()
 
 
+@pytest.mark.integration  # the refresh command: generation, ingestion, a Dagster run
 def test_refresh_with_quarantined_input_exits_1_and_names_file_row_column(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     runner = CliRunner()

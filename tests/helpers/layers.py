@@ -38,6 +38,11 @@ EXPENSIVE = frozenset(
         "dbtRunner",
         "materialize",  # Dagster runs
         "execute_job",
+        "execute_in_process",
+        "ingest",  # the ingestion into a raw DuckDB file, with great-expectations
+        "ingest_all",
+        "ingest_table",
+        "validate_extract",  # great-expectations (its import alone takes seconds)
         "generated_warehouse",  # the session's shared warehouses
         "built_warehouse",
         "subprocess",  # any child process: dbt, carteira, Dagster, Superset, chromium
