@@ -28,6 +28,8 @@ from carteira.ingestion import (  # noqa: E402
     validate_extract,
 )
 from carteira.ingestion.formats import python_regex, sql_convert, value_pattern  # noqa: E402
+from tests.helpers.landing import q  # noqa: E402
+from tests.helpers.landing import quarantine as quarantine_rows  # noqa: E402
 
 T = TABLES_BY_FQN
 
@@ -139,26 +141,6 @@ def landing(tmp_path: Path) -> Path:
 
 def run(tmp_path: Path, land: Path, **kw) -> IngestResult:
     return ingest_all(tmp_path / "wh" / "raw.duckdb", land, **kw)
-
-
-def q(tmp_path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    # attached under another name, as dbt does: a file named raw.duckdb makes ``raw.x``
-    # ambiguous (catalog raw vs schema raw) on a direct connection
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{tmp_path / 'wh' / 'raw.duckdb'}' AS raw_db (READ_ONLY)")
-    con.execute("USE raw_db")
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def quarantine_rows(tmp_path: Path) -> list[tuple]:
-    return q(
-        tmp_path,
-        "SELECT file_name, row_number, column_name, reason FROM raw._quarantine "
-        "ORDER BY file_name, row_number NULLS FIRST, column_name",
-    )
 
 
 # ----------------------------------------------------------------------------- schema

@@ -42,7 +42,11 @@ def ingest(tmp_path: Path, landing: Path, *tables: str, **kw: object) -> IngestR
 
 
 def q(tmp_path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    """A query on the raw layer ``ingest`` wrote, read-only."""
+    """A query on the raw layer ``ingest`` wrote, read-only.
+
+    Attached under another name, as dbt does: a file named raw.duckdb makes ``raw.x``
+    ambiguous (catalog raw vs schema raw) on a direct connection.
+    """
     con = duckdb.connect()
     con.execute(f"ATTACH '{tmp_path / 'wh' / 'raw.duckdb'}' AS raw_db (READ_ONLY)")
     con.execute("USE raw_db")
