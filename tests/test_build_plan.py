@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from carteira.refresh.plan import AS_OF_TAG, RawLoads, plan_build, raw_loads_since
+from carteira.refresh.plan import AS_OF_TAG, EVERY_BUILD_TAG, RawLoads, plan_build, raw_loads_since
 from carteira.refresh.state import (
     BuildState,
     project_fingerprint,
@@ -112,6 +112,26 @@ def test_the_same_day_with_new_rows_builds_only_what_reads_them() -> None:
     plan = _plan(as_of=PREVIOUS.as_of, loads=RawLoads(frozenset({"sys__a"}), None))
     assert not plan.nothing_to_build
     assert _names(plan.build) == {"stg_a", "fct_a", "report"}  # fct_b: same date
+
+
+def test_a_model_describing_the_build_is_rebuilt_whenever_anything_is_built() -> None:
+    """bi.warehouse_status says when the build ran and which sources were late then: a
+    source delivered late the same day must not stay named late once its rows are in."""
+    manifest = {**MANIFEST, "nodes": dict(MANIFEST["nodes"])}
+    manifest["nodes"]["model.p.status"] = _node("model", "status", [], [AS_OF_TAG, EVERY_BUILD_TAG])
+    kwargs: dict[str, Any] = {
+        "project_fingerprint": "project",
+        "vars_fingerprint": "vars",
+        "seed_checksums": SEEDS,
+        "full_refresh": False,
+        "as_of": PREVIOUS.as_of,
+    }
+    late_delivery = plan_build(
+        manifest, PREVIOUS, loads=RawLoads(frozenset({"sys__a"}), None), **kwargs
+    )
+    assert _names(late_delivery.build) == {"stg_a", "fct_a", "report", "status"}
+    nothing_new = plan_build(manifest, PREVIOUS, loads=RawLoads(frozenset(), None), **kwargs)
+    assert nothing_new.nothing_to_build and not nothing_new.build
 
 
 def test_new_rows_in_a_raw_table_build_everything_downstream_of_it() -> None:

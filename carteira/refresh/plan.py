@@ -11,6 +11,7 @@ builds only:
 - the models tagged ``as_of`` (they read var('as_of'): statuses, balances, "today")
   and everything downstream of them, when the date moved since the last build;
 - the seeds whose file changed, and everything downstream of them;
+- when any of those is built, the models tagged ``every_build`` (they describe the build);
 
 and the data tests of those models (a test whose every parent was carried over would
 give the answer it gave when that state was published). A refresh for the same date with
@@ -36,6 +37,10 @@ from carteira.refresh.state import BuildState
 # The tag a model carries when it reads var('as_of') (directly or through a rule macro
 # such as as_of_date()): rebuilt every day with everything downstream of it.
 AS_OF_TAG = "as_of"
+# The tag of a model that describes the build itself (bi.warehouse_status: when it ran,
+# which sources were late then): rebuilt whenever anything is built, since what it says
+# changes with every build even when none of its inputs is a raw table.
+EVERY_BUILD_TAG = "every_build"
 
 # Node types dbt builds (and Dagster shows as assets); tests are planned with them.
 BUILT_TYPES = frozenset({"model", "seed", "snapshot"})
@@ -197,6 +202,12 @@ def plan_build(
     build = (_downstream(roots, children) | roots) & {
         uid for uid, n in nodes.items() if n["resource_type"] in BUILT_TYPES
     }
+    if build:
+        build |= {
+            uid
+            for uid, node in nodes.items()
+            if node["resource_type"] == "model" and EVERY_BUILD_TAG in node.get("tags", [])
+        }
     carried = {
         uid for uid, n in nodes.items() if n["resource_type"] in BUILT_TYPES and uid not in build
     }

@@ -11,10 +11,11 @@
   dbt build without it (by hand) writes one row with the source columns null: the
   freshness was not evaluated, and the dashboards say nothing about sources.
 
-  Tagged as_of: rebuilt by every refresh (carteira.refresh.plan), so refreshed_at is the
-  time of the last build that published.
+  Tagged every_build: rebuilt by every refresh that builds anything (carteira.refresh.plan),
+  so refreshed_at is the time of the last build that published, and a source delivered
+  late the same day is no longer named late once its rows are built.
 -#}
-{{ config(tags=['as_of']) }}
+{{ config(tags=['as_of', 'every_build']) }}
 
 {%- set systems = fromjson(env_var('CARTEIRA_DBT_SOURCE_FRESHNESS', '[]') if execute else '[]') -%}
 {%- set refreshed_at = env_var('CARTEIRA_DBT_REFRESHED_AT', '') if execute else '' -%}
