@@ -228,12 +228,11 @@ def test_bundle_is_generated_from_the_spec() -> None:
 
 def test_every_dataset_reads_bi_relations_that_declare_row_access() -> None:
     """Every dataset reads bi models; its RLS comes from the dbt model's meta.row_access."""
-    spec = yaml.safe_load((SUPERSET_DIR / "dashboards.yml").read_text())
     declared = from_model_files()
     access = dataset_access()
     relations = dataset_relations()
-    assert len(access) == len(spec["datasets"])
-    for name, dataset in spec["datasets"].items():
+    assert len(access) == len(SPEC["datasets"])
+    for name, dataset in SPEC["datasets"].items():
         assert "row_owner_column" not in dataset, f"{name}: row access is the dbt model's"
         source = dataset.get("table") or dataset["sql"]
         read = [word for word in source.replace(",", " ").split() if word.startswith("bi.")]
@@ -279,13 +278,12 @@ def test_locale_comes_from_the_option_else_carteira_locale(
 def test_status_codes_are_shown_as_the_seeds_labels() -> None:
     """A column that holds a status code is shown as its label (seeds/status_labels.csv) in
     every chart and filter, in both languages, never as the raw code."""
-    spec = yaml.safe_load((SUPERSET_DIR / "dashboards.yml").read_text())
-    coded = {name: set(ds.get("status_labels", {})) for name, ds in spec["datasets"].items()}
+    coded = {name: set(ds.get("status_labels", {})) for name, ds in SPEC["datasets"].items()}
     assert sum(map(len, coded.values())) >= 10
-    for name, chart in spec["charts"].items():
+    for name, chart in SPEC["charts"].items():
         shown = chart.get("columns", []) + chart.get("groupby", []) + [chart.get("x")]
         assert not coded[chart["dataset"]] & set(shown), name
-    for dash in spec["dashboards"].values():
+    for dash in SPEC["dashboards"].values():
         for f in dash.get("filters", []):
             assert f.get("column") not in coded.get(f.get("dataset"), set()), f["name"]
     for locale, expected in (("pt_BR", "'Negativado'"), ("en", "'Reported to credit bureau'")):
@@ -500,8 +498,7 @@ def _every_chart_answers(api: Api) -> None:
                 pytest.fail(f"{slug} / {chart['slice_name']}: HTTP {error.code} {body}")
             assert result and "data" in result[0], (slug, chart["slice_name"])
             answered += 1
-    spec = yaml.safe_load((SUPERSET_DIR / "dashboards.yml").read_text())
-    assert answered >= len(spec["charts"])
+    assert answered >= len(SPEC["charts"])
 
 
 # The report's call period that ends before as_of (orders and appointments after it still
