@@ -23,9 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -302,10 +300,8 @@ def publish_postgres(
             raise PublishFailed(f"copying the raw layer failed: {_first_line(exc)}") from None
         seconds["raw copy"] = time.perf_counter() - started
         started = time.perf_counter()
-        target = Path(tempfile.mkdtemp(prefix="carteira-dbt-pg-"))
-        result = dbt_build_postgres(
-            settings, dsn, extra_vars={"build_schema_suffix": BUILD_SUFFIX}, target=target
-        )
+        result = dbt_build_postgres(settings, dsn, extra_vars={"build_schema_suffix": BUILD_SUFFIX})
+        target = result.target_path
         seconds["dbt build"] = time.perf_counter() - started
         if not result.success:
             _drop_schemas_ending(pg, BUILD_SUFFIX)
@@ -325,7 +321,6 @@ def publish_postgres(
             _drop_schemas_ending(pg, BUILD_SUFFIX)
             raise PublishFailed(f"swapping the new schemas in failed: {_first_line(exc)}") from None
         seconds["swap"] = time.perf_counter() - started
-        shutil.rmtree(target, ignore_errors=True)
     except psycopg2.Error as exc:
         if not _server_gone(exc):
             raise

@@ -24,6 +24,7 @@ names the relation, the column and how many values were changed (`NUL_WARNING`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -248,6 +249,19 @@ def dbt_env_for(dsn: str) -> dict[str, str]:
     }
 
 
+def postgres_target_path(dsn: str) -> Path:
+    """dbt's target folder for builds into one PostgreSQL database: one per database, kept.
+
+    Keeping it keeps `partial_parse.msgpack`, which dbt reuses while the profile (server,
+    database) and --vars stay the same: the next publish parses only what changed. One
+    build at a time writes it: publish-postgres holds the database's publish lock.
+    """
+    parts = dsn_parts(dsn)
+    server = "\0".join(parts.get(key, "") for key in ("host", "port", "dbname"))
+    key = hashlib.sha256(server.encode()).hexdigest()[:12]
+    return DBT_PROJECT_DIR / "target" / f"postgres-{key}"
+
+
 @dataclass
 class DbtResult:
     success: bool
@@ -261,13 +275,13 @@ def dbt_build_postgres(
     *,
     extra_args: tuple[str, ...] = (),
     extra_vars: dict[str, str] | None = None,
-    target: Path | None = None,
 ) -> DbtResult:
     """`dbt build --target postgres` with the settings' vars, raw_database = the DSN's db.
 
-    Runs in a subprocess with its own target folder (default one per process), so it never
-    races a DuckDB build's artefacts. Returns success and the tail of dbt's output on
-    failure.
+    Runs in a subprocess with the database's own target folder (`postgres_target_path`),
+    so it never races a DuckDB build's artefacts and the next build of the same day into
+    the same database reuses dbt's partial parse. Returns success and the tail of dbt's
+    output on failure.
     """
     env = {**os.environ, **dbt_env_for(dsn)}
     # bi.warehouse_status: the freshness as the DuckDB refresh of the same as_of saw it
@@ -277,12 +291,14 @@ def dbt_build_postgres(
         timezone=settings.business_timezone,
         as_of=settings.effective_as_of(),
     )
+    # The day stays in --vars (not in the environment as a refresh passes it): this build
+    # runs the unit tests too, whose `overrides: vars:` the environment would shadow.
     dbt_vars = {
         **settings.dbt_vars(),
         "raw_database": env["CARTEIRA_PG_DBNAME"],
         **(extra_vars or {}),
     }
-    target = target or DBT_PROJECT_DIR / "target" / f"postgres-{os.getpid()}"
+    target = postgres_target_path(dsn)
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [
         str(dbt) if dbt.exists() else "dbt",
@@ -296,7 +312,7 @@ def dbt_build_postgres(
         "--target-path",
         str(target),
         "--vars",
-        json.dumps(dbt_vars),
+        json.dumps(dbt_vars, sort_keys=True),
         *extra_args,
     ]
     env["DBT_LOG_PATH"] = str(target)
