@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from carteira.generator import generate
 from carteira.serving.postgres.sync import connect_pg, dbt_build_postgres, sync_raw
-from carteira.settings import Settings
+from tests.data.tiny_three_days import tiny_warehouse_settings
 from tests.helpers.postgres import fresh_database
-
-START = date(2026, 3, 2)
-DAYS = 3
-AS_OF = START + timedelta(days=DAYS - 1)
+from tests.helpers.shared import shared_root
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +37,9 @@ def pg_dsn() -> Any:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, pg_dsn: str) -> tuple[Path, str]:
-    from orchestration.run import run_refresh
-
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    root = tmp_path_factory.mktemp("postgres")
-    generate(root / "landing", START, DAYS, "tiny", 5)
-    settings = Settings.for_warehouse(root / "landing", root / "warehouse.duckdb", as_of=AS_OF)
-    outcome = run_refresh(settings)
-    assert outcome.published, "\n".join(outcome.summary_lines())
+    settings = tiny_warehouse_settings(shared_root(tmp_path_factory))
     copied = sync_raw(settings.raw_path, pg_dsn)
     assert copied > 0
     assert sync_raw(settings.raw_path, pg_dsn) == 0, "a second sync must copy nothing"

@@ -35,16 +35,14 @@ import pytest
 from click.testing import CliRunner
 
 from carteira.cli.main import main
-from carteira.generator import generate
 from carteira.serving.postgres.access import reader_role, staff_role_name
 from carteira.serving.postgres.sync import connect_pg
-from carteira.settings import Settings
+from tests.data.tiny_three_days import AS_OF, START, tiny_warehouse_settings
 from tests.helpers.postgres import drop_roles, dsn_with, fresh_database, login_role
+from tests.helpers.shared import shared_root
 
-START = date(2026, 3, 2)
-DAYS = 3
 DAY2 = START + timedelta(days=1)
-DAY3 = START + timedelta(days=2)
+DAY3 = AS_OF
 
 
 @dataclass
@@ -140,14 +138,7 @@ def _read_in_loop(dsn: str, query: str, stop: threading.Event, out: Published) -
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
-    from orchestration.run import run_refresh
-
-    root = tmp_path_factory.mktemp("publish_postgres")
-    generate(root / "landing", START, DAYS, "tiny", 5)
-    settings = Settings.for_warehouse(root / "landing", root / "warehouse.duckdb", as_of=DAY3)
-    outcome = run_refresh(settings)
-    assert outcome.published, "\n".join(outcome.summary_lines())
-    warehouse = settings.warehouse_path
+    warehouse = tiny_warehouse_settings(shared_root(tmp_path_factory)).warehouse_path
     prefix = f"h10pg_{uuid.uuid4().hex[:8]}"
     try:
         with fresh_database("h10pg_publish") as dsn:

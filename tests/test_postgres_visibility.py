@@ -26,7 +26,6 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,6 @@ import pytest
 from click.testing import CliRunner
 
 from carteira.cli.main import main
-from carteira.generator import generate
 from carteira.serving.postgres import access as postgres_access
 from carteira.serving.postgres import publish as publish_module
 from carteira.serving.postgres.access import analyst_role, staff_role_name
@@ -48,8 +46,9 @@ from carteira.serving.row_access import (
     parse,
     predicate,
 )
-from carteira.settings import Settings
+from tests.data.tiny_three_days import AS_OF, tiny_warehouse_settings
 from tests.helpers.postgres import drop_roles, fresh_database, login_role
+from tests.helpers.shared import shared_root
 from tests.helpers.visibility import (
     OrgTree,
     allowed,
@@ -59,9 +58,6 @@ from tests.helpers.visibility import (
     row_key,
 )
 
-START = date(2026, 3, 2)
-DAYS = 3
-AS_OF = START + timedelta(days=DAYS - 1)
 # The staff directory: readable whole by every staff login (docs/bi.md, "Who sees what").
 DIRECTORY = {
     "marts.dim_staff",
@@ -119,13 +115,7 @@ def _pick_viewers(org: OrgTree) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    from orchestration.run import run_refresh
-
-    root = tmp_path_factory.mktemp("visibility")
-    generate(root / "landing", START, DAYS, "tiny", 5)
-    settings = Settings.for_warehouse(root / "landing", root / "warehouse.duckdb", as_of=AS_OF)
-    outcome = run_refresh(settings)
-    assert outcome.published, "\n".join(outcome.summary_lines())
+    settings = tiny_warehouse_settings(shared_root(tmp_path_factory))
     prefix = f"vis_{uuid.uuid4().hex[:8]}"
     captured: dict[str, Any] = {}
     real_read_manifest = publish_module.read_manifest

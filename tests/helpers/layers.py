@@ -45,6 +45,7 @@ EXPENSIVE = frozenset(
         "validate_extract",  # great-expectations (its import alone takes seconds)
         "generated_warehouse",  # the session's shared warehouses
         "built_warehouse",
+        "tiny_warehouse_settings",
         "subprocess",  # any child process: dbt, carteira, Dagster, Superset, chromium
         "Popen",
         "fresh_database",  # PostgreSQL
