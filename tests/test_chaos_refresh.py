@@ -6,12 +6,17 @@ systemd does, so the dbt child dies too) at a random moment of its run, KILLS ti
 after every kill a clean refresh must publish, its marts must equal the reference's mart
 by mart, raw history must hold every file row once, and no build file may be left
 behind. Kills alternate between a new warehouse (the killed run ingests everything, so
-kills land in ingestion too) and the same one again (a published warehouse and a
-complete raw history exist: kills land in build and publish). The moments come from a
-seeded generator: a failure reproduces with the same seed (CARTEIRA_CHAOS_SEED).
+kills land in ingestion too) and the same one again with `--full-refresh` (a published
+warehouse and a complete raw history exist, and the run rebuilds every model: kills land
+in build and publish; the clean refresh after it then has nothing new to do, and the
+published warehouse must still be whole). The moments come from a seeded generator: a
+failure reproduces with the same seed (CARTEIRA_CHAOS_SEED).
 
-Kept lean for CI: one extract day, clean refreshes in-process (no interpreter start-up),
-kill moments drawn over the measured length of a refresh after it took its lock.
+Every chaos run uses the same warehouse path (a new warehouse is that folder emptied),
+so dbt's partial parse, kept per warehouse path, is paid once. Clean refreshes run
+in-process (no interpreter start-up); kill moments are drawn over the length of a run
+of the same kind after it took its lock (the reference's, until a run of that kind
+finished before its moment).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,31 +69,37 @@ def test_refreshes_killed_at_random_moments_leave_everything_consistent(
     reference = Settings.for_warehouse(landing, tmp_path / "ref" / "warehouse.duckdb", as_of=DAY)
     started = time.monotonic()
     assert run_refresh(reference).exit_code == ExitCode.PUBLISHED
-    run_seconds = time.monotonic() - started
+    # how long a killed run of each kind may last, once it holds its lock
+    lengths = dict.fromkeys(("new", "again"), time.monotonic() - started)
 
+    chaos = Settings.for_warehouse(landing, tmp_path / "chaos" / "warehouse.duckdb", as_of=DAY)
     kills, moments = 0, []
     for _ in range(KILLS * 3):
         if kills == KILLS:
             break
-        chaos = Settings.for_warehouse(
-            landing, tmp_path / f"chaos{kills // 2}" / "warehouse.duckdb", as_of=DAY
-        )
+        kind = "new" if kills % 2 == 0 else "again"
         command = [
             sys.executable, "-m", "carteira.cli.main", "refresh", "--landing", str(landing),
             "--warehouse", str(chaos.warehouse_path), "--as-of", DAY.isoformat(),
         ]  # fmt: skip
+        if kind == "new":
+            shutil.rmtree(chaos.warehouse_path.parent, ignore_errors=True)
+        else:
+            command.append("--full-refresh")
         proc = subprocess.Popen(
             command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
             if _started(proc, lock_path(chaos.warehouse_path)):
-                moment = rng.uniform(0, run_seconds)
+                locked = time.monotonic()
+                moment = rng.uniform(0, lengths[kind])
                 try:
                     proc.wait(timeout=moment)
+                    lengths[kind] = time.monotonic() - locked  # ended first: draw shorter
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     kills += 1
-                    moments.append(round(moment, 1))
+                    moments.append((kind, round(moment, 1)))
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
