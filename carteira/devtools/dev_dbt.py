@@ -10,8 +10,8 @@ takes every path from `Settings.from_env()` (the demo's, out of the box) and run
   upstream relation; the published file is only ever read (the copy is a file copy).
   With no published file yet (`carteira refresh --raw-only`) the dev file starts empty;
 - the demo's raw layer attached read-only, exactly as a refresh attaches it;
-- the vars of the published warehouse (its `as_of`), so the dev copy describes the same
-  day as what the reports show;
+- the vars of the published warehouse (its `as_of`, the extracts read through that day),
+  so the dev copy describes the same day as what the reports show;
 - its own target folder (`dbt_project/target/dev`), so partial parsing is kept between
   runs and never invalidated by a refresh;
 - cautious indirect selection: a selected model's own tests run, tests that also read
@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -148,21 +149,40 @@ def _split_vars(dbt_args: list[str]) -> tuple[list[str], dict[str, object]]:
     return rest, user
 
 
-def dbt_command(settings: Settings, paths: DevPaths, dbt_args: list[str]) -> list[str]:
-    """The dbt command line: the user's arguments, our project, profiles and vars."""
-    rest, user_vars = _split_vars(dbt_args)
+def dev_dbt_vars(
+    settings: Settings, paths: DevPaths, user_vars: dict[str, object]
+) -> dict[str, object]:
+    """The vars of a dev build: the published warehouse's day, and the user's `--vars`.
+
+    The day is the published warehouse's as_of unless the settings or the user's `--vars`
+    name one, and the extracts are read through that same day, as the refresh that built
+    it read them. It stays in --vars (a refresh passes it in the environment instead):
+    `-s my_model` runs my_model's unit tests, whose `overrides: vars:` the environment
+    would shadow. dbt parses again only when the day changes.
+    """
     if settings.as_of is None:
         published_as_of = built_as_of(paths.dev)
         if published_as_of:
-            settings = replace(
-                settings, extra_vars={**settings.extra_vars, "as_of": published_as_of}
-            )
-    dbt_vars = {**settings.dbt_vars(), **user_vars}
+            settings = replace(settings, as_of=date.fromisoformat(published_as_of))
+    user_vars = dict(user_vars)
+    if "as_of" in user_vars:
+        user_vars.setdefault("extracts_through", user_vars["as_of"])
+    return {**settings.dbt_vars(), **user_vars}
+
+
+def dev_dbt_invocation(
+    settings: Settings, paths: DevPaths, dbt_args: list[str]
+) -> tuple[list[str], dict[str, str]]:
+    """The dbt command line and its environment: the user's arguments, our project,
+    profiles and vars, the dev copy and the raw layer."""
+    rest, user_vars = _split_vars(dbt_args)
     executable = Path(sys.executable).with_name("dbt")
     dbt = str(executable) if executable.exists() else (shutil.which("dbt") or "dbt")
+    env = dbt_environment(settings, paths)
     if not rest or rest[0] in ("--help", "-h", "--version"):
-        return [dbt, *rest]
-    return [
+        return [dbt, *rest], env
+    dbt_vars = dev_dbt_vars(settings, paths, user_vars)
+    command = [
         dbt,
         *rest,
         "--project-dir",
@@ -172,6 +192,7 @@ def dbt_command(settings: Settings, paths: DevPaths, dbt_args: list[str]) -> lis
         "--vars",
         json.dumps(dbt_vars, sort_keys=True),
     ]
+    return command, env
 
 
 def dbt_environment(settings: Settings, paths: DevPaths) -> dict[str, str]:
@@ -203,5 +224,5 @@ def run_dev_dbt(dbt_args: list[str], settings: Settings | None = None) -> int:
         return 3
     if note:
         print(note, file=sys.stderr)
-    command = dbt_command(settings, paths, dbt_args)
-    return subprocess.run(command, env=dbt_environment(settings, paths), check=False).returncode
+    command, env = dev_dbt_invocation(settings, paths, dbt_args)
+    return subprocess.run(command, env=env, check=False).returncode
