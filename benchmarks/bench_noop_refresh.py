@@ -31,7 +31,7 @@ def _digest(path: Path) -> str:
 
 def _refresh(landing: Path, warehouse: Path, as_of: date) -> tuple[float, str]:
     command = [
-        *(sys.executable, "-m", "carteira.cli", "refresh"),
+        *(sys.executable, "-m", "carteira.cli.main", "refresh"),
         *("--landing", str(landing), "--warehouse", str(warehouse), "--as-of", str(as_of)),
     ]
     started = time.perf_counter()
