@@ -42,7 +42,9 @@ from typing import Any
 import duckdb
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from carteira.cli.main import main
 from carteira.refresh.state import read_state
 from carteira.reports.telesales import METRICS as TELESALES_METRICS
 from carteira.serving.row_access import from_model_files
@@ -201,8 +203,12 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def _report(warehouse: Path, *args: str) -> dict[str, Any]:
-    result = _carteira("report", *args, "--warehouse", str(warehouse), "--format", "json")
-    assert result.returncode == 0, result.stderr
+    """What `carteira report ... --format json` prints (in this process: the dashboards are
+    compared with the report's numbers, not with a process start)."""
+    result = CliRunner().invoke(
+        main, ["report", *args, "--warehouse", str(warehouse), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
