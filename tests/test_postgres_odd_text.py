@@ -5,7 +5,7 @@ hold some, and the raw layer is append-only: one `J\\0ulia` made every publish f
 `invalid byte sequence for encoding "UTF8": 0x00`. Here such values (in text, in a text
 array, in `_extras` as the escape \\u0000) and other odd text (quotes, backslashes, the
 literal text `\\u0000`, `\\N`, line breaks, emoji, a long value) are put into the raw layer
-of a published tiny warehouse; publish-postgres must publish, copy every odd value as it
+of a copy of a published tiny warehouse; publish-postgres must publish, copy every odd value as it
 is (NULs removed) and warn naming the relation, the column and the count.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import uuid
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -22,12 +22,12 @@ import pytest
 from click.testing import CliRunner
 
 from carteira.cli.main import main
-from carteira.generator import generate
 from carteira.serving.postgres.sync import connect_pg
 from carteira.settings import Settings
+from tests.data.tiny_three_days import AS_OF, tiny_warehouse_settings
 from tests.helpers.postgres import drop_roles, fresh_database
+from tests.helpers.shared import shared_root
 
-DAY = date(2026, 3, 2)
 ODD = 'quote " comma , semicolon ; backslash \\ \\N NULL {braces} [x] tab\tcr\rlf\n😀 ' + (
     "long " * 2000
 )
@@ -38,13 +38,20 @@ def _poison(raw_path: Path) -> tuple[int, str]:
     """Odd values into the raw layer, as an old ingestion would have let them in."""
     con = duckdb.connect(str(raw_path))
     try:
-        (member,) = con.execute("select min(member_id) from raw.studio__members").fetchone()
+        # a member and a client delivered once (one raw row each), whatever the history
+        (member,) = con.execute(
+            "select min(member_id) from (select member_id from raw.studio__members "
+            "group by 1 having count(*) = 1)"
+        ).fetchone()
         con.execute(
             "update raw.studio__members set full_name = 'J' || chr(0) || 'ulia' "
             "where member_id = ?",
             [member],
         )
-        (client,) = con.execute("select min(client_id) from raw.crm__clients").fetchone()
+        (client,) = con.execute(
+            "select min(client_id) from (select client_id from raw.crm__clients "
+            "group by 1 having count(*) = 1)"
+        ).fetchone()
         con.execute(
             "update raw.crm__clients set full_name = ? || chr(0), "
             "phones = ['11' || chr(0) || '9', 'a\"b\\c,{}'], "
@@ -58,14 +65,15 @@ def _poison(raw_path: Path) -> tuple[int, str]:
 
 
 def test_publish_postgres_copies_nul_and_odd_text_and_warns(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from orchestration.run import run_refresh
-
-    generate(tmp_path / "landing", DAY, 1, "tiny", 7)
-    settings = Settings.for_warehouse(tmp_path / "landing", tmp_path / "wh.duckdb", as_of=DAY)
-    outcome = run_refresh(settings)
-    assert outcome.published, "\n".join(outcome.summary_lines())
+    # a copy of the session's published tiny warehouse, whose raw layer this test changes
+    shared = tiny_warehouse_settings(shared_root(tmp_path_factory))
+    settings = Settings.for_warehouse(
+        shared.landing_dir, tmp_path / shared.warehouse_path.name, as_of=AS_OF
+    )
+    shutil.copyfile(shared.warehouse_path, settings.warehouse_path)
+    shutil.copyfile(shared.raw_path, settings.raw_path)
     member, client = _poison(settings.raw_path)
     prefix = f"h22odd_{uuid.uuid4().hex[:8]}"
     try:
@@ -79,7 +87,7 @@ def test_publish_postgres_copies_nul_and_odd_text_and_warns(
                     "--warehouse",
                     str(settings.warehouse_path),
                     "--as-of",
-                    DAY.isoformat(),
+                    AS_OF.isoformat(),
                     "--role-prefix",
                     prefix,
                 ],  # fmt: skip
