@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from carteira.settings import Settings
-from tests.helpers.shared import build_once
+from tests.helpers.shared import build_generated, build_once
 
 START = date(2026, 3, 2)
 DAYS = 3
@@ -28,13 +28,4 @@ def tiny_warehouse_settings(base: Path) -> Settings:
 
 
 def _build(work: Path) -> Path:
-    from carteira.generator import generate
-    from orchestration.run import run_refresh
-
-    landing = work / "landing"
-    generate(landing, START, DAYS, "tiny", SEED)
-    settings = Settings.for_warehouse(landing, work / "warehouse.duckdb", as_of=AS_OF)
-    outcome = run_refresh(settings)
-    if not outcome.published:
-        raise RuntimeError("\n".join(outcome.summary_lines()))
-    return settings.warehouse_path
+    return build_generated(work, START, DAYS, "tiny", SEED)

@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import os
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,26 @@ def fingerprint(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def build_generated(work: Path, start: date, days: int, scale: str, seed: int) -> Path:
+    """Generate `days` extract days under `work/landing`, refresh and publish the last one
+    into `work/warehouse.duckdb` (`run_refresh`, as `carteira refresh` does); the path.
+
+    The build of the session's generated warehouses; raises if nothing was published.
+    """
+    from carteira.generator import generate
+    from carteira.settings import Settings
+    from orchestration.run import run_refresh
+
+    landing = work / "landing"
+    generate(landing, start, days, scale, seed)
+    as_of = start + timedelta(days=days - 1)
+    settings = Settings.for_warehouse(landing, work / "warehouse.duckdb", as_of=as_of)
+    outcome = run_refresh(settings)
+    if not outcome.published:
+        raise RuntimeError(
+            "refresh of the generated landing zone was not published:\n"
+            + "\n".join(outcome.summary_lines())
+        )
+    return settings.warehouse_path

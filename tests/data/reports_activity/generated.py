@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.helpers.shared import build_once
+from tests.helpers.shared import build_generated, build_once
 
 START = dt.date(2026, 3, 1)
 DAYS = 2
@@ -34,17 +34,4 @@ def generated_warehouse(base: Path) -> Path:
 
 
 def _build(work: Path) -> Path:
-    from carteira.generator import generate
-    from carteira.settings import Settings
-    from orchestration.run import run_refresh
-
-    landing = work / "landing"
-    generate(landing, START, DAYS, SCALE, SEED)
-    settings = Settings.for_warehouse(landing, work / "warehouse.duckdb", as_of=AS_OF)
-    outcome = run_refresh(settings)
-    if not outcome.published:
-        raise RuntimeError(
-            "refresh of the generated landing zone was not published:\n"
-            + "\n".join(outcome.summary_lines())
-        )
-    return settings.warehouse_path
+    return build_generated(work, START, DAYS, SCALE, SEED)
