@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -32,13 +32,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(predicate, seconds: float, what: str) -> None:  # noqa: ANN001
+def _runs(home: Path) -> list[tuple[str, str, str]]:
+    """(job, status, run id) of every run the daemon's instance holds, oldest first."""
+    from dagster import DagsterInstance
+
+    if not (home / "storage").exists():
+        return []
+    with DagsterInstance.from_config(str(home)) as instance:
+        return [(r.job_name, r.status.value, r.run_id) for r in reversed(instance.get_runs())]
+
+
+def _wait(predicate, seconds: float, what: str, home: Path, logs: Path) -> None:  # noqa: ANN001
+    """Wait for `predicate`; fail at once when a refresh run fails before it holds, and say
+    what the daemon did either way (its runs and the end of its log)."""
     deadline = time.monotonic() + seconds
+    failed_before = sum(s == "FAILURE" for j, s, _ in _runs(home) if j == "refresh")
+    why = f"timed out waiting for {what}"
     while time.monotonic() < deadline:
         if predicate():
             return
+        if sum(s == "FAILURE" for j, s, _ in _runs(home) if j == "refresh") > failed_before:
+            why = f"a refresh run failed while waiting for {what}"
+            break
         time.sleep(2)
-    raise AssertionError(f"timed out waiting for {what}")
+    log = (logs / "daemon.log").read_text(errors="replace")[-3000:]
+    raise AssertionError(f"{why}; runs {_runs(home)}; daemon log ends:\n{log}")
 
 
 def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) -> None:
@@ -60,6 +78,9 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
         "CARTEIRA_WAREHOUSE": str(warehouse),
         "CARTEIRA_AS_OF": DAY.isoformat(),
         "CARTEIRA_LANDING_CUTOFF": "23:59",
+        # the daily schedule's fallback run would race the sensor's: due 12 hours from now
+        "CARTEIRA_SCHEDULE_CRON": f"0 {(datetime.now(UTC).hour + 12) % 24} * * *",
+        "CARTEIRA_SCHEDULE_TIMEZONE": "UTC",
         "CARTEIRA_ALERT_WEBHOOK_URL": hook.url,
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
@@ -94,13 +115,13 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
                 except OSError:
                     return False
 
-            _wait(web_up, 180, "the webserver")
-            _wait(warehouse.exists, 900, "the sensor's refresh to publish")
+            _wait(web_up, 180, "the webserver", home, logs)
+            _wait(warehouse.exists, 900, "the sensor's refresh to publish", home, logs)
 
             def alerted() -> bool:
                 return any("quarantined" in b["text"] for _, _, b in hook.posts)
 
-            _wait(alerted, 180, "the quarantine alert")
+            _wait(alerted, 180, "the quarantine alert", home, logs)
 
             # the same daemon, a run that fails: the raw file damaged, a file re-delivered
             raw = warehouse.with_name("wh.raw.duckdb")
@@ -112,7 +133,10 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
             def failure_alerted() -> bool:
                 return any("refresh failed" in b["text"] for _, _, b in hook.posts)
 
-            _wait(failure_alerted, 600, "the failure alert")
+            deadline = time.monotonic() + 600
+            while not failure_alerted() and time.monotonic() < deadline:
+                time.sleep(2)  # here the refresh run is meant to fail
+            assert failure_alerted(), f"no failure alert; runs {_runs(home)}"
         finally:
             for proc in (web, daemon):
                 proc.terminate()
