@@ -27,7 +27,7 @@ import duckdb
 import pytest
 
 from carteira.refresh.dbt_failures import DBT_ERRORS_MARKER, failed_nodes
-from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT
+from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_file_log_env
 
 
 def _project_with(tmp: Path, rule: str, setting: str, value: str) -> Path:
@@ -61,6 +61,7 @@ def _build(project: Path, tmp: Path) -> tuple[int, str, dict[str, tuple[str, str
         "CARTEIRA_BUILD_PATH": str(tmp / "build.duckdb"),
         "CARTEIRA_RAW_PATH": str(raw),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **dbt_file_log_env(),  # as the refresh runs dbt
     }
     done = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "build", "--select",

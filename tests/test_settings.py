@@ -305,3 +305,17 @@ def test_a_refresh_passes_the_daily_vars_in_the_environment(tmp_path: Path) -> N
 def test_a_malformed_variable_is_named(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"{name}='{re.escape(value)}': expected"):
         Settings.from_env({name: value})
+
+
+def test_dbt_writes_its_file_log_at_info_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from carteira.serving.postgres.sync import dbt_env_for
+
+    settings = Settings.for_warehouse(tmp_path / "landing", tmp_path / "wh.duckdb")
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert settings.dbt_env()["DBT_LOG_LEVEL_FILE"] == "info"
+    assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_LEVEL_FILE"] == "info"
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert settings.dbt_env()["DBT_LOG_LEVEL_FILE"] == "debug"
+    assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_LEVEL_FILE"] == "debug"

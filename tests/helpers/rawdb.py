@@ -24,8 +24,7 @@ import duckdb
 
 from carteira.contract import TABLES_BY_FQN, Table
 from carteira.ingestion import LINEAGE_COLUMNS, ensure_raw_schema
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+from carteira.settings import DBT_PROJECT_DIR, dbt_file_log_env
 
 # Metadata columns of every raw table, in order, after the contract's columns: the
 # ingestion's own definition, so tests build exactly the schema production writes.
@@ -169,6 +168,7 @@ def run_dbt(
         "CARTEIRA_BUILD_PATH": str(build_path),
         "CARTEIRA_RAW_PATH": str(raw_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **dbt_file_log_env(),  # as the refresh runs dbt
         "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
         "DBT_LOG_PATH": str(work_dir / "dbt_logs"),
     }

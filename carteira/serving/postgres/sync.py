@@ -39,7 +39,7 @@ import duckdb
 
 from carteira.contract import TABLES, Table
 from carteira.operations.freshness import dbt_freshness_env
-from carteira.settings import DBT_PROJECT_DIR, Settings
+from carteira.settings import DBT_PROJECT_DIR, Settings, dbt_file_log_env
 
 PG_TYPES: dict[str, str] = {
     "str": "text",
@@ -246,6 +246,7 @@ def dbt_env_for(dsn: str) -> dict[str, str]:
         "CARTEIRA_PG_PASSWORD": parts.get("password", ""),
         "CARTEIRA_PG_DBNAME": parts.get("dbname", "carteira"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **dbt_file_log_env(),
     }
 
 
