@@ -7,6 +7,7 @@ damaged file. Slow (real refreshes in the daemon's run worker): minutes."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -32,31 +33,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _runs(home: Path) -> list[tuple[str, str, str]]:
-    """(job, status, run id) of every run the daemon's instance holds, oldest first."""
-    from dagster import DagsterInstance
+RUNS_QUERY = "{ runsOrError { ... on Runs { results { runId jobName status } } } }"
 
-    if not (home / "storage").exists():
+
+def _runs(port: int) -> list[tuple[str, str, str]]:
+    """(job, status, run id) of every run, newest first, as the webserver's GraphQL API
+    lists them ([] while it is not up). Not through a DagsterInstance of our own: opened
+    while the daemon creates its storage, it races the daemon's schema migration."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": RUNS_QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = json.loads(response.read())
+    except OSError:
         return []
-    with DagsterInstance.from_config(str(home)) as instance:
-        return [(r.job_name, r.status.value, r.run_id) for r in reversed(instance.get_runs())]
+    runs = (body.get("data") or {}).get("runsOrError", {}).get("results") or []
+    return [(r["jobName"], r["status"], r["runId"]) for r in runs]
 
 
-def _wait(predicate, seconds: float, what: str, home: Path, logs: Path) -> None:  # noqa: ANN001
+def _wait(predicate, seconds: float, what: str, port: int, logs: Path) -> None:  # noqa: ANN001
     """Wait for `predicate`; fail at once when a refresh run fails before it holds, and say
     what the daemon did either way (its runs and the end of its log)."""
+
+    def failures() -> int:
+        return sum(status == "FAILURE" for job, status, _ in _runs(port) if job == "refresh")
+
     deadline = time.monotonic() + seconds
-    failed_before = sum(s == "FAILURE" for j, s, _ in _runs(home) if j == "refresh")
+    failed_before = failures()
     why = f"timed out waiting for {what}"
     while time.monotonic() < deadline:
         if predicate():
             return
-        if sum(s == "FAILURE" for j, s, _ in _runs(home) if j == "refresh") > failed_before:
+        if failures() > failed_before:
             why = f"a refresh run failed while waiting for {what}"
             break
         time.sleep(2)
     log = (logs / "daemon.log").read_text(errors="replace")[-3000:]
-    raise AssertionError(f"{why}; runs {_runs(home)}; daemon log ends:\n{log}")
+    raise AssertionError(f"{why}; runs {_runs(port)}; daemon log ends:\n{log}")
 
 
 def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) -> None:
@@ -115,13 +131,13 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
                 except OSError:
                     return False
 
-            _wait(web_up, 180, "the webserver", home, logs)
-            _wait(warehouse.exists, 900, "the sensor's refresh to publish", home, logs)
+            _wait(web_up, 180, "the webserver", port, logs)
+            _wait(warehouse.exists, 900, "the sensor's refresh to publish", port, logs)
 
             def alerted() -> bool:
                 return any("quarantined" in b["text"] for _, _, b in hook.posts)
 
-            _wait(alerted, 180, "the quarantine alert", home, logs)
+            _wait(alerted, 180, "the quarantine alert", port, logs)
 
             # the same daemon, a run that fails: the raw file damaged, a file re-delivered
             raw = warehouse.with_name("wh.raw.duckdb")
@@ -136,7 +152,10 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
             deadline = time.monotonic() + 600
             while not failure_alerted() and time.monotonic() < deadline:
                 time.sleep(2)  # here the refresh run is meant to fail
-            assert failure_alerted(), f"no failure alert; runs {_runs(home)}"
+            assert failure_alerted(), f"no failure alert; runs {_runs(port)}"
+            # what _wait watches: the webserver lists both runs of the sensor
+            listed = sorted(status for job, status, _ in _runs(port) if job == "refresh")
+            assert listed == ["FAILURE", "SUCCESS"], _runs(port)
         finally:
             for proc in (web, daemon):
                 proc.terminate()
