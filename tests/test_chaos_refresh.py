@@ -5,11 +5,12 @@ process is started and killed with SIGKILL (its whole process group, as a superv
 systemd does, so the dbt child dies too) at a random moment of its run, KILLS times;
 after every kill a clean refresh must publish, its marts must equal the reference's mart
 by mart, raw history must hold every file row once, and no build file may be left
-behind. Every third kill goes to a new warehouse (the killed run ingests everything, so
-kills land in ingestion too); the others to the same one again with `--full-refresh` (a
-published warehouse and a complete raw history exist, and the run rebuilds every model:
-kills land in build and publish; the clean refresh after it then has nothing new to do,
-and the published warehouse must still be whole). The moments come from a seeded generator: a
+behind. Two kills go to a new warehouse (the killed run ingests everything): the first no
+later than the reference's ingestion lasted, so one kill always lands in the run's start or
+its ingestion, the second anywhere in the run. The others go to the same one again with `--full-refresh` (a published warehouse and
+a complete raw history exist, and the run rebuilds every model: kills land in build and
+publish; the clean refresh after it then has nothing new to do, and the published
+warehouse must still be whole). The moments come from a seeded generator: a
 failure reproduces with the same seed (CARTEIRA_CHAOS_SEED).
 
 Every chaos run uses the same warehouse path (a new warehouse is that folder emptied),
@@ -43,6 +44,9 @@ DAY = date(2026, 6, 1)
 # issue 9 asks for at least 10; each costs one clean refresh (a whole dbt build)
 KILLS = int(os.environ.get("CARTEIRA_CHAOS_KILLS", "10"))
 SEED = int(os.environ.get("CARTEIRA_CHAOS_SEED", "20261129"))
+# Kills (by number) that go to an emptied warehouse, each recovered by a whole build: the
+# first no later than the reference's ingestion lasted, the second anywhere in the run.
+NEW_WAREHOUSE_KILLS = (0, 5)
 
 
 def _started(proc: subprocess.Popen[bytes], lock: Path, timeout: float = 120) -> bool:
@@ -68,16 +72,18 @@ def test_refreshes_killed_at_random_moments_leave_everything_consistent(
     generate(landing, DAY, 1, "tiny", 5)
     reference = Settings.for_warehouse(landing, tmp_path / "ref" / "warehouse.duckdb", as_of=DAY)
     started = time.monotonic()
-    assert run_refresh(reference).exit_code == ExitCode.PUBLISHED
+    built = run_refresh(reference)
+    assert built.exit_code == ExitCode.PUBLISHED
     # how long a killed run of each kind may last, once it holds its lock
     lengths = dict.fromkeys(("new", "again"), time.monotonic() - started)
+    ingestion = built.seconds["ingest"]  # the first new warehouse's kill lands in it
 
     chaos = Settings.for_warehouse(landing, tmp_path / "chaos" / "warehouse.duckdb", as_of=DAY)
     kills, moments = 0, []
     for _ in range(KILLS * 3):
         if kills == KILLS:
             break
-        kind = "new" if kills % 3 == 0 else "again"  # 4 of 10: each costs a whole build
+        kind = "new" if kills in NEW_WAREHOUSE_KILLS else "again"
         command = [
             sys.executable, "-m", "carteira.cli.main", "refresh", "--landing", str(landing),
             "--warehouse", str(chaos.warehouse_path), "--as-of", DAY.isoformat(),
@@ -92,7 +98,7 @@ def test_refreshes_killed_at_random_moments_leave_everything_consistent(
         try:
             if _started(proc, lock_path(chaos.warehouse_path)):
                 locked = time.monotonic()
-                moment = rng.uniform(0, lengths[kind])
+                moment = rng.uniform(0, ingestion if kills == 0 else lengths[kind])
                 try:
                     proc.wait(timeout=moment)
                     lengths[kind] = time.monotonic() - locked  # ended first: draw shorter
