@@ -6,12 +6,12 @@ systemd does, so the dbt child dies too) at a random moment of its run, KILLS ti
 after every kill a clean refresh must publish, its marts must equal the reference's mart
 by mart, raw history must hold every file row once, and no build file may be left
 behind. Two kills go to a new warehouse (the killed run ingests everything): the first no
-later than the reference's ingestion lasted, so one kill always lands in the run's start or
-its ingestion, the second anywhere in the run. The others go to the same one again with `--full-refresh` (a published warehouse and
-a complete raw history exist, and the run rebuilds every model: kills land in build and
-publish; the clean refresh after it then has nothing new to do, and the published
-warehouse must still be whole). The moments come from a seeded generator: a
-failure reproduces with the same seed (CARTEIRA_CHAOS_SEED).
+later than the reference's ingestion lasted, so one kill always lands in the run's start
+or its ingestion, the second anywhere in the run. The others go to the same one again with
+`--full-refresh` (a published warehouse and a complete raw history exist, and the run
+rebuilds every model: kills land in build and publish; the clean refresh after it then has
+nothing new to do, and the published warehouse must still be whole). The moments come
+from a seeded generator: a failure reproduces with the same seed (CARTEIRA_CHAOS_SEED).
 
 Every chaos run uses the same warehouse path (a new warehouse is that folder emptied),
 so dbt's partial parse, kept per warehouse path, is paid once. Clean refreshes run
