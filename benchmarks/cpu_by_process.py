@@ -32,9 +32,10 @@ KINDS = (
     ("superset", ("superset", "gunicorn")),
     ("dagster services", ("dagster-daemon", "dagster-webserver", "dagster api")),
     ("pytest workers (in-process refreshes, tests)", ("exec(eval(sys.stdin",)),
-    ("pytest", ("pytest",)),
     ("sqlfluff", ("sqlfluff", "multiprocessing.spawn")),
+    # before pytest: their arguments name the tests' /tmp/pytest-of-<user>/ folders
     ("carteira commands", ("carteira",)),
+    ("pytest", ("bin/pytest",)),
     ("uv (installs)", ("/uv ", "uv sync", "uv run")),
     ("apt", ("apt-get", "dpkg", "/usr/lib/apt")),
 )
