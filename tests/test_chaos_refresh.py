@@ -98,7 +98,8 @@ def test_refreshes_killed_at_random_moments_leave_everything_consistent(
         try:
             if _started(proc, lock_path(chaos.warehouse_path)):
                 locked = time.monotonic()
-                moment = rng.uniform(0, ingestion if kills == 0 else lengths[kind])
+                longest = ingestion if kills == NEW_WAREHOUSE_KILLS[0] else lengths[kind]
+                moment = rng.uniform(0, longest)
                 try:
                     proc.wait(timeout=moment)
                     lengths[kind] = time.monotonic() - locked  # ended first: draw shorter
