@@ -38,8 +38,7 @@ RUNS_QUERY = "{ runsOrError { ... on Runs { results { runId jobName status } } }
 
 def _runs(port: int) -> list[tuple[str, str, str]]:
     """(job, status, run id) of every run, newest first, as the webserver's GraphQL API
-    lists them ([] while it is not up). Not through a DagsterInstance of our own: opened
-    while the daemon creates its storage, it races the daemon's schema migration."""
+    lists them to an operator ([] while it is not up)."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
         data=json.dumps({"query": RUNS_QUERY}).encode(),
@@ -54,9 +53,9 @@ def _runs(port: int) -> list[tuple[str, str, str]]:
     return [(r["jobName"], r["status"], r["runId"]) for r in runs]
 
 
-def _wait(predicate, seconds: float, what: str, port: int, logs: Path) -> None:  # noqa: ANN001
-    """Wait for `predicate`; fail at once when a refresh run fails before it holds, and say
-    what the daemon did either way (its runs and the end of its log)."""
+def _wait(predicate, seconds: float, what: str, port: int, logs: Path, services) -> None:  # noqa: ANN001
+    """Wait for `predicate`; fail at once when a refresh run fails or a service exits before
+    it holds, and say what the daemon did either way (its runs and the end of its log)."""
 
     def failures() -> int:
         return sum(status == "FAILURE" for job, status, _ in _runs(port) if job == "refresh")
@@ -69,6 +68,10 @@ def _wait(predicate, seconds: float, what: str, port: int, logs: Path) -> None: 
             return
         if failures() > failed_before:
             why = f"a refresh run failed while waiting for {what}"
+            break
+        exited = [(name, proc.returncode) for name, proc in services if proc.poll() is not None]
+        if exited:
+            why = f"{exited} exited while waiting for {what}"
             break
         time.sleep(2)
     log = (logs / "daemon.log").read_text(errors="replace")[-3000:]
@@ -131,13 +134,14 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
                 except OSError:
                     return False
 
-            _wait(web_up, 180, "the webserver", port, logs)
-            _wait(warehouse.exists, 900, "the sensor's refresh to publish", port, logs)
+            services = [("dagster-daemon", daemon), ("dagster-webserver", web)]
+            _wait(web_up, 180, "the webserver", port, logs, services)
+            _wait(warehouse.exists, 900, "the sensor's refresh to publish", port, logs, services)
 
             def alerted() -> bool:
                 return any("quarantined" in b["text"] for _, _, b in hook.posts)
 
-            _wait(alerted, 180, "the quarantine alert", port, logs)
+            _wait(alerted, 180, "the quarantine alert", port, logs, services)
 
             # the same daemon, a run that fails: the raw file damaged, a file re-delivered
             raw = warehouse.with_name("wh.raw.duckdb")

@@ -7,12 +7,14 @@ from __future__ import annotations
 import configparser
 import os
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance
 
-from carteira.operations.dagster_home import write_dagster_home
+from carteira.operations.dagster_home import prepare_dagster_home, write_dagster_home
 from carteira.settings import REPO_ROOT
 
 DEPLOY = REPO_ROOT / "deploy"
@@ -52,7 +54,7 @@ def test_sqlite_instance_under_dagster_home(tmp_path: Path) -> None:
 @pytest.mark.skipif(not os.environ.get("CARTEIRA_PG_DSN"), reason="needs CARTEIRA_PG_DSN")
 def test_postgres_instance_when_the_dsn_is_set(tmp_path: Path) -> None:
     home = tmp_path / "dagster"
-    write_dagster_home(home, {"CARTEIRA_PG_DSN": os.environ["CARTEIRA_PG_DSN"]})
+    prepare_dagster_home(home, {"CARTEIRA_PG_DSN": os.environ["CARTEIRA_PG_DSN"]})
     text = (home / "dagster.yaml").read_text()
     assert "postgres_db" in text and "sqlite" not in text
     instance = _exercise(home)
@@ -60,6 +62,35 @@ def test_postgres_instance_when_the_dsn_is_set(tmp_path: Path) -> None:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     finally:
         instance.dispose()
+
+
+def test_the_units_started_together_prepare_one_storage_before_either_service_opens_it(
+    tmp_path: Path,
+) -> None:
+    """Both systemd units run the module before their service starts, at the same moment
+    on boot; each must leave a storage at the installed schema, so that neither service
+    creates one (two processes creating it race the schema migration: one dies)."""
+    home = tmp_path / "dagster"
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env.pop("CARTEIRA_PG_DSN", None)
+    argv = [sys.executable, "-m", "carteira.operations.dagster_home"]
+    units = [
+        subprocess.Popen(
+            argv,
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [unit.communicate(timeout=300)[0] for unit in units]
+    assert [unit.returncode for unit in units] == [0, 0], outputs
+    assert (home / "storage" / "history" / "runs.db").is_file()
+    assert (home / "storage" / "schedules" / "schedules.db").is_file()
+    prepare_dagster_home(home, {})  # again, on an existing storage: a restart
+    _exercise(home).dispose()
 
 
 def test_a_password_in_the_dsn_is_never_written(tmp_path: Path) -> None:

@@ -7,11 +7,15 @@ and, when CARTEIRA_PG_DSN is set, replaces the SQLite storage with PostgreSQL
 never written to the file: the instance reads it from PGPASSWORD at run time.
 
 Run by the systemd units before each start (``python -m carteira.operations.dagster_home``), so a
-changed setting takes effect on restart.
+changed setting takes effect on restart. It also creates the instance's storage, or migrates it
+to the installed Dagster's schema (what ``dagster instance migrate`` does), one process at a time
+under a lock: the daemon and the webserver start together, and two processes creating a new
+storage at once race its schema migration (alembic) and one of them dies.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 import tempfile
@@ -87,11 +91,25 @@ def write_dagster_home(home: Path, environ: Mapping[str, str] | None = None) -> 
     return target
 
 
+def prepare_dagster_home(home: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """Write dagster.yaml and bring the storage it names to the installed schema, holding
+    ``home/.prepare.lock`` so that units started together take turns; the file's path."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".prepare.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        target = write_dagster_home(home, environ)
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(home.resolve())) as instance:
+            instance.upgrade()
+    return target
+
+
 def main() -> None:
     home = os.environ.get("DAGSTER_HOME")
     if not home:
         sys.exit("DAGSTER_HOME is not set: the folder of the Dagster instance")
-    print(f"wrote {write_dagster_home(Path(home))}")
+    print(f"wrote {prepare_dagster_home(Path(home))}; its storage is ready")
 
 
 if __name__ == "__main__":
