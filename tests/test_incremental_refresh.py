@@ -356,12 +356,28 @@ def test_late_versions_deletes_and_redeliveries_land_as_the_contract_says(
     assert talk == first
 
 
-def test_a_full_refresh_asked_for_rebuilds_every_model(
+def _used_bytes(path: Path) -> int:
+    """Bytes of the file's blocks in use (free blocks left out)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        block_size, used = con.execute(
+            "select block_size, used_blocks from pragma_database_size()"
+        ).fetchone()
+    return block_size * used
+
+
+def test_full_refreshes_rebuild_every_model_and_keep_the_file_size_bounded(
     warehouses: Warehouses, tmp_path: Path
 ) -> None:
-    """`carteira refresh --full-refresh` on a published warehouse with nothing new: every
-    model is built again (dbt --full-refresh, incremental ones too: nothing carried over),
-    and the result equals the warehouse built once from nothing."""
+    """`carteira refresh --full-refresh` on a published warehouse with nothing new, twice:
+    each builds every model again (dbt --full-refresh, incremental ones too: nothing
+    carried over) and the result equals the warehouse built once from nothing.
+
+    The published file's size stays bounded: publishing copies the build, free blocks
+    included, and compacts past MAX_FREE_SHARE, so repeated rewrites reuse the free blocks
+    instead of growing the file. Only a build that rewrites every model shows the growth
+    (a plain refresh with nothing new publishes nothing: the file stays the same file)."""
+    from carteira.refresh.build_file import MAX_FREE_SHARE
+
     landing = warehouses.daily.parent.parent / "landing"
     daily = Settings.for_warehouse(landing, warehouses.daily)
     settings = Settings.for_warehouse(
@@ -370,9 +386,19 @@ def test_a_full_refresh_asked_for_rebuilds_every_model(
     shutil.copyfile(daily.warehouse_path, settings.warehouse_path)
     shutil.copyfile(daily.raw_path, settings.raw_path)
     copy = settings.warehouse_path
-    again = _refresh(settings)
-    assert again.models_carried_over == 0
-    assert again.models_built == warehouses.first_day.models_built
+    before = copy.stat().st_size
+    sizes: list[int] = []
+    for _ in range(2):  # the first starts from a copy (new inode), the second from the work file
+        again = _refresh(settings)
+        assert again.models_carried_over == 0
+        assert again.models_built == warehouses.first_day.models_built
+        sizes.append(copy.stat().st_size)
+        if len(sizes) == 1:
+            used_bytes = _used_bytes(copy)
+    assert max(sizes) <= before / (1 - MAX_FREE_SHARE), (before, sizes)
+    # Free blocks are reused: the second build rewrote every table, as many bytes as the
+    # file holds in use; written past the end of the file, it would have grown by as much.
+    assert sizes[1] - sizes[0] < 0.5 * used_bytes, (before, sizes, used_bytes)
     con = duckdb.connect()
     con.execute(f"attach '{copy}' as again (read_only)")
     con.execute(f"attach '{warehouses.full}' as full_build (read_only)")
