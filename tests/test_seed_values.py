@@ -8,8 +8,8 @@ and client_alerts are skipped; the refresh's summary (carteira.refresh.dbt_failu
 that message.
 
 dbt runs on a copy of the project whose seed has the bad value (the repository's seeds
-are never edited), against an empty warehouse: only the seeds, the alert models and
-client_alerts are selected.
+are never edited; one copy per module, its seed rewritten per case), against an empty
+warehouse: only the seeds, the alert models and client_alerts are selected.
 """
 
 from __future__ import annotations
@@ -30,35 +30,47 @@ from carteira.refresh.dbt_failures import DBT_ERRORS_MARKER, failed_nodes
 from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_file_log_env
 
 
-def _project_with(tmp: Path, rule: str, setting: str, value: str) -> Path:
-    """A copy of the dbt project whose alert_thresholds seed has `value` for one row."""
-    root = tmp / "repo"
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the dbt project for the module: its target folder, and so dbt's partial
+    parse, is kept from case to case (only the edited seed is parsed again)."""
+    root = tmp_path_factory.mktemp("seed_values") / "repo"
     shutil.copytree(
         DBT_PROJECT_DIR, root / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
     )
     shutil.copytree(REPO_ROOT / "models", root / "models")
     shutil.copytree(REPO_ROOT / "seeds", root / "seeds")
-    path = root / "seeds" / "alert_thresholds.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
+    return root / "dbt_project"
+
+
+def _set_threshold(project: Path, rule: str, setting: str, value: str) -> None:
+    """The copy's alert_thresholds seed: the repository's, with `value` for one row."""
+    with (REPO_ROOT / "seeds" / "alert_thresholds.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     hits = [r for r in rows if (r["rule"], r["setting"]) == (rule, setting)]
     assert len(hits) == 1
     hits[0]["value"] = value
+    path = project.parent / "seeds" / "alert_thresholds.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return root / "dbt_project"
 
 
 def _build(project: Path, tmp: Path) -> tuple[int, str, dict[str, tuple[str, str]]]:
     """`dbt build` of the seeds, the alert models and client_alerts: (exit code, output,
-    node -> status)."""
-    raw = tmp / "raw.duckdb"
+    node -> status). The target folder is the project copy's, kept between cases."""
+    # The same paths in every case (emptied first): dbt keeps its parse only for the same
+    # profile, paths included.
+    target, build, raw = (
+        project.parent / name for name in ("target", "build.duckdb", "raw.duckdb")
+    )
+    for path in (build, build.with_name(build.name + ".wal")):
+        path.unlink(missing_ok=True)
     duckdb.connect(str(raw)).close()
     env = {
         **os.environ,
-        "CARTEIRA_BUILD_PATH": str(tmp / "build.duckdb"),
+        "CARTEIRA_BUILD_PATH": str(build),
         "CARTEIRA_RAW_PATH": str(raw),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **dbt_file_log_env(),  # as the refresh runs dbt
@@ -68,10 +80,10 @@ def _build(project: Path, tmp: Path) -> tuple[int, str, dict[str, tuple[str, str
          "alert_rules", "alert_thresholds", "int_alert_rules", "int_alert_thresholds",
          "int_client_alerts__*", "client_alerts",
          "--project-dir", str(project), "--profiles-dir", str(project),
-         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
+         "--target-path", str(target), "--log-path", str(tmp / "logs")],
         env=env, capture_output=True, text=True, timeout=600, cwd=tmp,
     )  # fmt: skip
-    results = json.loads((tmp / "target" / "run_results.json").read_text(encoding="utf-8"))
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
     statuses = {
         r["unique_id"].split(".")[-2] if r["unique_id"].startswith("test.") else
         r["unique_id"].split(".")[-1]: (r["status"], r.get("message") or "")
@@ -82,9 +94,9 @@ def _build(project: Path, tmp: Path) -> tuple[int, str, dict[str, tuple[str, str
 
 @pytest.mark.parametrize("value", ["abc", "1.234,5", ""])
 def test_a_non_numeric_threshold_is_named_before_client_alerts_reads_it(
-    tmp_path: Path, value: str
+    project: Path, tmp_path: Path, value: str
 ) -> None:
-    project = _project_with(tmp_path, "purchase_gap", "z_score", value)
+    _set_threshold(project, "purchase_gap", "z_score", value)
     code, output, statuses = _build(project, tmp_path)
     assert code != 0
     for node in ["client_alerts", *(n for n in statuses if n.startswith("int_client_alerts__"))]:
