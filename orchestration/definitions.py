@@ -21,13 +21,14 @@ from dagster import (
 )
 from dagster_shared.check import CheckError
 
+from carteira.operations.run_tags import DAY_TAG, TRIGGER_TAG
 from carteira.settings import Settings
 from orchestration.alerts import alert_sensors
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.warehouse import published_warehouse, warehouse_models
 from orchestration.freshness import freshness_job, freshness_schedule, raw_extract_freshness
 from orchestration.resources import resources_from_env
-from orchestration.sensors import DAY_TAG, TRIGGER_TAG, landing_sensor
+from orchestration.sensors import landing_sensor
 
 # One job refreshes everything. The in-process executor runs steps one after another in a
 # single process: DuckDB allows one writer, and it is much faster on one machine.

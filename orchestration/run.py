@@ -187,8 +187,8 @@ def check_raw_writable(settings: Settings) -> None:
 
 
 def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutcome:
+    from carteira.operations.run_tags import AS_OF_TAG, TRIGGER_TAG
     from orchestration.definitions import build_definitions
-    from orchestration.sensors import AS_OF_TAG, TRIGGER_TAG
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("refresh")

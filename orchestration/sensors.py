@@ -40,6 +40,7 @@ from dagster import (
 
 from carteira.contract import SYSTEMS, TABLES, Table
 from carteira.ingestion.files import scan_table_dir
+from carteira.operations.run_tags import DAY_TAG, LATE_TAG, TRIGGER_TAG
 from carteira.setting_values import parse_time_of_day
 from carteira.settings import Settings
 
@@ -47,11 +48,6 @@ SENSOR_NAME = "landing_sensor"
 # A file written this recently may still be arriving; it is considered on a later tick.
 SETTLE_SECONDS = 60
 TICK_SECONDS = 60
-TRIGGER_TAG = "carteira/trigger"
-DAY_TAG = "carteira/day"
-LATE_TAG = "carteira/late_systems"
-# The day a `carteira refresh` run builds (carteira.operations.status reads it back)
-AS_OF_TAG = "carteira/as_of"
 
 
 @dataclass(frozen=True)

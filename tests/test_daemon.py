@@ -78,7 +78,9 @@ def _wait(predicate, seconds: float, what: str, port: int, logs: Path, services)
     raise AssertionError(f"{why}; runs {_runs(port)}; daemon log ends:\n{log}")
 
 
-def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) -> None:
+def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from carteira.generator import generate
 
     landing = tmp_path / "landing"
@@ -181,6 +183,14 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(tmp_path: Path) 
     assert BAD in text
     (failure,) = [b["text"] for _, _, b in hook.posts if "refresh failed" in b["text"]]
     assert refresh[1].run_id in failure and "wh.raw.duckdb" in failure, failure
+    # `carteira status` reads the same storage: the last run, by the sensor, for DAY
+    from carteira.operations.status import collect
+    from carteira.settings import Settings
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    last = collect(Settings.for_warehouse(landing, warehouse, as_of=DAY)).last_run
+    assert last is not None and last.run_id == refresh[1].run_id, last
+    assert (last.trigger, last.as_of, last.exit_code) == ("sensor", DAY.isoformat(), 2), last
 
 
 pytestmark = pytest.mark.skipif(

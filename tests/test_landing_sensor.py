@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
+from carteira.operations.run_tags import LATE_TAG
 from carteira.settings import Settings
-from orchestration.sensors import LATE_TAG, evaluate_landing, landing_sensor
+from orchestration.sensors import evaluate_landing, landing_sensor
 
 DAY = date(2026, 11, 20)
 TZ = "America/Sao_Paulo"

@@ -25,6 +25,7 @@ import duckdb
 from carteira.ingestion.raw_tables import raw_schema
 from carteira.operations.freshness import State, by_system, evaluate, last_extracts
 from carteira.operations.run_record import RESULTS, RunRecord, read_record
+from carteira.operations.run_tags import AS_OF_TAG, DAY_TAG
 from carteira.refresh.state import read_state
 from carteira.settings import Settings
 
@@ -212,7 +213,8 @@ def _dagster_last_run(settings: Settings) -> tuple[RunRecord | None, str | None]
                 started_at=datetime.fromtimestamp(rec.start_time, UTC),
                 ended_at=datetime.fromtimestamp(rec.end_time or rec.start_time, UTC),
                 exit_code=code,
-                as_of=tags.get("carteira/as_of", ""),
+                # a sensor's or the schedule's run names the day it was asked for
+                as_of=tags.get(AS_OF_TAG) or tags.get(DAY_TAG, ""),
                 trigger=trigger,
             ),
             running,
