@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any
 
 from dagster_dbt import DbtProject
 
-from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT
+from carteira.refresh.manifest import MANIFEST_PATH, TARGET_DIR, load_manifest, manifest_is_fresh
+from carteira.settings import DBT_PROJECT_DIR
 
-carteira_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-_SOURCES = (
-    REPO_ROOT / "models",
-    REPO_ROOT / "seeds",
-    DBT_PROJECT_DIR / "macros",
-    DBT_PROJECT_DIR / "tests",
+carteira_dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=TARGET_DIR
 )
-
-
-def _newest_source_mtime() -> float:
-    newest = (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime
-    for root in _SOURCES:
-        if root.exists():
-            for path in root.rglob("*"):
-                if path.is_file():
-                    newest = max(newest, path.stat().st_mtime)
-    return newest
+__all__ = ["carteira_dbt_project", "ensure_manifest", "load_manifest"]
 
 
 def ensure_manifest() -> Path:
@@ -38,9 +23,8 @@ def ensure_manifest() -> Path:
     tests and `dagster dev` never build from a stale graph, at the cost of one parse when
     a model changed.
     """
-    manifest = carteira_dbt_project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
-        return manifest
+    if manifest_is_fresh():
+        return MANIFEST_PATH
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -56,9 +40,4 @@ def ensure_manifest() -> Path:
     )
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
-    return manifest
-
-
-def load_manifest() -> dict[str, Any]:
-    """The parsed manifest the assets are defined from (kept fresh by ensure_manifest)."""
-    return json.loads(carteira_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return MANIFEST_PATH

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 from collections.abc import Sequence
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -14,6 +12,7 @@ from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
 from carteira.exit_codes import CouldNotRun
+from carteira.refresh.dbt_executable import find_dbt
 from carteira.settings import Settings, read_setting
 from orchestration.dbt_project import carteira_dbt_project
 
@@ -98,25 +97,6 @@ class CarteiraDbtCliResource(DbtCliResource):
         """No in-process adapter: the invocation then runs without one (dagster-dbt's
         metadata fetchers are the only readers, and they are not called)."""
         return None
-
-
-def find_dbt() -> str:
-    """The dbt executable: on PATH, else next to the running interpreter.
-
-    `.venv/bin/carteira` or `.venv/bin/python` run without the venv activated have no dbt
-    on PATH, but the venv that runs them has one beside its interpreter (not resolved
-    through symlinks: the venv's bin directory is the one that holds dbt).
-    """
-    on_path = shutil.which("dbt")
-    if on_path:
-        return on_path
-    beside = Path(sys.executable).parent / "dbt"
-    if beside.is_file() and shutil.which(str(beside)):
-        return str(beside)
-    raise CouldNotRun(
-        f"dbt executable not found: not on PATH and not beside {sys.executable}. "
-        "Install the project (uv sync) or put dbt on PATH."
-    )
 
 
 def _dbt_executable() -> str:

@@ -1,91 +1,38 @@
 """Run the refresh job in-process and summarise it for a person at a terminal.
 
 The CLI and the tests go through the very job the daily schedule runs, so there is one
-code path from landing files to the published warehouse.
+code path from landing files to the published warehouse. A refresh with nothing to do
+(carteira.refresh.unchanged) is answered before the job, and this module imports Dagster
+only when the job runs: that answer then costs no Dagster start-up.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance
 
-from carteira.exit_codes import CouldNotRun, ExitCode
-from carteira.ingestion import describe_problem, raw_schema
-from carteira.operations.freshness import by_system, evaluate, read_last_extracts, summary_lines
-from carteira.operations.run_record import RunRecord, write_record
+from carteira.exit_codes import CouldNotRun
+from carteira.ingestion import raw_schema
+from carteira.operations.freshness import refresh_freshness
+from carteira.refresh.dbt_executable import find_dbt
 from carteira.refresh.dbt_failures import column_rule_lines, failed_nodes
 from carteira.refresh.lock import connect_for_write, refresh_lock
+from carteira.refresh.manifest import load_manifest
+from carteira.refresh.outcome import RefreshOutcome, record_outcome
+from carteira.refresh.unchanged import refresh_if_unchanged
 from carteira.settings import Settings
-from orchestration.freshness import FRESHNESS_CHECK
 
-PUBLISHED_KEY = AssetKey(["published_warehouse"])
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
+__all__ = ["RefreshOutcome", "check_can_run", "check_raw_writable", "run_refresh"]
 
-@dataclass
-class RefreshOutcome:
-    run_id: str
-    success: bool
-    published: bool
-    warehouse_path: Path
-    quarantine: list[tuple[str, int | None, str | None, str]] = field(default_factory=list)
-    failed_checks: list[str] = field(default_factory=list)
-    failed_steps: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-    # why each failed step failed, one line each (table and file for an ingestion error)
-    errors: list[str] = field(default_factory=list)
-    # a step found the raw file held by a reader past the bounded wait
-    busy: bool = False
-    warnings: list[str] = field(default_factory=list)
-    # dbt models (and seeds) built by this run, and those carried over unchanged from the
-    # last build because nothing they read changed (carteira.refresh.plan)
-    models_built: int = 0
-    models_carried_over: int = 0
-    # per source system, how late its newest extract is (carteira.operations.freshness), and the
-    # summary lines of the late ones ("erp late: last extract 2026-12-03, 3 days")
-    freshness: dict[str, str] = field(default_factory=dict)
-    freshness_lines: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        """See carteira.exit_codes: 0 clean, 1 quarantined input, 2 not published, 3 busy."""
-        if self.busy and not self.published:
-            return ExitCode.COULD_NOT_RUN
-        if not self.success or not self.published:
-            return ExitCode.NOT_PUBLISHED
-        return ExitCode.PUBLISHED_WITH_QUARANTINE if self.quarantine else ExitCode.PUBLISHED
-
-    def summary_lines(self, limit: int = 10) -> list[str]:
-        lines = [
-            f"run {self.run_id}: "
-            + ("published " + str(self.warehouse_path) if self.published else "NOT published"),
-            "time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()),
-        ]
-        if self.models_carried_over:
-            lines.append(
-                f"dbt: built {self.models_built} of "
-                f"{self.models_built + self.models_carried_over} models, the others carried "
-                "over unchanged (nothing they read changed)"
-            )
-        if self.failed_steps:
-            lines.append("failed steps: " + ", ".join(self.failed_steps))
-            lines += [f"  {e}" for e in self.errors]
-        lines += self.warnings
-        lines += self.freshness_lines
-        if self.failed_checks:
-            lines.append(f"failed checks ({len(self.failed_checks)}):")
-            lines += [f"  {c}" for c in self.failed_checks[:limit]]
-        if self.quarantine:
-            lines.append(f"quarantined ({len(self.quarantine)} problem(s)):")
-            lines += [f"  {describe_problem(*q)}" for q in self.quarantine[:limit]]
-            if len(self.quarantine) > limit:
-                more = len(self.quarantine) - limit
-                lines.append(f"  ... and {more} more (table raw._quarantine)")
-        return lines
+# the asset orchestration.assets.warehouse publishes with
+PUBLISHED_ASSET = "published_warehouse"
 
 
 def _step_layer(step_key: str) -> str:
@@ -98,8 +45,6 @@ def _step_layer(step_key: str) -> str:
 
 def check_can_run(settings: Settings, *, raw_only: bool = False) -> None:
     """Refuse at once what cannot work, before any ingestion (exit code 3)."""
-    from orchestration.resources import find_dbt
-
     settings.require_landing()
     for path, what in ((settings.warehouse_path, "warehouse"), (settings.raw_path, "raw file")):
         if path.is_dir():
@@ -122,34 +67,19 @@ def run_refresh(
         check_raw_writable(settings)
         started = datetime.now(UTC)
         try:
-            outcome = _execute(settings, raw_only=raw_only, debug=debug)
+            outcome = None if raw_only else refresh_if_unchanged(settings)
+            if outcome is None:
+                outcome = _execute(settings, raw_only=raw_only, debug=debug)
         except Exception as exc:
             if not raw_only:
                 failed = RefreshOutcome("", False, False, settings.warehouse_path)
                 failed.failed_steps.append("refresh")
                 failed.errors.append(f"refresh stopped: {type(exc).__name__}: {exc}")
-                _record(settings, failed, started)
+                record_outcome(settings, failed, started)
             raise
         if not raw_only:
-            _record(settings, outcome, started)
+            record_outcome(settings, outcome, started)
         return outcome
-
-
-def _record(settings: Settings, outcome: RefreshOutcome, started: datetime) -> None:
-    """The run record `carteira status` reads (operations.run_record), written atomically."""
-    write_record(
-        settings.warehouse_path,
-        RunRecord(
-            run_id=outcome.run_id,
-            started_at=started,
-            ended_at=datetime.now(UTC),
-            exit_code=int(outcome.exit_code),
-            as_of=settings.effective_as_of().isoformat(),
-            trigger="cli",
-            summary=outcome.summary_lines(limit=20),
-            freshness=outcome.freshness,
-        ),
-    )
 
 
 def _send_alerts(instance: DagsterInstance, run_id: str, settings: Settings) -> list[str]:
@@ -174,6 +104,8 @@ def _send_alerts(instance: DagsterInstance, run_id: str, settings: Settings) -> 
 def _instance() -> DagsterInstance:
     """The persistent instance when DAGSTER_HOME is set (the run is in the UI and in
     `carteira status`), else a throw-away one."""
+    from dagster import DagsterInstance
+
     if os.environ.get("DAGSTER_HOME"):
         return DagsterInstance.get()
     return DagsterInstance.ephemeral()
@@ -187,8 +119,11 @@ def check_raw_writable(settings: Settings) -> None:
 
 
 def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutcome:
+    from dagster import AssetCheckSeverity, AssetSelection
+
     from carteira.operations.run_tags import AS_OF_TAG, TRIGGER_TAG
     from orchestration.definitions import build_definitions
+    from orchestration.freshness import FRESHNESS_CHECK
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("refresh")
@@ -214,7 +149,7 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
         if stat.status and stat.status.value == "FAILURE":
             failed_steps.append(stat.step_key)
     materialized = result.get_asset_materialization_events()
-    published = not raw_only and any(ev.asset_key == PUBLISHED_KEY for ev in materialized)
+    published = not raw_only and any(ev.asset_key.path == [PUBLISHED_ASSET] for ev in materialized)
     built, carried = _dbt_materializations(materialized)
     failed_checks, warnings = [], []
     freshness_evaluated = False
@@ -274,14 +209,13 @@ def _execute(settings: Settings, *, raw_only: bool, debug: bool) -> RefreshOutco
 
 def _freshness(settings: Settings) -> tuple[dict[str, str], list[str]]:
     """Per system its freshness state, and the summary lines of the late ones."""
-    results = evaluate(
-        read_last_extracts(settings.raw_path),
+    return refresh_freshness(
+        settings.raw_path,
         now=datetime.now(UTC),
         timezone=settings.business_timezone,
         as_of=settings.as_of,
+        reference_day=settings.effective_as_of(),
     )
-    states = {s.system: s.state.value for s in by_system(results)}
-    return states, summary_lines(results, settings.effective_as_of())
 
 
 def _dbt_materializations(events: list) -> tuple[int, int]:
@@ -289,7 +223,7 @@ def _dbt_materializations(events: list) -> tuple[int, int]:
     built = carried = 0
     for event in events:
         key = event.asset_key
-        if key is None or key == PUBLISHED_KEY or key.path[0] in ("raw", "landing_zone"):
+        if key is None or key.path[0] in (PUBLISHED_ASSET, "raw", "landing_zone"):
             continue
         metadata = event.step_materialization_data.materialization.metadata
         if "carried_over" in metadata:
@@ -314,8 +248,6 @@ def _error_text(error: object) -> str:
 
 def _manifest() -> dict | None:
     """The dbt manifest the job ran from (to name a model's key columns), if readable."""
-    from orchestration.dbt_project import load_manifest
-
     try:
         return load_manifest()
     except (OSError, ValueError):

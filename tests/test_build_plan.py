@@ -3,7 +3,9 @@ and the as_of tag on the real project's models (the plan relies on it)."""
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -254,3 +256,22 @@ def test_raw_loads_are_read_from_the_raw_rows_themselves(tmp_path: Path, file_na
     later = raw_loads_since(raw, datetime(2026, 3, 4, 6))
     assert later == RawLoads(frozenset({"sys__b"}), datetime(2026, 3, 5, 6))
     assert raw_loads_since(tmp_path / "missing.duckdb", None) == RawLoads(frozenset(), None)
+
+
+def test_the_manifest_is_fresh_only_when_no_project_file_is_newer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh with nothing to do plans from the manifest without parsing
+    (carteira.refresh.unchanged), so it must tell a stale manifest from a fresh one."""
+    from carteira.refresh import manifest
+
+    assert carteira_dbt_project.manifest_path == manifest.MANIFEST_PATH  # one manifest
+    copy = tmp_path / "manifest.json"
+    monkeypatch.setattr(manifest, "MANIFEST_PATH", copy)
+    assert not manifest.manifest_is_fresh()  # missing
+    copy.write_text("{}")
+    os.utime(copy, (0, 0))
+    assert not manifest.manifest_is_fresh()  # older than the project's files
+    later = time.time() + 3600
+    os.utime(copy, (later, later))
+    assert manifest.manifest_is_fresh()

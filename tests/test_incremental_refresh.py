@@ -230,11 +230,72 @@ def test_the_same_day_again_with_nothing_new_builds_nothing_and_keeps_the_file(
     settings = Settings.for_warehouse(landing, warehouses.daily, as_of=LAST)
     before, inode = settings.warehouse_path.read_bytes(), settings.warehouse_path.stat().st_ino
     again = _refresh(settings)
+    assert again.nothing_new and again.run_id == ""  # answered without the Dagster job
     assert again.models_built == 0
     assert again.models_carried_over == warehouses.first_day.models_built
     assert settings.warehouse_path.read_bytes() == before
     assert settings.warehouse_path.stat().st_ino == inode
     assert not settings.build_path.exists()
+
+
+def test_anything_the_job_would_act_on_sends_the_refresh_to_the_job(
+    warehouses: Warehouses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer without the job is given only when the job would do nothing. Each thing
+    it would act on, tried one at a time on the published day-3 warehouse and undone
+    after, names its reason; with all of them undone the answer is "nothing" again."""
+    from carteira.refresh import unchanged
+    from carteira.refresh.lock import refresh_lock
+
+    landing = warehouses.daily.parent.parent / "landing"
+    settings = Settings.for_warehouse(landing, warehouses.daily, as_of=LAST)
+    before = settings.warehouse_path.read_bytes()
+    payments = landing / "erp" / "payments" / f"payments_{LAST:%Y%m%d}_2.csv"
+    original = payments.read_bytes()
+    added = [
+        payments.with_name(f"payments_{LAST:%Y%m%d}_3.csv"),
+        landing / "erp" / "notes.txt",
+        payments.with_name(f"payments_{LAST + timedelta(days=1):%Y%m%d}.csv"),
+    ]
+
+    def reason(s: Settings = settings) -> str | None:
+        with refresh_lock(s.warehouse_path):
+            return unchanged.verdict(s).reason
+
+    assert reason() is None  # the control: a no-op as it stands
+    assert reason(replace(settings, full_refresh=True)) == "--full-refresh"
+    earlier = LAST - timedelta(days=1)
+    assert reason(replace(settings, as_of=earlier)) == (
+        f"the published build holds extracts after {earlier}"
+    )
+    moved = reason(replace(settings, as_of=LAST + timedelta(days=1)))
+    assert moved is not None and moved.startswith("dbt has "), moved  # the as_of models
+    try:
+        payments.write_bytes(original + b"\n")  # a correction: same name, new content
+        assert reason() == "the landing zone has 1 file(s) to read"
+        payments.write_bytes(original)
+        shutil.copyfile(payments, added[0])  # a second delivery of the day
+        assert reason() == "the landing zone has 1 file(s) to read"
+        added[0].unlink()
+        added[1].write_text("a stray file")  # the landing_zone check would list it
+        assert reason() == "the landing zone has 1 entry(ies) the job lists"
+        added[1].unlink()
+        shutil.copyfile(payments, added[2])  # dated after as_of: listed, not read
+        assert reason() == "the landing zone has 1 entry(ies) the job lists"
+        added[2].unlink()
+    finally:
+        payments.write_bytes(original)
+        for path in added:
+            path.unlink(missing_ok=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(unchanged, "manifest_is_fresh", lambda: False)
+        assert reason() == "dbt's manifest is older than the project"
+    with monkeypatch.context() as patch:
+        late = ({"erp": "warn"}, ["freshness: erp late (warn): last extract ..."])
+        patch.setattr(unchanged, "refresh_freshness", lambda *a, **k: late)
+        assert reason() == "a source is late (the job checks and alerts)"
+    assert reason() is None
+    assert settings.warehouse_path.read_bytes() == before
 
 
 def _before_after(warehouses: Warehouses, sql: str, params: list) -> tuple[list, list]:

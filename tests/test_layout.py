@@ -94,6 +94,31 @@ def test_modules_import_each_other_without_a_cycle(top_level_only: bool) -> None
         visit(module, ())
 
 
+def test_the_refresh_loads_dagster_only_when_its_job_runs() -> None:
+    """A refresh with nothing to do is answered before the job (carteira.refresh.unchanged),
+    without Dagster's seconds of start-up: what `orchestration.run` imports when it is
+    imported (its packages' ``__init__`` too, transitively) names no Dagster or dbt module."""
+    heavy = {"dagster", "dagster_dbt", "dbt"}
+    found: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    pending = ["orchestration.run"]
+    while pending:
+        module = pending.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        imported = _imports(SOURCES[module], top_level_only=True)
+        bad = sorted(m for m in imported if m.split(".")[0] in heavy)
+        if bad:
+            found[module] = bad
+        for name in imported | {module}:
+            parts = name.split(".")
+            prefixes = (".".join(parts[:i]) for i in range(1, len(parts) + 1))
+            pending += [prefix for prefix in prefixes if prefix in SOURCES]
+    assert "carteira.refresh.unchanged" in seen
+    assert found == {}
+
+
 # `carteira.x.y` or `orchestration.x` in text, not inside a path, an e-mail or a host name.
 DOTTED = re.compile(r"(?<![\w./@-])((?:carteira|orchestration)(?:\.[A-Za-z_]\w*)+)")
 SOURCE_PATH = re.compile(r"(?<![\w./-])((?:carteira|orchestration)/[\w/]*\w\.py)\b")

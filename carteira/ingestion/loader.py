@@ -239,6 +239,21 @@ def validation_thread(
     return ValidationThread(warm=False)
 
 
+def new_deliveries(con: duckdb.DuckDBPyConnection, scans: Iterable[TableDeliveries]) -> list[str]:
+    """The files of ``scans`` an ingestion would read: each one whose (name, sha256) is not
+    in ``raw._manifest`` (what ``ingest_table`` skips is an identical re-delivery; a known
+    name with new content is a correction and is read)."""
+    scans = list(scans)
+    manifest = manifest_hashes(con, [scan.table for scan in scans])
+    files = [(scan.table, f) for scan in scans for f in (*scan.badly_named, *scan.files)]
+    with FileHashes([f.path for _, f in files], HASH_THREADS) as digests:
+        return [
+            f.rel_name
+            for table, f in files
+            if (f.rel_name, digests.get(f.path)) not in manifest[table.fqn]
+        ]
+
+
 def _finished(result: TableIngestResult, started: float) -> TableIngestResult:
     result.seconds = time.perf_counter() - started
     return result

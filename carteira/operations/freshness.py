@@ -241,6 +241,17 @@ def summary_lines(results: Iterable[TableFreshness], reference_day: date) -> lis
     ]
 
 
+def refresh_freshness(
+    raw_path: Path, *, now: datetime, timezone: str, as_of: date | None, reference_day: date
+) -> tuple[dict[str, str], list[str]]:
+    """What a refresh reports: per system its freshness state, and the summary lines of
+    the late ones (``summary_lines``)."""
+    results = evaluate(read_last_extracts(raw_path), now=now, timezone=timezone, as_of=as_of)
+    return {s.system: s.state.value for s in by_system(results)}, summary_lines(
+        results, reference_day
+    )
+
+
 # The environment variable through which a build hands its freshness to dbt's
 # `bi.warehouse_status` (models/bi/warehouse_status.sql). The environment, not --vars:
 # the value changes with every build, and changed --vars make dbt parse the whole

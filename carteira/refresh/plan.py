@@ -32,7 +32,15 @@ from typing import Any
 import duckdb
 
 from carteira.ingestion import raw_schema
-from carteira.refresh.state import BuildState
+from carteira.refresh.manifest import DBT_PROJECT_FILE
+from carteira.refresh.state import (
+    BuildState,
+    project_fingerprint,
+    read_state,
+    seed_checksums,
+    vars_fingerprint,
+)
+from carteira.settings import Settings
 
 # The tag a model carries when it reads var('as_of') (directly or through a rule macro
 # such as as_of_date()): rebuilt every day with everything downstream of it.
@@ -225,3 +233,34 @@ def plan_build(
         frozenset(carried),
         frozenset(excluded_tests),
     )
+
+
+def plan_for(
+    settings: Settings, manifest: Mapping[str, Any], *, full_refresh: bool
+) -> tuple[BuildPlan, BuildState]:
+    """What a refresh with these settings must build now, and the state to record once
+    that build succeeded (read from the published warehouse and the raw file)."""
+    previous = read_state(settings.warehouse_path)
+    loads = raw_loads_since(settings.raw_path, previous.raw_loaded_through if previous else None)
+    state = BuildState(
+        as_of=settings.effective_as_of(),
+        raw_extracts_after=False,  # known after the build (raw_extracts_after)
+        project_fingerprint=project_fingerprint(manifest, DBT_PROJECT_FILE),
+        # the raw file too: raw_loaded_through only means something for the same file
+        vars_fingerprint=vars_fingerprint(
+            {**settings.dbt_vars(), "carteira_raw_path": str(settings.raw_path.resolve())}
+        ),
+        seed_checksums=seed_checksums(manifest),
+        raw_loaded_through=loads.loaded_through,
+    )
+    plan = plan_build(
+        manifest,
+        previous,
+        project_fingerprint=state.project_fingerprint or "",
+        vars_fingerprint=state.vars_fingerprint or "",
+        seed_checksums=state.seed_checksums,
+        loads=loads,
+        full_refresh=full_refresh,
+        as_of=state.as_of,
+    )
+    return plan, state

@@ -31,7 +31,7 @@ from carteira.dagster_internals import quiet_unreported_checks
 from carteira.operations.freshness import dbt_freshness_env
 from carteira.refresh.build_file import discard_build
 from carteira.refresh.lock import acquire_refresh_lock
-from carteira.refresh.plan import BuildPlan, plan_build, raw_loads_since
+from carteira.refresh.plan import BuildPlan, plan_for
 from carteira.refresh.publish import (
     keep_published,
     nothing_built,
@@ -39,23 +39,11 @@ from carteira.refresh.publish import (
     publish_with_raw_snapshot,
     recover_interrupted_publish,
 )
-from carteira.refresh.state import (
-    BuildState,
-    built_past,
-    project_fingerprint,
-    raw_extracts_after,
-    read_state,
-    record_build,
-    seed_checksums,
-    vars_fingerprint,
-)
-from carteira.settings import DBT_PROJECT_DIR, Settings
+from carteira.refresh.state import built_past, raw_extracts_after, record_build
 from orchestration.dbt_project import carteira_dbt_project, ensure_manifest, load_manifest
 from orchestration.resources import CarteiraResource
 
 ensure_manifest()
-
-DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
 # The tests of carried-over models do not run, by design: one Dagster warning each.
 quiet_unreported_checks()
@@ -137,7 +125,7 @@ def warehouse_models(
         # and leaves a state the next refresh will not trust (it builds everything).
         every_model = set(context.assets_def.node_keys_by_output_name.values())
         subset = set(context.selected_asset_keys) != every_model
-        plan, state = _plan(settings, manifest, full_refresh=full_refresh or subset)
+        plan, state = plan_for(settings, manifest, full_refresh=full_refresh or subset)
         if subset:
             plan = replace(plan, reason="a subset of the models was selected")
             state = replace(state, raw_loaded_through=None)
@@ -188,36 +176,6 @@ def warehouse_models(
     except BaseException:
         discard_build(settings)
         raise
-
-
-def _plan(
-    settings: Settings, manifest: Mapping[str, Any], *, full_refresh: bool
-) -> tuple[BuildPlan, BuildState]:
-    """What this build must do, and the state to record once it succeeded."""
-    previous = read_state(settings.warehouse_path)
-    loads = raw_loads_since(settings.raw_path, previous.raw_loaded_through if previous else None)
-    state = BuildState(
-        as_of=settings.effective_as_of(),
-        raw_extracts_after=False,  # known after the build (raw_extracts_after)
-        project_fingerprint=project_fingerprint(manifest, DBT_PROJECT_FILE),
-        # the raw file too: raw_loaded_through only means something for the same file
-        vars_fingerprint=vars_fingerprint(
-            {**settings.dbt_vars(), "carteira_raw_path": str(settings.raw_path.resolve())}
-        ),
-        seed_checksums=seed_checksums(manifest),
-        raw_loaded_through=loads.loaded_through,
-    )
-    plan = plan_build(
-        manifest,
-        previous,
-        project_fingerprint=state.project_fingerprint or "",
-        vars_fingerprint=state.vars_fingerprint or "",
-        seed_checksums=state.seed_checksums,
-        loads=loads,
-        full_refresh=full_refresh,
-        as_of=state.as_of,
-    )
-    return plan, state
 
 
 def _selection_args(plan: BuildPlan, manifest: Mapping[str, Any]) -> list[str]:
