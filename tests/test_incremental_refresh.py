@@ -287,6 +287,14 @@ def test_anything_the_job_would_act_on_sends_the_refresh_to_the_job(
         payments.write_bytes(original)
         for path in added:
             path.unlink(missing_ok=True)
+    raw, kept = settings.raw_path, settings.raw_path.with_name("kept.raw.duckdb")
+    raw.rename(kept)
+    try:  # a new raw file (the old one deleted to load the landing zone again)
+        duckdb.connect(str(raw)).close()
+        assert reason() == "the raw layer has no manifest"
+    finally:
+        raw.unlink(missing_ok=True)
+        kept.rename(raw)
     with monkeypatch.context() as patch:
         patch.setattr(unchanged, "manifest_is_fresh", lambda: False)
         assert reason() == "dbt's manifest is older than the project"

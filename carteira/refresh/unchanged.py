@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import duckdb
+
 from carteira import progress
 from carteira.contract import TABLES
 from carteira.ingestion.files import scan_deliveries
@@ -64,6 +66,8 @@ def _landing_reason(settings: Settings) -> tuple[str | None, int]:
     con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
     try:
         new = new_deliveries(con, scans)
+    except duckdb.CatalogException:  # a raw file without its manifest: the job makes one
+        return "the raw layer has no manifest", 0
     finally:
         con.close()
     seen = sum(len(scan.files) + len(scan.badly_named) for scan in scans)
