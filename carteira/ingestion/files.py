@@ -187,6 +187,11 @@ class TableDeliveries:
     files: list[LandingFile]  # well-named, dated <= as_of, in (date, seq) order
     badly_named: list[BadlyNamedFile]
 
+    @property
+    def count(self) -> int:
+        """The files a refresh looks at: well-named ones up to as_of, and badly named."""
+        return len(self.files) + len(self.badly_named)
+
 
 def scan_deliveries(
     landing: Path, tables: Iterable[Table], as_of: date | None = None
@@ -213,7 +218,7 @@ def count_deliveries(landing: Path, tables: Iterable[Table], as_of: date) -> int
     The same files `ingest_table` walks, so the CLI can size its progress bar up front;
     ``as_of`` is required, as the refresh always cuts at one (``effective_as_of``).
     """
-    return sum(len(s.files) + len(s.badly_named) for s in scan_deliveries(landing, tables, as_of))
+    return sum(scan.count for scan in scan_deliveries(landing, tables, as_of))
 
 
 def sha256_file(path: Path) -> str:
