@@ -319,5 +319,15 @@ def dbt_file_log_env() -> dict[str, str]:
     says otherwise. At dbt's default, `debug`, a build of this project writes every SQL
     statement and connection event it runs, about 20 MB per full build, and formatting them
     takes about 5 % of the build. At `info` the log keeps each node's result and every error;
-    the SQL a node ran stays in the target folder's `run/` and `compiled/`."""
-    return {"DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "info")}
+    the SQL a node ran stays in the target folder's `run/` and `compiled/`.
+
+    The file log is plain text (dbt's own default) unless DBT_LOG_FORMAT_FILE says
+    otherwise: dagster-dbt sets DBT_LOG_FORMAT=json for the stdout it reads, which makes the
+    file JSON too, and dbt turns every event (debug ones included, before its level filter)
+    into a JSON line once per JSON log. Text keeps the same lines for a person to read at a
+    fraction of that cost (benchmarks/dbt_log_format.py).
+    """
+    return {
+        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
+        "DBT_LOG_FORMAT_FILE": os.environ.get("DBT_LOG_FORMAT_FILE", "text"),
+    }

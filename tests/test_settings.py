@@ -319,3 +319,17 @@ def test_dbt_writes_its_file_log_at_info_unless_told_otherwise(
     monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
     assert settings.dbt_env()["DBT_LOG_LEVEL_FILE"] == "debug"
     assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_LEVEL_FILE"] == "debug"
+
+
+def test_dbt_writes_its_file_log_as_text_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from carteira.serving.postgres.sync import dbt_env_for
+
+    settings = Settings.for_warehouse(tmp_path / "landing", tmp_path / "wh.duckdb")
+    monkeypatch.delenv("DBT_LOG_FORMAT_FILE", raising=False)
+    assert settings.dbt_env()["DBT_LOG_FORMAT_FILE"] == "text"
+    assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_FORMAT_FILE"] == "text"
+    monkeypatch.setenv("DBT_LOG_FORMAT_FILE", "json")
+    assert settings.dbt_env()["DBT_LOG_FORMAT_FILE"] == "json"
+    assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_FORMAT_FILE"] == "json"
