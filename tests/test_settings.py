@@ -307,29 +307,20 @@ def test_a_malformed_variable_is_named(name: str, value: str) -> None:
         Settings.from_env({name: value})
 
 
-def test_dbt_writes_its_file_log_at_info_unless_told_otherwise(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize(
+    ("variable", "default", "override"),
+    [("DBT_LOG_LEVEL_FILE", "info", "debug"), ("DBT_LOG_FORMAT_FILE", "text", "json")],
+)
+def test_dbt_writes_its_file_log_as_info_text_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, default: str, override: str
 ) -> None:
+    """Both dbt runners (the refresh and publish-postgres) ask for the same file log."""
     from carteira.serving.postgres.sync import dbt_env_for
 
     settings = Settings.for_warehouse(tmp_path / "landing", tmp_path / "wh.duckdb")
-    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
-    assert settings.dbt_env()["DBT_LOG_LEVEL_FILE"] == "info"
-    assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_LEVEL_FILE"] == "info"
-    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
-    assert settings.dbt_env()["DBT_LOG_LEVEL_FILE"] == "debug"
-    assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_LEVEL_FILE"] == "debug"
-
-
-def test_dbt_writes_its_file_log_as_text_unless_told_otherwise(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from carteira.serving.postgres.sync import dbt_env_for
-
-    settings = Settings.for_warehouse(tmp_path / "landing", tmp_path / "wh.duckdb")
-    monkeypatch.delenv("DBT_LOG_FORMAT_FILE", raising=False)
-    assert settings.dbt_env()["DBT_LOG_FORMAT_FILE"] == "text"
-    assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_FORMAT_FILE"] == "text"
-    monkeypatch.setenv("DBT_LOG_FORMAT_FILE", "json")
-    assert settings.dbt_env()["DBT_LOG_FORMAT_FILE"] == "json"
-    assert dbt_env_for("host=127.0.0.1 dbname=x")["DBT_LOG_FORMAT_FILE"] == "json"
+    monkeypatch.delenv(variable, raising=False)
+    assert settings.dbt_env()[variable] == default
+    assert dbt_env_for("host=127.0.0.1 dbname=x")[variable] == default
+    monkeypatch.setenv(variable, override)
+    assert settings.dbt_env()[variable] == override
+    assert dbt_env_for("host=127.0.0.1 dbname=x")[variable] == override
