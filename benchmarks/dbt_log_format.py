@@ -32,6 +32,7 @@ from carteira.read_only import connect_read_only
 from carteira.refresh.dbt_executable import find_dbt
 from carteira.reports.engine import warehouse_as_of
 from carteira.settings import DBT_PROJECT_DIR, Settings
+from orchestration.assets.warehouse import DBT_BUILD_ARGS
 
 FORMATS = ("json", "text")
 
@@ -52,23 +53,24 @@ def main(warehouse: Path, runs: int) -> None:
             as_of = warehouse_as_of(con)
         settings = Settings.for_warehouse(warehouse.parent / "landing", copy, as_of=as_of)
         shutil.copyfile(warehouse, settings.build_path)
-        shutil.copyfile(Settings.for_warehouse(Path(), warehouse).raw_path, settings.raw_path)
+        published = Settings.for_warehouse(settings.landing_dir, warehouse)
+        shutil.copyfile(published.raw_path, settings.raw_path)
         target = Path(scratch) / "target"
+        dbt_vars, daily_env = settings.refresh_dbt_vars()  # as the refresh's dbt step
         env = {
             **os.environ,
             **settings.dbt_env(),
+            **daily_env,
             "DBT_LOG_FORMAT": "json",
             "DBT_TARGET_PATH": str(target),
             "DBT_LOG_PATH": str(target),
         }
         command = [
             find_dbt(),
-            "build",
-            "--exclude-resource-type",
-            "unit_test",
+            *DBT_BUILD_ARGS,
             "--full-refresh",
             "--vars",
-            json.dumps(settings.dbt_vars()),
+            json.dumps(dbt_vars, sort_keys=True),
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
