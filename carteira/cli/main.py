@@ -303,6 +303,7 @@ def dbt(dbt_args: tuple[str, ...]) -> None:
 def _add_report_commands() -> None:
     from carteira.cli.postgres import publish_postgres_command
     from carteira.cli.reports import report
+    from carteira.cli.spark import spark
     from carteira.cli.status import status_command
     from carteira.cli.superset import superset
     from carteira.cli.views import VIEWS_GROUP
@@ -310,6 +311,7 @@ def _add_report_commands() -> None:
     main.add_command(report)
     main.add_command(VIEWS_GROUP)
     main.add_command(superset)
+    main.add_command(spark)
     main.add_command(publish_postgres_command)
     main.add_command(status_command)
 

@@ -59,6 +59,7 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FORBIDDEN_PROGRAMS = frozenset(
     {"dbt", "carteira", "dagster", "dagster-daemon", "dagster-webserver", "superset"}
     | {"chromium", "chromedriver", "uv", "psql", "pg_ctl", "postgres"}
+    | {"java", "spark-class", "spark-submit"}  # a JVM: the local Spark cluster
 )
 _FORBIDDEN_MODULES = ("carteira", "dbt", "dagster", "orchestration", "superset")
 
