@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -166,6 +167,26 @@ def test_stop_leaves_no_process_and_status_then_fails(running: tuple[Path, clust
     assert _spark("status", "--home", str(home)).returncode == 2
     again = _spark("stop", "--home", str(home))
     assert (again.returncode, "no Spark cluster was running" in again.stdout) == (0, True)
+
+
+@pytest.mark.integration
+def test_a_process_that_dies_at_start_is_named_and_nothing_is_left(tmp_path: Path) -> None:
+    home = tmp_path / "broken"
+    before = {p.pid for p in psutil.process_iter()}
+    # a size Spark cannot read: the worker and the Thrift server (its executor size) both
+    # exit, whichever first is named with its log
+    result = _spark("up", "--home", str(home), "--workers", "1", "--worker-memory", "lots")
+    assert result.returncode == 2, result.stdout + result.stderr
+    logs = re.escape(str(home / "logs"))
+    died = rf"the Spark (worker-1|thrift) exited with code 1 while starting: read {logs}/\1\.log"
+    assert re.search(died, result.stderr), result.stderr
+    assert not (home / "cluster.json").exists()
+    left = [
+        p
+        for p in psutil.process_iter(["pid", "cmdline"])
+        if p.pid not in before and str(home) in " ".join(p.info["cmdline"] or ())
+    ]
+    assert left == []
 
 
 # -- refusals: no JVM is started (tests/helpers/layers.py refuses java and spark-class) --
