@@ -24,7 +24,7 @@ import duckdb
 
 from carteira.contract import TABLES_BY_FQN, Table
 from carteira.ingestion import LINEAGE_COLUMNS, ensure_raw_schema
-from carteira.settings import DBT_PROJECT_DIR, dbt_file_log_env
+from carteira.settings import DBT_PROJECT_DIR, dbt_file_env, dbt_file_log_env
 
 # Metadata columns of every raw table, in order, after the contract's columns: the
 # ingestion's own definition, so tests build exactly the schema production writes.
@@ -165,8 +165,7 @@ def run_dbt(
         cmd += ["--vars", json.dumps(vars, default=str)]
     env = {
         **os.environ,
-        "CARTEIRA_BUILD_PATH": str(build_path),
-        "CARTEIRA_RAW_PATH": str(raw_path),
+        **dbt_file_env(build_path, raw_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **dbt_file_log_env(),  # as the refresh runs dbt
         "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
