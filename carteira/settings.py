@@ -285,10 +285,20 @@ class Settings:
         }
 
     def refresh_dbt_vars(self) -> tuple[dict[str, Any], dict[str, str]]:
-        """The refresh's dbt vars split into (--vars, environment): see DAILY_DBT_VARS."""
+        """The refresh's dbt vars split into (--vars, environment): see DAILY_DBT_VARS.
+
+        --vars holds only what differs from dbt_project.yml's own value: dbt reuses a parse
+        only for the same --vars, and with the declared values (most businesses) a
+        warehouse's first refresh reuses the parse `dbt parse` wrote for the project.
+        """
         every = self.dbt_vars()
         daily = {f"CARTEIRA_DBT_{name.upper()}": str(every.pop(name)) for name in DAILY_DBT_VARS}
-        return every, daily
+        changed = {
+            name: value
+            for name, value in every.items()
+            if name not in DBT_PROJECT_VARS or DBT_PROJECT_VARS[name] != value
+        }
+        return changed, daily
 
     @property
     def dbt_target_path(self) -> Path:
@@ -304,14 +314,30 @@ class Settings:
     def dbt_env(self) -> dict[str, str]:
         """Environment that `dbt_project/profiles.yml` reads."""
         return {
-            "CARTEIRA_BUILD_PATH": str(self.build_path),
-            "CARTEIRA_RAW_PATH": str(self.raw_path),
+            **dbt_file_env(self.build_path, self.raw_path),
             "CARTEIRA_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "CARTEIRA_DUCKDB_THREADS": str(self.duckdb_threads),
             "CARTEIRA_DBT_THREADS": str(self.dbt_threads),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             **dbt_file_log_env(),
         }
+
+
+def build_catalog(path: str | Path) -> str:
+    """The catalog DuckDB names a file it opens: the first non-empty dot-separated part of
+    its name (`warehouse.duckdb.building` -> `warehouse`). A build keeps that name (the
+    published file is opened under it, and its views name it)."""
+    return Path(path).name.lstrip(".").split(".")[0]
+
+
+def dbt_file_env(build: Path, raw: Path) -> dict[str, str]:
+    """The environment from which dbt opens a build (carteira/refresh/dbt_connection.py):
+    the build file, the catalog the profile builds into, and the raw layer."""
+    return {
+        "CARTEIRA_BUILD_PATH": str(build),
+        "CARTEIRA_BUILD_CATALOG": build_catalog(build),
+        "CARTEIRA_RAW_PATH": str(raw),
+    }
 
 
 def dbt_file_log_env() -> dict[str, str]:

@@ -50,7 +50,7 @@ def sinks(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
 
 
 def _settings(landing: Path, tmp_path: Path, smtp: SmtpSink, **more: object) -> Settings:
-    base = Settings.for_warehouse(landing, tmp_path / "wh.duckdb", as_of=DAY + timedelta(1))
+    base = Settings.for_warehouse(landing, tmp_path / "warehouse.duckdb", as_of=DAY + timedelta(1))
     return replace(
         base,
         alert_smtp_host="127.0.0.1",

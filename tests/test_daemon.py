@@ -90,7 +90,7 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(
     for path in landing.rglob("*"):
         os.utime(path, (past, past))
     home = tmp_path / "dagster"
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "warehouse.duckdb"
     hook = HookReceiver()
     env = {
         **os.environ,
@@ -146,7 +146,7 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(
             _wait(alerted, 180, "the quarantine alert", port, logs, services)
 
             # the same daemon, a run that fails: the raw file damaged, a file re-delivered
-            raw = warehouse.with_name("wh.raw.duckdb")
+            raw = warehouse.with_name("warehouse.raw.duckdb")
             raw.write_bytes(os.urandom(64 * 1024))
             redelivered = landing / BAD
             redelivered.write_text("foo;bar\n1;3\n", encoding="latin-1")
@@ -182,7 +182,7 @@ def test_the_daemon_runs_the_sensor_refresh_and_sends_the_alert(
     text = next(b["text"] for _, _, b in hook.posts if "quarantined" in b["text"])
     assert BAD in text
     (failure,) = [b["text"] for _, _, b in hook.posts if "refresh failed" in b["text"]]
-    assert refresh[1].run_id in failure and "wh.raw.duckdb" in failure, failure
+    assert refresh[1].run_id in failure and "warehouse.raw.duckdb" in failure, failure
     # `carteira status` reads the same storage: the last run, by the sensor, for DAY
     from carteira.operations.status import collect
     from carteira.settings import Settings

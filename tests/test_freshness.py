@@ -118,7 +118,7 @@ def test_a_refresh_reports_a_late_source_as_checks_and_summary_and_still_publish
     from orchestration.run import run_refresh
 
     as_of = DAY + timedelta(days=2)
-    settings = Settings.for_warehouse(erp_stopped, tmp_path / "wh.duckdb", as_of=as_of)
+    settings = Settings.for_warehouse(erp_stopped, tmp_path / "warehouse.duckdb", as_of=as_of)
     outcome = run_refresh(settings, raw_only=True)
     assert outcome.exit_code == ExitCode.PUBLISHED, outcome.summary_lines()
     assert outcome.freshness == {"crm": "fresh", "pbx": "fresh", "studio": "fresh",
@@ -155,7 +155,7 @@ def test_the_published_warehouse_says_its_day_build_time_and_late_sources(
     from orchestration.run import run_refresh
 
     as_of = DAY + timedelta(days=2)
-    settings = Settings.for_warehouse(erp_stopped, tmp_path / "wh.duckdb", as_of=as_of)
+    settings = Settings.for_warehouse(erp_stopped, tmp_path / "warehouse.duckdb", as_of=as_of)
     before = datetime.now(ZoneInfo(TZ)).replace(tzinfo=None, microsecond=0)
     outcome = run_refresh(settings)
     assert outcome.published, outcome.summary_lines()

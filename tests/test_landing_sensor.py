@@ -50,7 +50,7 @@ def _deliver(src: Path, landing: Path, systems: set[str], now: float | None = No
 
 def _settings(landing: Path, tmp_path: Path, cutoff: str = "23:59") -> Settings:
     return replace(
-        Settings.for_warehouse(landing, tmp_path / "wh.duckdb", as_of=DAY),
+        Settings.for_warehouse(landing, tmp_path / "warehouse.duckdb", as_of=DAY),
         business_timezone=TZ,
         landing_cutoff=cutoff,
     )

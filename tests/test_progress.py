@@ -190,6 +190,10 @@ def test_a_tiny_refresh_prints_plain_lines_a_summary_and_no_warning(tmp_path: Pa
     assert "OK created sql table model" in log, log[-2000:]
     assert "[debug]" not in log and '"level": "debug"' not in log, log[-2000:]
     assert not any(line.startswith("{") for line in log.splitlines()), log[-2000:]
+    # a new warehouse's first build reuses the parse `dbt parse` wrote for the project: the
+    # profile names no path (carteira/refresh/dbt_connection.py) and --vars only what
+    # differs from dbt_project.yml
+    assert "Unable to do partial parsing" not in log, log[:2000]
 
     verbose = _carteira("refresh", *args, "--raw-only", "--verbose", home=tmp_path)
     assert verbose.returncode == 0, verbose.stdout + verbose.stderr

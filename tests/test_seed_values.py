@@ -27,7 +27,7 @@ import duckdb
 import pytest
 
 from carteira.refresh.dbt_failures import DBT_ERRORS_MARKER, failed_nodes
-from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_file_log_env
+from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT, dbt_file_env, dbt_file_log_env
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +70,7 @@ def _build(project: Path, tmp: Path) -> tuple[int, str, dict[str, tuple[str, str
     duckdb.connect(str(raw)).close()
     env = {
         **os.environ,
-        "CARTEIRA_BUILD_PATH": str(build),
-        "CARTEIRA_RAW_PATH": str(raw),
+        **dbt_file_env(build, raw),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **dbt_file_log_env(),  # as the refresh runs dbt
     }

@@ -22,7 +22,7 @@ import pytest
 
 from carteira.reports.activity import activity_clients, activity_occupancy
 from carteira.reports.telesales import telesales
-from carteira.settings import REPO_ROOT
+from carteira.settings import REPO_ROOT, dbt_file_env
 from tests.data.reports_activity.generated import (
     AS_OF,
     PERIOD_FROM,
@@ -46,8 +46,7 @@ def mf_env(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     shutil.copyfile(warehouse, copy)
     return {
         **os.environ,
-        "CARTEIRA_BUILD_PATH": str(copy),
-        "CARTEIRA_RAW_PATH": str(warehouse.with_name("warehouse.raw.duckdb")),
+        **dbt_file_env(copy, warehouse.with_name("warehouse.raw.duckdb")),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(work / "dbt_target"),
         "DBT_LOG_PATH": str(work / "dbt_logs"),

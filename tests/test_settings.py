@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -292,8 +292,15 @@ def test_a_refresh_passes_the_daily_vars_in_the_environment(tmp_path: Path) -> N
         "CARTEIRA_DBT_AS_OF": "2026-03-04",
         "CARTEIRA_DBT_EXTRACTS_THROUGH": "2026-03-04",
     }
-    assert {**cli_vars, "as_of": "2026-03-04", "extracts_through": "2026-03-04"} == (
-        settings.dbt_vars()
+    # the declared values stay out of --vars, so dbt reuses the project's own parse
+    assert cli_vars == {}
+    every = {**DBT_PROJECT_VARS, "as_of": "2026-03-04", "extracts_through": "2026-03-04"}
+    assert {k: every[k] for k in settings.dbt_vars()} == settings.dbt_vars()
+    # a value of this business's own reaches dbt
+    elsewhere = replace(settings, business_timezone="America/Manaus", cancellation_cutoff_hours=5)
+    assert elsewhere.refresh_dbt_vars() == (
+        {"business_timezone": "America/Manaus", "cancellation_cutoff_hours": 5},
+        env,
     )
     other = Settings.for_warehouse(tmp_path / "l", tmp_path / "v.duckdb")
     assert settings.dbt_target_path != other.dbt_target_path

@@ -35,7 +35,7 @@ import duckdb
 
 from carteira.contract import TABLES
 from carteira.reports.engine import ReportError, warehouse_as_of
-from carteira.settings import DBT_PROJECT_DIR, Settings
+from carteira.settings import DBT_PROJECT_DIR, Settings, dbt_file_env
 
 DEV_TARGET_DIR = DBT_PROJECT_DIR / "target" / "dev"
 RUN_DEMO = "run `uv run carteira demo` first"
@@ -198,8 +198,7 @@ def dev_dbt_invocation(
 def dbt_environment(settings: Settings, paths: DevPaths) -> dict[str, str]:
     env = dict(os.environ)
     env.update(settings.dbt_env())
-    env["CARTEIRA_BUILD_PATH"] = str(paths.dev)
-    env["CARTEIRA_RAW_PATH"] = str(paths.raw)
+    env.update(dbt_file_env(paths.dev, paths.raw))
     env["DBT_TARGET_PATH"] = str(DEV_TARGET_DIR)
     env.setdefault("DBT_LOG_PATH", str(DEV_TARGET_DIR / "logs"))
     # `-s my_model` runs my_model's own tests, not the reconciliation tests that also

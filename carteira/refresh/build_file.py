@@ -105,8 +105,9 @@ def _discard_work(settings: Settings) -> None:
         p.unlink(missing_ok=True)
 
 
-def _spill_dir(path: Path) -> Path:
-    """DuckDB's temp_directory for a build (dbt_project/profiles.yml: `<build>.tmp`)."""
+def spill_dir(path: Path) -> Path:
+    """DuckDB's temp_directory for a build, unless CARTEIRA_DUCKDB_TEMP_DIRECTORY names one
+    (carteira/refresh/dbt_connection.py sets it when dbt connects)."""
     return path.with_name(path.name + ".tmp")
 
 
@@ -118,7 +119,7 @@ def discard_build(settings: Settings) -> None:
     """
     for p in (settings.build_path, _wal(settings.build_path), staged_path(settings)):
         p.unlink(missing_ok=True)
-    shutil.rmtree(_spill_dir(settings.build_path), ignore_errors=True)
+    shutil.rmtree(spill_dir(settings.build_path), ignore_errors=True)
 
 
 def start_build(settings: Settings) -> Path:
@@ -272,7 +273,7 @@ def commit_publish(settings: Settings, compact: bool) -> Path:
     """Rename the staged file over the warehouse (the commit point), then keep the build."""
     build = settings.build_path
     os.replace(staged_path(settings), settings.warehouse_path)
-    shutil.rmtree(_spill_dir(build), ignore_errors=True)
+    shutil.rmtree(spill_dir(build), ignore_errors=True)
     _fsync_dir(settings.warehouse_path.parent)
     _discard_work(settings)
     if compact:  # the next build starts from a copy of the compact published file

@@ -17,6 +17,8 @@ from carteira.settings import DBT_PROJECT_DIR, REPO_ROOT
 TARGET_DIR = Path("target")
 MANIFEST_PATH = DBT_PROJECT_DIR / TARGET_DIR / "manifest.json"
 DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
+# dbt reuses a parse only for the same profile (carteira/refresh/dbt_connection.py)
+PROFILES_FILE = DBT_PROJECT_DIR / "profiles.yml"
 
 _SOURCES = (
     REPO_ROOT / "models",
@@ -27,7 +29,7 @@ _SOURCES = (
 
 
 def _newest_source_mtime() -> float:
-    newest = DBT_PROJECT_FILE.stat().st_mtime
+    newest = max(DBT_PROJECT_FILE.stat().st_mtime, PROFILES_FILE.stat().st_mtime)
     for root in _SOURCES:
         if root.exists():
             for path in root.rglob("*"):

@@ -12,8 +12,10 @@ ingestion's conventions. The schema itself is the ingestion's
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -24,7 +26,7 @@ import duckdb
 
 from carteira.contract import TABLES_BY_FQN, Table
 from carteira.ingestion import LINEAGE_COLUMNS, ensure_raw_schema
-from carteira.settings import DBT_PROJECT_DIR, dbt_file_log_env
+from carteira.settings import DBT_PROJECT_DIR, build_catalog, dbt_file_env, dbt_file_log_env
 
 # Metadata columns of every raw table, in order, after the contract's columns: the
 # ingestion's own definition, so tests build exactly the schema production writes.
@@ -153,6 +155,7 @@ def run_dbt(
     manifests. Raises RuntimeError carrying dbt's output when the command fails.
     """
     work_dir = build_path.parent
+    seeded = _seed_parse(work_dir / "dbt_target", build_path, vars)
     cmd = [
         str(Path(sys.executable).with_name("dbt")),
         *args,
@@ -165,8 +168,7 @@ def run_dbt(
         cmd += ["--vars", json.dumps(vars, default=str)]
     env = {
         **os.environ,
-        "CARTEIRA_BUILD_PATH": str(build_path),
-        "CARTEIRA_RAW_PATH": str(raw_path),
+        **dbt_file_env(build_path, raw_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **dbt_file_log_env(),  # as the refresh runs dbt
         "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
@@ -175,7 +177,47 @@ def run_dbt(
     proc = subprocess.run(
         cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
+    if seeded is not None:
+        _keep_parse(work_dir / "dbt_target", seeded)
     if proc.returncode != 0:
         raise RuntimeError(
             f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
         )
+
+
+# dbt's parse of the project, kept per (vars, catalog) for the tests' dbt runs: each runs in
+# a target folder of its own, and dbt reuses a parse only for the same --vars and profile.
+# dagster-dbt seeds a new target with the project's parse the same way; dbt itself
+# re-parses whatever file changed since, so a kept parse is never stale.
+PARSE_CACHE = DBT_PROJECT_DIR / "target" / "test-parses"
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def _seed_parse(target: Path, build_path: Path, dbt_vars: Mapping[str, Any] | None) -> Path | None:
+    """Put a kept parse for these vars in a new target folder; the cache file it belongs to."""
+    if (target / PARTIAL_PARSE).exists():
+        return None
+    key = json.dumps([dbt_vars or {}, build_catalog(build_path)], default=str, sort_keys=True)
+    kept = PARSE_CACHE / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
+    if kept.exists():
+        source = kept
+    elif not dbt_vars:  # the parse `dbt parse` wrote for the project, with no --vars
+        source = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
+    else:
+        return kept
+    if source.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target / PARTIAL_PARSE)
+    return kept
+
+
+def _keep_parse(target: Path, kept: Path) -> None:
+    """Keep the parse a run wrote for the next run with the same vars (atomic: two xdist
+    workers may write the same one)."""
+    written = target / PARTIAL_PARSE
+    if kept.exists() or not written.exists():
+        return
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_name(f"{kept.name}.{os.getpid()}")
+    shutil.copyfile(written, partial)
+    partial.replace(kept)
