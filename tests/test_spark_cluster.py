@@ -86,19 +86,18 @@ def test_the_master_lists_two_alive_workers(running: tuple[Path, cluster.State])
 
 @pytest.mark.integration
 def test_a_parquet_table_round_trips_through_pyhive(running: tuple[Path, cluster.State]) -> None:
-    from pyhive import hive
-
     home, state = running
-    host, port = state.thrift.split(":")
-    connection = hive.connect(host=host, port=int(port), username="carteira")
-    try:
-        cursor = connection.cursor()
-        cursor.execute("create table clients (client_id int, name string) using parquet")
-        cursor.execute("insert into clients values (1, 'Ana'), (2, 'Bruno'), (3, 'Carla')")
-        cursor.execute("select client_id, name from clients order by client_id")
-        assert cursor.fetchall() == [(1, "Ana"), (2, "Bruno"), (3, "Carla")]
-    finally:
-        connection.close()
+    rows = launch.thrift_query(
+        state.thrift,
+        [
+            "create table clients (client_id int, name string) using parquet",
+            "insert into clients values (1, 'Ana'), (2, 'Bruno'), (3, 'Carla')",
+            "select client_id, name from clients order by client_id",
+        ],
+    )
+    assert rows == [[1, "Ana"], [2, "Bruno"], [3, "Carla"]]
+    with pytest.raises(launch.ThriftError, match="(?i)table or view.*not found|cannot be found"):
+        launch.thrift_query(state.thrift, ["select * from no_such_table"])
     # the metastore and the table's files are the cluster's own, in its home folder
     assert list((home / "warehouse" / "clients").glob("*.parquet"))
     assert (home / "metastore_db").is_dir()
@@ -207,17 +206,20 @@ def test_without_java_up_says_what_to_install(tmp_path: Path, monkeypatch: Any) 
     assert not (tmp_path / "cluster" / "cluster.json").exists()
 
 
-def test_without_pyspark_up_says_to_install_the_spark_group(
-    tmp_path: Path, monkeypatch: Any
-) -> None:
-    monkeypatch.setitem(sys.modules, "pyspark.find_spark_home", None)
-    with pytest.raises(CouldNotRun, match="uv sync --group spark"):
+def test_without_its_environment_up_says_what_failed(tmp_path: Path, monkeypatch: Any) -> None:
+    """Spark's environment (spark/, its own lock) is synced by `up`; when that cannot
+    happen (no uv, no registry) or left no pyspark, one line says so and nothing starts."""
+    monkeypatch.setattr(launch, "SPARK_PROJECT", tmp_path / "no-spark-env")
+    with pytest.raises(CouldNotRun, match="Spark's environment"):
         launch.spark_home()
+    which = launch.shutil.which
+    monkeypatch.setattr(launch.shutil, "which", lambda name: None if name == "uv" else which(name))
+    with pytest.raises(CouldNotRun, match="needs uv"):
+        launch.sync_environment()
     result = _invoke("up", "--home", str(tmp_path / "cluster"))
     assert result.exit_code == 3
-    assert result.output.strip().splitlines() == [
-        f"carteira: {launch.PYSPARK_MISSING}",
-    ]
+    assert result.output.strip().splitlines() == [f"carteira: {launch.SPARK_ENV_MISSING}"]
+    assert not (tmp_path / "cluster" / "cluster.json").exists()
 
 
 def test_a_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,21 +29,6 @@ if TYPE_CHECKING:
 
 # great_expectations is imported lazily (it takes seconds): importing the ingestion
 # package, or loading with validate=False, must not pay for it.
-
-
-def _import_gx() -> None:
-    """Import great-expectations (once per process) without pyspark's import-time warning.
-
-    great-expectations imports pyspark when it is installed (the optional `spark` group,
-    docs/scale-out.md), and pyspark warns on import that it does not fully support pandas
-    3: a line on a refresh's stderr about an engine the ingestion never uses.
-    """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before GX is imported
-    warnings.filterwarnings(
-        "ignore", message="PySpark does not yet fully support", category=FutureWarning
-    )
-    import great_expectations  # noqa: F401
-
 
 # how many offending values each failed expectation reports
 PARTIAL_UNEXPECTED = 5
@@ -109,7 +93,7 @@ class _Gx:
     _instance: _Gx | None = None
 
     def __init__(self) -> None:
-        _import_gx()
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before GX is imported
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -144,7 +128,7 @@ def build_expectations(table: Table, file_column: str | None = None) -> list[gxe
     key must be unique within each file, not across them: a record changed on two days is
     in both days' deltas.
     """
-    _import_gx()
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations.expectations as gxe
 
     fmt = table.format

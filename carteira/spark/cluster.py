@@ -119,24 +119,16 @@ def alive_workers(view: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [w for w in (view or {}).get("workers", []) if w.get("state") == "ALIVE"]
 
 
-def thrift_answers(endpoint: str) -> bool:
+def thrift_answers(endpoint: str, wait: float = 0) -> bool:
     """Whether the Thrift server runs a query, asked as dbt-spark will ask it (PyHive)."""
     host, port = endpoint.rsplit(":", 1)
-    try:  # the port first: PyHive has no connect timeout of its own
+    try:  # the port first: a cheap answer while the server is still starting
         socket.create_connection((host, int(port)), timeout=2).close()
     except OSError:
         return False
-    from pyhive import hive
-
     try:
-        connection = hive.connect(host=host, port=int(port), username="carteira")
-        try:
-            cursor = connection.cursor()
-            cursor.execute("select 1")
-            return cursor.fetchall() == [(1,)]
-        finally:
-            connection.close()
-    except Exception:  # noqa: BLE001 - thrift and transport errors alike: not ready yet
+        return launch.thrift_query(endpoint, ["select 1"], wait=wait) == [[1]]
+    except launch.ThriftError:
         return False
 
 
@@ -158,7 +150,6 @@ def up(
 ) -> State:
     """Start the cluster in `home`, or report the one already running there."""
     java = launch.java()
-    spark = launch.spark_home()
     layout = Layout(home.resolve())
     with _locked(layout):
         state = read_state(layout)
@@ -181,6 +172,10 @@ def up(
                     f"`carteira spark stop --home {layout.home}` first"
                 )
         ports = launch.pick_ports(sizing.workers, master_port, thrift_port)
+        # after the cheap refusals (a running cluster, a taken port): the first sync
+        # installs Spark (~30 s)
+        launch.sync_environment()
+        spark = launch.spark_home()
         layout.make()
         env = launch.environment(layout, spark)
         env["JAVA_HOME"] = str(Path(java).resolve().parent.parent)
@@ -249,7 +244,13 @@ def _start_all(
         lambda: len(alive_workers(master_json(state))) >= sizing.workers,
         "worker-1",
     )
-    wait("the Thrift server answering a query", lambda: thrift_answers(state.thrift), "thrift")
+    # each try retries for a few seconds in one process (PyHive's import is not free), then
+    # the loop looks at the processes again
+    wait(
+        "the Thrift server answering a query",
+        lambda: thrift_answers(state.thrift, wait=5),
+        "thrift",
+    )
     wait(
         "the Thrift server's executors on every worker",
         lambda: _app_cores(master_json(state)) >= sizing.workers * sizing.cores,

@@ -1,22 +1,32 @@
 """What the cluster runs: pyspark's scripts, their arguments and environment, free ports.
 
-Everything comes from the pyspark package (`pyspark.find_spark_home`): its `bin/spark-class`
-starts the standalone master and workers, its `bin/spark-submit` the Thrift server
-(HiveThriftServer2, whose jars pyspark ships). Nothing is downloaded: no `--packages`, no
-Ivy. Every address is 127.0.0.1: the master and workers (`--host`, SPARK_MASTER_HOST),
-every web UI and RPC port (SPARK_LOCAL_IP), the driver (`spark.driver.bindAddress`) and
-the Thrift port (`hive.server2.thrift.bind.host`).
+Everything comes from the pyspark package of Spark's own environment (`spark/`, its own
+uv.lock, synced by `carteira spark up` as `carteira superset up` syncs Superset's): its
+`bin/spark-class` starts the standalone master and workers, its `bin/spark-submit` the
+Thrift server (HiveThriftServer2, whose jars pyspark ships). pyspark is kept out of
+Carteira's own environment because great-expectations imports it whenever it is installed
+there (a second of every ingestion's start, and pyspark's doctest guard exits a `python -c`
+process such as a pytest-xdist worker). Nothing is downloaded at run time: no
+`--packages`, no Ivy. Every address is 127.0.0.1: the master and workers (`--host`,
+SPARK_MASTER_HOST), every web UI and RPC port (SPARK_LOCAL_IP), the driver
+(`spark.driver.bindAddress`) and the Thrift port (`hive.server2.thrift.bind.host`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from carteira.exit_codes import CouldNotRun
+from carteira.settings import REPO_ROOT
+
+# Spark's own environment: pyspark (Spark itself), dbt-spark and PyHive.
+SPARK_PROJECT = REPO_ROOT / "spark"
 
 HOST = "127.0.0.1"
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
@@ -34,7 +44,10 @@ JAVA_MISSING = (
     "Java not found (no `java` on PATH, no JAVA_HOME): install it with "
     "`apt-get install openjdk-17-jre-headless`"
 )
-PYSPARK_MISSING = "pyspark is not installed: install the spark group with `uv sync --group spark`"
+SPARK_ENV_MISSING = (
+    "Spark's environment could not be installed (`uv sync --frozen --project spark`): "
+    "it needs uv and the package registry"
+)
 
 
 @dataclass(frozen=True)
@@ -115,16 +128,75 @@ def java() -> str:
     return found
 
 
+def spark_python() -> Path:
+    """The Python of Spark's own environment (spark/.venv)."""
+    return SPARK_PROJECT / ".venv" / "bin" / "python"
+
+
+def sync_environment() -> None:
+    """Install or update Spark's environment from its lock (a no-op when it is current)."""
+    uv = shutil.which("uv")
+    if uv is None:
+        raise CouldNotRun(SPARK_ENV_MISSING)
+    synced = subprocess.run(
+        [uv, "sync", "--frozen", "--quiet", "--project", str(SPARK_PROJECT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if synced.returncode != 0:
+        tail = (synced.stderr or synced.stdout).strip().splitlines()[-1:]
+        raise CouldNotRun(SPARK_ENV_MISSING + (f": {tail[0]}" if tail else ""))
+
+
 def spark_home() -> Path:
-    """pyspark's installed Spark distribution (bin/, jars/), or one line on what to install."""
-    try:
-        from pyspark.find_spark_home import _find_spark_home
-    except ImportError as exc:
-        raise CouldNotRun(PYSPARK_MISSING) from exc
-    home = Path(_find_spark_home())
+    """pyspark's Spark distribution (bin/, jars/) in Spark's environment, or one line on
+    what went wrong. The package folder is the distribution: pyspark ships bin/ and jars/."""
+    python = spark_python()
+    found = (
+        subprocess.run(
+            [str(python), "-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if python.exists()
+        else None
+    )
+    if found is None or found.returncode != 0:
+        raise CouldNotRun(SPARK_ENV_MISSING)
+    home = Path(found.stdout.strip())
     if not (home / "bin" / "spark-class").is_file():
-        raise CouldNotRun(f"pyspark at {home} has no bin/spark-class: reinstall the spark group")
+        raise CouldNotRun(
+            f"pyspark at {home} has no bin/spark-class: remove {python.parent.parent}, then retry"
+        )
     return home
+
+
+def thrift_query(endpoint: str, statements: list[str], wait: float = 0) -> list[list[object]]:
+    """Run `statements` on the Thrift server as dbt-spark does (PyHive, in Spark's
+    environment: spark/thrift_query.py); the last one's rows. Raises CarteiraError."""
+    ran = subprocess.run(
+        [
+            str(spark_python()),
+            str(SPARK_PROJECT / "thrift_query.py"),
+            "--endpoint",
+            endpoint,
+            "--wait",
+            str(wait),
+            *statements,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if ran.returncode != 0:
+        raise ThriftError(ran.stderr.strip().splitlines()[-1] if ran.stderr.strip() else "failed")
+    return json.loads(ran.stdout)
+
+
+class ThriftError(RuntimeError):
+    """The Thrift server did not run a statement (not ready, or the SQL failed)."""
 
 
 def port_free(port: int) -> bool:
