@@ -332,12 +332,25 @@ def test_second_up_is_idempotent(superset: dict[str, Any]) -> None:
     existing charts), and the next `up` brings pt_BR back."""
     up = ["superset", "up", "--warehouse", str(superset["warehouse"])]
     up += ["--port", str(superset["port"])]
+    # Migrations and Superset's own permissions are skipped while the stamp of the last
+    # setup (Superset's version, the database's migration revision) holds: a stamp that
+    # does not match makes the next `up` migrate again (alembic logs "Context impl").
+    state = superset["warehouse"].with_name(superset["warehouse"].stem + ".superset")
+    stamp, log = state / "schema-stamp.json", state / "superset.log"
+    recorded = json.loads(stamp.read_text())
+    pin = f'"apache-superset=={recorded["superset"]}"'
+    assert pin in (SUPERSET_DIR / "pyproject.toml").read_text() and recorded["revision"], recorded
+    stamp.write_text(json.dumps({**recorded, "revision": "an-older-revision"}))
+    migrations = log.read_text().count("Context impl")
     english = _carteira(*up, "--locale", "en")
     assert english.returncode == 0, english.stderr
+    assert log.read_text().count("Context impl") == migrations + 1
+    assert json.loads(stamp.read_text()) == recorded
     api = Api(superset["url"], "admin", superset["admin_password"])
     assert "Bookings" in api.charts("activity")
     again = _carteira(*up)
     assert again.returncode == 0, again.stderr
+    assert log.read_text().count("Context impl") == migrations + 1  # the stamp held
     assert "(0 new)" in again.stdout and superset["url"] in again.stdout
     for dashboard in DASHBOARDS:
         assert api.charts(dashboard), dashboard

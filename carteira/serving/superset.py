@@ -301,6 +301,8 @@ def up(service: Service, echo=print) -> None:  # noqa: ANN001 - click.echo or pr
         "admin_password": credentials["admin_password"],
         "legacy_staff_password": credentials.get("staff_password"),
         "logins_file": str(logins_file),
+        # Superset's version and migration revision after the last complete setup
+        "schema_stamp": str(service.state_dir / "schema-stamp.json"),
         "staff": staff_members(service.warehouse),
     }
     # Row-level security clauses per dataset and member (carteira/serving/superset_rls.py).
