@@ -168,7 +168,8 @@ def plan_lake(
             if load_id is not None and not is_safe_load_id(load_id):
                 plan.errors.append(
                     f"lake: raw.{fqn} load {load_id!r} refused: its load id is not a safe "
-                    "file name (letters, digits, '.', '_', '-'; no '..'); nothing written for it"
+                    "file name (letters, digits, '.', '_', '-'; no '..'; not "
+                    f"{NO_LOAD_ID!r}); nothing written for it"
                 )
                 continue
             wanted[(partition_name(day), file_name(load_id))] = (day, load_id)
@@ -202,7 +203,7 @@ def _fsync(path: Path) -> None:
 
 
 def _write(
-    con: duckdb.DuckDBPyConnection, folder: Path, fqn: str, day: date | None, load_id: str | None
+    con: duckdb.DuckDBPyConnection, folder: Path, source: str, day: date | None, load_id: str | None
 ) -> int:
     """Write one (table, day, load) file by temporary name and rename; the rows written."""
     part = folder / partition_name(day)
@@ -219,10 +220,7 @@ def _write(
             f"_load_id = {sql_literal(load_id)}" if load_id is not None else "_load_id IS NULL",
         ]
     )
-    query = (
-        f"SELECT {_select(con, fqn)} FROM {raw_schema(con)}.{sql_ident(fqn)} "
-        f"WHERE {where} ORDER BY _file_name, _row_number"
-    )
+    query = f"{source} WHERE {where} ORDER BY _file_name, _row_number"
     try:
         (rows,) = con.execute(
             f"COPY ({query}) TO {sql_literal(str(temp))} (FORMAT parquet)"
@@ -257,10 +255,12 @@ def sync_lake(
         path.unlink(missing_ok=True)
         done.files_removed += 1
         touched.add(path.parent)
+    raw = raw_schema(con)
     for fqn, parts in plan.write.items():
+        source = f"SELECT {_select(con, fqn)} FROM {raw}.{sql_ident(fqn)}"
         for (part, _), (day, load_id) in parts.items():
             try:
-                done.rows_written += _write(con, lake_dir / fqn, fqn, day, load_id)
+                done.rows_written += _write(con, lake_dir / fqn, source, day, load_id)
             except (OSError, duckdb.Error) as exc:
                 done.errors.append(f"lake: raw.{fqn} load {load_id!r} of {day}: {exc}")
                 continue
