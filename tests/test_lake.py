@@ -333,3 +333,34 @@ def test_settings_refuse_a_lake_that_is_not_a_folder_of_its_own(
         tmp_path / "landing", tmp_path / "w" / "wh.duckdb", lake_dir=tmp_path / "lake"
     )
     assert raw_elsewhere.lake_dir == (tmp_path / "lake").resolve()
+
+
+def test_the_raw_step_mirrors_what_it_can_and_fails_naming_the_refused_load(
+    tmp_path: Path,
+) -> None:
+    """The refresh's raw step (a Dagster run of it alone, nothing to load): the good load is
+    mirrored, and the step fails naming the table and the load it refused."""
+    from dagster import materialize
+
+    from orchestration.assets.raw import raw_tables
+    from orchestration.resources import CarteiraResource
+
+    (tmp_path / "landing").mkdir()
+    settings = Settings.for_warehouse(
+        tmp_path / "landing", tmp_path / "w" / "wh.duckdb", lake_dir=tmp_path / "lake"
+    )
+    insert_rows(create_raw_db(settings.raw_path), "crm__staff", _staff(1), load_id=LOAD1)
+    insert_rows(settings.raw_path, "erp__payments", _payments(1), load_id="../../../evil")
+    result = materialize(
+        [raw_tables],
+        resources={"carteira": CarteiraResource.from_settings(settings)},
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.user_failure_data.description
+    assert "raw.erp__payments load '../../../evil' refused" in message, message
+    assert [p.relative_to(settings.lake_dir) for p in settings.lake_dir.rglob("*.parquet")] == [
+        Path("crm__staff/extract_date=2026-01-01") / f"{LOAD1}.parquet"
+    ]
+    assert not any(p.name == "evil.parquet" for p in tmp_path.rglob("*"))
