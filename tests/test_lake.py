@@ -243,8 +243,12 @@ FORGED = ["../../x", "../../../../escaped", "a/b", "..", ".hidden", "no-load-id"
 def test_a_forged_load_id_is_refused_and_nothing_leaves_the_lake(
     raw: Path, lake_dir: Path, tmp_path: Path
 ) -> None:
-    for i, load_id in enumerate(FORGED):
-        insert_rows(raw, "erp__payments", _payments(50 + i), extract_date=DAY2, load_id=load_id)
+    forged = [
+        {**row, "_load_id": load_id}
+        for i, load_id in enumerate(FORGED)
+        for row in _payments(50 + i)
+    ]
+    insert_rows(raw, "erp__payments", forged, extract_date=DAY2)  # one file, one load each
     outside = {str(p) for p in tmp_path.rglob("*")}
     done = sync_lake_file(raw, lake_dir)
     assert len(done.errors) == len(FORGED)
