@@ -249,6 +249,8 @@ def test_a_forged_load_id_is_refused_and_nothing_leaves_the_lake(
         for row in _payments(50 + i)
     ]
     insert_rows(raw, "erp__payments", forged, extract_date=DAY2)  # one file, one load each
+    # a forged load of two days is refused once
+    insert_rows(raw, "erp__payments", _payments(90), extract_date=DAY1, load_id=FORGED[0])
     outside = {str(p) for p in tmp_path.rglob("*")}
     done = sync_lake_file(raw, lake_dir)
     assert len(done.errors) == len(FORGED)

@@ -124,6 +124,14 @@ def _raw_loads(
     return loads
 
 
+def _linked(entry: os.DirEntry[str], fqn: str, plan: LakePlan) -> bool:
+    """Whether a lake entry is a link: never followed nor removed, reported in ``plan``."""
+    if entry.is_symlink():
+        plan.errors.append(f"lake: {entry.path} is a link, not followed (raw.{fqn})")
+        return True
+    return False
+
+
 def _scan_table(folder: Path, fqn: str, plan: LakePlan) -> dict[Part, Path] | None:
     """The lake files of one table, its temporaries into ``plan``; None if it is a link."""
     if folder.is_symlink():
@@ -132,20 +140,23 @@ def _scan_table(folder: Path, fqn: str, plan: LakePlan) -> dict[Part, Path] | No
     found: dict[Part, Path] = {}
     if not folder.is_dir():
         return found
-    for part in os.scandir(folder):
-        if not part.name.startswith(f"{PARTITION}="):
-            continue
-        if part.is_symlink():
-            plan.errors.append(f"lake: {part.path} is a link, not followed (raw.{fqn})")
-            continue
+    with os.scandir(folder) as parts:
+        partitions = [
+            p for p in parts if p.name.startswith(f"{PARTITION}=") and not _linked(p, fqn, plan)
+        ]
+    for part in partitions:
         if not part.is_dir(follow_symlinks=False):
             continue
-        for entry in os.scandir(part.path):
+        with os.scandir(part.path) as entries:
+            listed = list(entries)
+        for entry in listed:
             if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX):
                 plan.temporaries.append(Path(entry.path))  # a killed sync's; never a link's target
-            elif entry.name.endswith(SUFFIX) and entry.is_symlink():
-                plan.errors.append(f"lake: {entry.path} is a link, not followed (raw.{fqn})")
-            elif entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False):
+            elif (
+                entry.name.endswith(SUFFIX)
+                and not _linked(entry, fqn, plan)
+                and entry.is_file(follow_symlinks=False)
+            ):
                 found[(part.name, entry.name)] = Path(entry.path)
     return found
 
@@ -164,15 +175,18 @@ def plan_lake(
         if files is None:
             continue
         wanted: dict[Part, tuple[date | None, str | None]] = {}
+        refused: set[str] = set()
         for day, load_id in sorted(loads, key=lambda k: (str(k[0]), str(k[1]))):
             if load_id is not None and not is_safe_load_id(load_id):
-                plan.errors.append(
-                    f"lake: raw.{fqn} load {load_id!r} refused: its load id is not a safe "
-                    "file name (letters, digits, '.', '_', '-'; no '..'; not "
-                    f"{NO_LOAD_ID!r}); nothing written for it"
-                )
+                refused.add(load_id)
                 continue
             wanted[(partition_name(day), file_name(load_id))] = (day, load_id)
+        plan.errors += [
+            f"lake: raw.{fqn} load {load_id!r} refused: its load id is not a safe file name "
+            f"(letters, digits, '.', '_', '-'; no '..'; not {NO_LOAD_ID!r}); nothing written "
+            "for it"
+            for load_id in sorted(refused)
+        ]
         plan.remove += [path for part, path in sorted(files.items()) if part not in wanted]
         missing = {part: key for part, key in wanted.items() if part not in files}
         if missing:
