@@ -46,6 +46,7 @@ ENVIRONMENT: dict[str, str] = {
     "CARTEIRA_RAW": "raw_path",
     "CARTEIRA_QUARANTINE": "quarantine_dir",
     "CARTEIRA_VIEWS_DIR": "views_dir",
+    "CARTEIRA_LAKE": "lake_dir",
     "CARTEIRA_AS_OF": "as_of",
     "CARTEIRA_TIMEZONE": "business_timezone",
     "CARTEIRA_CANCELLATION_CUTOFF_HOURS": "cancellation_cutoff_hours",
@@ -100,6 +101,9 @@ class Settings:
     home: Path = Path.home() / ".carteira"
     # The user's saved report views; None means `<home>/views`.
     views_dir: Path | None = None
+    # The raw layer mirrored as Parquet for engines that cannot read DuckDB (Spark);
+    # None: no lake (carteira.ingestion.lake). The refresh's raw step keeps it in step.
+    lake_dir: Path | None = None
     business_timezone: str = DEFAULT_TIMEZONE
     as_of: date | None = None
     cancellation_cutoff_hours: int = DBT_PROJECT_VARS["cancellation_cutoff_hours"]
@@ -178,7 +182,7 @@ class Settings:
             raw = given(name)
             if attribute in values or raw is None:
                 continue
-            if attribute == "views_dir":
+            if attribute in ("views_dir", "lake_dir"):
                 values[attribute] = path(raw)
                 continue
             values[attribute] = read_setting(attribute, raw)
@@ -212,6 +216,7 @@ class Settings:
 
         folders = {"home": self.home, "quarantine_dir": self.quarantine_dir}
         folders |= {"landing_dir": self.landing_dir, "views_dir": self.views_dir}
+        folders |= {"lake_dir": self.lake_dir}
         for attribute, folder in folders.items():
             if folder is not None and folder.exists() and not folder.is_dir():
                 refuse(attribute, "it is a file", "a folder (or where one can be created)")
@@ -232,6 +237,36 @@ class Settings:
                 "quarantine_dir",
                 "it is the landing zone",
                 "a folder of its own (default: <warehouse>.quarantine beside it)",
+            )
+        if self.lake_dir is not None:
+            self._check_lake(self.lake_dir)
+
+    def _check_lake(self, lake: Path) -> None:
+        """The lake's sync removes every file raw does not hold: it must own its folder,
+        apart from what ingestion reads and writes and from the DuckDB files."""
+        problems = [
+            f"it is {name}" if lake == folder else f"it is inside {name}"
+            for name, folder in (
+                ("the landing zone", self.landing_dir),
+                ("the quarantine", self.quarantine_dir),
+            )
+            if lake.is_relative_to(folder)
+        ]
+        problems += [
+            f"it holds {name} ({file})"
+            for name, file in (
+                ("the warehouse", self.warehouse_path),
+                ("the raw layer", self.raw_path),
+            )
+            if file.is_relative_to(lake)
+        ]
+        if problems:
+            raise InvalidSetting(
+                VARIABLES["lake_dir"],
+                str(lake),
+                "a folder of its own, outside the landing zone and the quarantine and "
+                "holding neither the warehouse nor the raw file",
+                problem=problems[0],
             )
 
     def require_landing(self) -> None:

@@ -38,6 +38,7 @@ class CarteiraResource(ConfigurableResource):
     dbt_threads: int
     raw_lock_wait_seconds: float
     full_refresh: bool = False
+    lake_dir: str = ""  # empty: no lake
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CarteiraResource:
@@ -54,6 +55,7 @@ class CarteiraResource(ConfigurableResource):
             dbt_threads=settings.dbt_threads,
             raw_lock_wait_seconds=settings.raw_lock_wait_seconds,
             full_refresh=settings.full_refresh,
+            lake_dir=str(settings.lake_dir) if settings.lake_dir else "",
         )
 
     def settings(self) -> Settings:
@@ -72,6 +74,7 @@ class CarteiraResource(ConfigurableResource):
             dbt_threads=self.dbt_threads,
             raw_lock_wait_seconds=self.raw_lock_wait_seconds,
             full_refresh=self.full_refresh,
+            lake_dir=Path(self.lake_dir) if self.lake_dir else None,
         )
 
 

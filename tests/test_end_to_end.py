@@ -4,7 +4,9 @@ Each day's extracts are refreshed with `--as-of` that day and the published mart
 compared with numbers computed in Python from the landing files themselves
 (tests/helpers/groundtruth.py). Then a refresh whose data breaks an error-severity check
 must leave the published warehouse as it was, and a reader holding the published file
-must neither block a refresh nor see a partial state.
+must neither block a refresh nor see a partial state. The refreshes keep a Parquet lake
+(CARTEIRA_LAKE) beside the warehouse: after the days it holds the raw layer's rows, and a
+later day never rewrote a file of an earlier one.
 """
 
 from __future__ import annotations
@@ -47,8 +49,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e_wh") / "warehouse.duckdb"
 
 
+def _lake(warehouse: Path) -> Path:
+    return warehouse.parent / "lake"
+
+
 def _settings(landing: Path, warehouse: Path, day: date) -> Settings:
-    return Settings.for_warehouse(landing, warehouse, as_of=day)
+    return Settings.for_warehouse(landing, warehouse, as_of=day, lake_dir=_lake(warehouse))
 
 
 def _query(path: Path, sql: str) -> list[tuple]:
@@ -63,14 +69,33 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _lake_files(lake: Path) -> dict[str, tuple[int, str]]:
+    """Every file of the lake: (modification time in ns, sha256)."""
+    return {
+        str(path.relative_to(lake)): (path.stat().st_mtime_ns, _digest(path))
+        for path in sorted(lake.rglob("*"))
+        if path.is_file()
+    }
+
+
 @pytest.fixture(scope="module")
-def refreshed_days(landing: Path, warehouse: Path) -> list[date]:
+def lake_of_day_one() -> dict[str, tuple[int, str]]:
+    """The lake's files right after the first day's refresh (filled by refreshed_days)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def refreshed_days(
+    landing: Path, warehouse: Path, lake_of_day_one: dict[str, tuple[int, str]]
+) -> list[date]:
     """Refresh after each day of extracts, as the daily schedule would."""
     days = [START + timedelta(days=i) for i in range(DAYS)]
     for day in days[:-1]:
         outcome = run_refresh(_settings(landing, warehouse, day))
         assert outcome.exit_code == 0, outcome.summary_lines()
         _assert_marts_match_ground_truth(landing, warehouse, day)
+        if not lake_of_day_one:
+            lake_of_day_one.update(_lake_files(_lake(warehouse)))
     return days
 
 
@@ -204,3 +229,37 @@ def test_failed_check_keeps_the_published_warehouse_and_the_raw_history(
     assert _query(
         settings.raw_path, "select count(*) from raw.erp__payments where payment_id = 990001"
     ) == [(1,)]
+
+
+def test_the_lake_mirrors_the_raw_layer_and_a_day_only_adds_files(
+    landing: Path,
+    warehouse: Path,
+    refreshed_days: list[date],
+    lake_of_day_one: dict[str, tuple[int, str]],
+) -> None:
+    """Last in the module: after every day's refresh (and the rerun), table by table."""
+    settings = _settings(landing, warehouse, refreshed_days[-1])
+    lake = _lake(warehouse)
+    assert lake_of_day_one, "the first day's refresh wrote the lake"
+    now = _lake_files(lake)
+    assert {name: now.get(name) for name in lake_of_day_one} == lake_of_day_one
+    assert len(now) > len(lake_of_day_one)  # the later days added theirs
+    con = duckdb.connect(str(settings.raw_path), read_only=True)
+    try:
+        for table in TABLES:
+            source = (
+                f"select * replace (cast(_extras as varchar) as _extras) "
+                f"from {raw_table_name(table, con)}"
+            )
+            mirror = (
+                f"select * exclude (extract_date) from read_parquet("
+                f"'{lake}/{table.fqn}/*/*.parquet', hive_partitioning = true)"
+            )
+            order = " order by _load_id, _file_name, _row_number"
+            raw_rows = con.execute(source + order).fetchall()
+            if not raw_rows:
+                assert not (lake / table.fqn).exists(), table.fqn
+                continue
+            assert con.execute(mirror + order).fetchall() == raw_rows, table.fqn
+    finally:
+        con.close()

@@ -34,6 +34,7 @@ import duckdb
 import pytest
 
 from carteira.generator import generate
+from carteira.ingestion.lake import sync_lake_file
 from carteira.settings import Settings
 from orchestration.run import RefreshOutcome, run_refresh
 from tests.helpers.incremental_day import Scenario, inject_client_changes, inject_due_title
@@ -298,6 +299,23 @@ def test_anything_the_job_would_act_on_sends_the_refresh_to_the_job(
     with monkeypatch.context() as patch:
         patch.setattr(unchanged, "manifest_is_fresh", lambda: False)
         assert reason() == "dbt's manifest is older than the project"
+    lake = landing.parent / "lake"
+    with_lake = replace(settings, lake_dir=lake)
+    try:  # a lake configured on this existing warehouse: the raw step would write it
+        lacks = reason(with_lake)
+        assert lacks is not None and lacks.startswith("the lake lacks "), lacks
+        assert lacks.endswith(" file(s) and holds 0 it must remove") and not lake.exists()
+        assert sync_lake_file(settings.raw_path, lake).errors == []
+        assert reason(with_lake) is None  # in step: nothing for the job
+        first = sorted(lake.rglob("*.parquet"))[0]
+        stale = first.with_name("a-load-raw-does-not-hold.parquet")
+        shutil.copyfile(first, stale)
+        assert reason(with_lake) == "the lake lacks 0 file(s) and holds 1 it must remove"
+        stale.unlink()
+        first.unlink()  # deleted by hand
+        assert reason(with_lake) == "the lake lacks 1 file(s) and holds 0 it must remove"
+    finally:
+        shutil.rmtree(lake, ignore_errors=True)
     with monkeypatch.context() as patch:
         late = ({"erp": "warn"}, ["freshness: erp late (warn): last extract ..."])
         patch.setattr(unchanged, "refresh_freshness", lambda *a, **k: late)

@@ -97,6 +97,7 @@ CASES: dict[str, Case] = {
     "CARTEIRA_VIEWS_DIR": Case(
         "{tmp}/views", lambda s: s.user_views_dir, "{tmp}/views", dagster=False
     ),
+    "CARTEIRA_LAKE": Case("{tmp}/lake", lambda s: s.lake_dir, "{tmp}/lake"),
     "CARTEIRA_AS_OF": Case(
         "2026-03-04",
         lambda s: (s.as_of, s.dbt_vars()["as_of"]),

@@ -32,6 +32,14 @@ BAD: dict[str, tuple[str, ...]] = {
     "CARTEIRA_RAW": ("{tmp}/a-folder", "{tmp}/w/wh.duckdb", "{tmp}/w/wh.duckdb.building"),
     "CARTEIRA_QUARANTINE": ("{tmp}/a-file", "{tmp}/landing"),
     "CARTEIRA_VIEWS_DIR": ("{tmp}/a-file",),
+    # a file; the landing zone, or inside it; the quarantine; holding the warehouse
+    "CARTEIRA_LAKE": (
+        "{tmp}/a-file",
+        "{tmp}/landing",
+        "{tmp}/landing/lake",
+        "{tmp}/w/wh.quarantine",
+        "{tmp}/w",
+    ),
     "CARTEIRA_AS_OF": ("2026-13-45", "21/11/2026", "20261121", "2026-W47-6", "tomorrow"),
     "CARTEIRA_TIMEZONE": ("Mars/Olympus", "../../../etc/passwd", "Brazil/East ", "-3"),
     "CARTEIRA_CANCELLATION_CUTOFF_HOURS": ("abc", "-1", "1.5", "99999999999999999999"),

@@ -15,6 +15,9 @@ a build file a killed run left, let the raw snapshot follow the raw file) and re
   rows since that build, the same project, vars and seeds; ``plan_for``);
 - no file the ingestion would read (``new_deliveries``: name and sha256 against the
   manifest) and nothing the landing_zone check would list (``unread_entries``);
+- with a lake set, nothing for the raw step's lake sync to do (``plan_lake``: raw's
+  (table, day, load) against the lake's files): a lake just configured on an existing
+  warehouse, or deleted, or holding a load raw no longer has, is brought in step by the job;
 - no source late: the job's freshness check would warn and its alerts be sent.
 
 Any other answer returns None and the job runs as always. With nothing new the job has
@@ -32,6 +35,7 @@ import duckdb
 from carteira import progress
 from carteira.contract import TABLES
 from carteira.ingestion.files import scan_deliveries
+from carteira.ingestion.lake import LakePlan, plan_lake
 from carteira.ingestion.loader import new_deliveries
 from carteira.ingestion.unread import unread_entries
 from carteira.operations.freshness import refresh_freshness
@@ -55,9 +59,21 @@ class Verdict:
     freshness: dict[str, str] = field(default_factory=dict)
 
 
+def _lake_reason(plan: LakePlan) -> str | None:
+    """Why the raw step's lake sync would act, if it would."""
+    if plan.errors:
+        return f"the lake has {len(plan.errors)} problem(s) the job reports"
+    if plan.to_write or plan.remove or plan.temporaries:
+        return (
+            f"the lake lacks {plan.to_write} file(s) and holds "
+            f"{len(plan.remove) + len(plan.temporaries)} it must remove"
+        )
+    return None
+
+
 def _landing_reason(settings: Settings) -> tuple[str | None, int]:
-    """Why the job's raw or landing_zone step would act on the landing zone, if it would,
-    and how many delivered files it looked at."""
+    """Why the job's raw or landing_zone step would act on the landing zone or the lake, if
+    it would, and how many delivered files it looked at."""
     as_of = settings.effective_as_of()
     unread = unread_entries(settings.landing_dir, as_of)
     if unread:
@@ -66,12 +82,15 @@ def _landing_reason(settings: Settings) -> tuple[str | None, int]:
     con = connect_for_write(settings.raw_path, settings.raw_lock_wait_seconds)
     try:
         new = new_deliveries(con, scans)
+        lake = plan_lake(con, settings.lake_dir) if settings.lake_dir is not None else None
     except duckdb.CatalogException:  # a raw file without its manifest: the job makes one
         return "the raw layer has no manifest", 0
     finally:
         con.close()
     seen = sum(scan.count for scan in scans)
-    return (f"the landing zone has {len(new)} file(s) to read" if new else None), seen
+    if new:
+        return f"the landing zone has {len(new)} file(s) to read", seen
+    return (_lake_reason(lake) if lake is not None else None), seen
 
 
 def verdict(settings: Settings) -> Verdict:

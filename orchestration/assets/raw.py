@@ -8,6 +8,11 @@ can be subset (materialize some tables only). Each table is its own batch
 (``carteira.ingestion``): one table's failure leaves the others loaded, and once every
 selected table has been tried the step fails naming each failed table and file, so the
 run fails and nothing is published; what is not in the manifest is retried next run.
+
+With a lake set (``CARTEIRA_LAKE``) the step ends by mirroring the raw layer into it as
+Parquet (``carteira.ingestion.lake``), on the same connection and before it fails for a
+failed table: the tables that loaded are mirrored all the same. A lake error (a load id
+that cannot name a file, a link in the lake) fails the step like an ingestion error.
 """
 
 from collections.abc import Iterator
@@ -41,6 +46,7 @@ from carteira.ingestion import (
     scan_deliveries,
     validation_thread,
 )
+from carteira.ingestion.lake import sync_lake
 from carteira.ingestion.unread import unread_entries
 from carteira.refresh.lock import acquire_refresh_lock, connect_for_write
 from orchestration.resources import CarteiraResource
@@ -148,6 +154,7 @@ def raw_tables(
     # each table is materialized as soon as it is committed; its contract check once
     # great-expectations (on the background thread) has finished with it
     loaded: list[tuple[Table, TableIngestResult]] = []
+    lake_errors: list[str] = []
     try:
         ensure_raw_schema(con)
         manifest = manifest_hashes(con, selected)
@@ -181,18 +188,30 @@ def raw_tables(
                 errors[table.fqn] = result.error
             elif AssetCheckKey(raw_asset_key(table), CONTRACT_CHECK) in checks:
                 yield _check_result(table, result)
+        if settings.lake_dir is not None:
+            lake = sync_lake(con, settings.lake_dir)
+            context.log.info(
+                f"{lake.summary()}, {lake.rows_written} row(s) in {lake.seconds:.2f} s"
+            )
+            progress.emit(lake.summary())
+            lake_errors = lake.errors
     finally:
         if background is not None:
             background.close()
         hashes.close()
         con.close()
-    if errors:
+    if errors or lake_errors:
         raise Failure(
             description="\n".join(
-                f"ingesting raw.{fqn} failed at " + error.splitlines()[0]
-                for fqn, error in errors.items()
+                [
+                    *(
+                        f"ingesting raw.{fqn} failed at " + error.splitlines()[0]
+                        for fqn, error in errors.items()
+                    ),
+                    *lake_errors,
+                ]
             ),
-            metadata={"error": MetadataValue.text("\n\n".join(errors.values()))},
+            metadata={"error": MetadataValue.text("\n\n".join([*errors.values(), *lake_errors]))},
             allow_retries=False,
         )
 
