@@ -104,10 +104,31 @@ def login(driver: webdriver.Chrome, base_url: str, username: str, password: str)
         driver.find_element(By.CSS_SELECTOR, '[data-test="login-button"]').click()
         try:
             WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
-            return
+            if _signed_in_as(driver, base_url, username):
+                return
         except TimeoutException:
-            if time.monotonic() > deadline:
-                raise
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutException(f"{username} was not signed in within {LOGIN_TIMEOUT_SECONDS}s")
+        driver.get(base_url + "login/")
+
+
+def _signed_in_as(driver: webdriver.Chrome, base_url: str, username: str) -> bool:
+    """Whether the browser's session is `username`'s, as Superset itself says (/api/v1/me/,
+    fetched by the page with the browser's own cookies).
+
+    Leaving /login is not proof: on a starved machine a submit repeated while the first
+    was still being answered has left the browser on another page with no session, and
+    every dashboard then showed the login form until its render timeout.
+    """
+    driver.set_script_timeout(60)
+    me = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => (r.ok ? r.json() : null)).then(done, () => done(null));",
+        base_url + "api/v1/me/",
+    )
+    return bool(me) and (me.get("result") or {}).get("username") == username
 
 
 def _settled(driver: webdriver.Chrome) -> dict[str, Any] | None:
