@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from carteira.contract import TABLES, Table
+from carteira.durability import fsync_path
 from carteira.ingestion.formats import sql_ident, sql_literal
 from carteira.ingestion.raw_tables import raw_schema
 
@@ -208,14 +209,6 @@ def _select(con: duckdb.DuckDBPyConnection, fqn: str) -> str:
     )
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write(
     con: duckdb.DuckDBPyConnection, folder: Path, source: str, day: date | None, load_id: str | None
 ) -> int:
@@ -239,7 +232,7 @@ def _write(
         (rows,) = con.execute(
             f"COPY ({query}) TO {sql_literal(str(temp))} (FORMAT parquet)"
         ).fetchone()
-        _fsync(temp)
+        fsync_path(temp)
         os.replace(temp, final)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -284,7 +277,7 @@ def sync_lake(
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()  # a partition whose last load was removed
         elif folder.is_dir():
-            _fsync(folder)  # the renames survive a power cut
+            fsync_path(folder)  # the renames survive a power cut
     done.seconds = time.perf_counter() - started
     return done
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 
+from carteira.durability import fsync_path
 from carteira.settings import Settings
 
 # Oldest first. v0.10.0 is the oldest storage version DuckDB can write; it holds every
@@ -253,20 +254,11 @@ def stage_publish(settings: Settings) -> bool:
         else:
             shutil.copyfile(build, exported)
         _wal(exported).unlink(missing_ok=True)
-        with open(exported, "rb") as fh:
-            os.fsync(fh.fileno())
+        fsync_path(exported)
     except BaseException:
         discard_build(settings)
         raise
     return compact
-
-
-def _fsync_dir(path: Path) -> None:
-    dir_fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def commit_publish(settings: Settings, compact: bool) -> Path:
@@ -274,7 +266,7 @@ def commit_publish(settings: Settings, compact: bool) -> Path:
     build = settings.build_path
     os.replace(staged_path(settings), settings.warehouse_path)
     shutil.rmtree(spill_dir(build), ignore_errors=True)
-    _fsync_dir(settings.warehouse_path.parent)
+    fsync_path(settings.warehouse_path.parent)
     _discard_work(settings)
     if compact:  # the next build starts from a copy of the compact published file
         discard_build(settings)
